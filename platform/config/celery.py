@@ -1,0 +1,11 @@
+"""The tenant-aware Celery app: a task sent from a unit's schema runs in that schema."""
+
+import os
+
+from tenant_schemas_celery.app import CeleryApp
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+
+app = CeleryApp("sipas")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

@@ -1,0 +1,16 @@
+"""Production: every secret must come from the environment, no defaults."""
+
+from .base import *  # noqa: F403
+from .env import env_list, env_str
+
+SECRET_KEY = env_str("SECRET_KEY")
+DATABASES = {"default": database_from_url(env_str("DATABASE_URL"))}  # noqa: F405
+REDIS_URL = env_str("REDIS_URL")
+CELERY_BROKER_URL = REDIS_URL
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [])
+BASE_URL = env_str("BASE_URL").rstrip("/")
+DEBUG = False
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+SECURE_HSTS_SECONDS = 31536000

@@ -1,0 +1,8 @@
+"""The pytest suite: its own database (pytest-django prefixes test_), fast hashing."""
+
+from .base import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+PERIODIC_FANOUT_SECONDS = 0
+LOGGING = {"version": 1, "disable_existing_loggers": False}

@@ -1,0 +1,3 @@
+from .migrate_schemas import Command
+
+__all__ = ["Command"]

@@ -1,0 +1,126 @@
+"""The official unit registry (public schema): units are tenants, but only onboarded ones have a schema."""
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+from django_tenants.models import DomainMixin, TenantMixin
+
+
+class Level(models.TextChoices):
+    NATIONAL = "national", _("National")
+    PROVINCE = "province", _("Province")
+    DISTRICT = "district", _("District")
+    COMMUNE = "commune", _("Commune")
+
+
+class Structure(models.TextChoices):
+    CURRENT = "current", _("Two-tier (since 1 July 2025)")
+    LEGACY = "legacy", _("Three-tier (before 1 July 2025)")
+
+
+class DivisionType(models.TextChoices):
+    NATION = "nation", "Quốc gia"
+    PROVINCE = "tinh", "Tỉnh"
+    CENTRAL_CITY = "thanh_pho_tw", "Thành phố trực thuộc trung ương"
+    RURAL_DISTRICT = "huyen", "Huyện"
+    URBAN_DISTRICT = "quan", "Quận"
+    TOWN = "thi_xa", "Thị xã"
+    PROVINCIAL_CITY = "thanh_pho", "Thành phố thuộc tỉnh"
+    COMMUNE = "xa", "Xã"
+    WARD = "phuong", "Phường"
+    TOWNSHIP = "thi_tran", "Thị trấn"
+    SPECIAL_ZONE = "dac_khu", "Đặc khu"
+
+
+class Unit(TenantMixin):
+    """An administrative unit of the GSO registry; `schema_name` is reserved even before onboarding."""
+
+    code = models.CharField(_("official code"), max_length=10)
+    name = models.CharField(_("name"), max_length=200)
+    division_type = models.CharField(_("type"), max_length=20, choices=DivisionType.choices)
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices)
+    structure = models.CharField(_("structure"), max_length=10, choices=Structure.choices)
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("parent"),
+    )
+    # "P20/D280/C10300/": subtree = path prefix, one indexed LIKE instead of a recursive query.
+    path = models.CharField(max_length=64, db_index=True, editable=False)
+    valid_from = models.DateField(_("valid from"), null=True, blank=True)
+    valid_to = models.DateField(_("valid until"), null=True, blank=True)
+    successors = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, related_name="predecessors", verbose_name=_("successors")
+    )
+    onboarded_at = models.DateTimeField(_("onboarded at"), null=True, blank=True)
+    schema_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    schema_ok = models.BooleanField(null=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    auto_create_schema = False
+    auto_drop_schema = False
+
+    class Meta:
+        verbose_name = _("administrative unit")
+        verbose_name_plural = _("administrative units")
+        constraints = [
+            models.UniqueConstraint(fields=["structure", "code"], name="unit_code_unique_in_structure"),
+        ]
+        indexes = [models.Index(fields=["structure", "level"])]
+        ordering = ["path"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_onboarded(self) -> bool:
+        return self.onboarded_at is not None
+
+    @property
+    def slug(self) -> str:
+        """The unit's path segment under /u/ (its schema name)."""
+        return self.schema_name
+
+    def get_absolute_url(self) -> str:
+        return f"/u/{self.slug}/console/"
+
+
+class Domain(DomainMixin):
+    """django-tenants' route: with subfolder routing `domain` is the folder name under /u/."""
+
+
+class User(AbstractUser):
+    """A person who signs in to the staff console; identified by e-mail."""
+
+    email = models.EmailField(_("e-mail address"), unique=True)
+
+    objects = UserManager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(Lower("email"), name="user_email_ci_unique")]
+
+
+class Role(models.TextChoices):
+    VIEWER = "viewer", _("Viewer")
+    OFFICER = "officer", _("Officer")
+    ADMIN = "admin", _("Administrator")
+
+
+class Membership(models.Model):
+    """A role of one user in one unit, inherited by the unit's subtree."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices)
+    granted_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "unit"], name="one_role_per_user_and_unit")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.unit} · {self.role}"

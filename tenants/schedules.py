@@ -1,0 +1,23 @@
+"""The beat schedule, stored in django-celery-beat's tables so operators can see and pause it."""
+
+from django_celery_beat.models import CrontabSchedule, PeriodicTask
+
+# (name, task, crontab fields in Asia/Ho_Chi_Minh). Apps add their periodic work here.
+SCHEDULES: list[tuple[str, str, dict[str, str]]] = [
+    (
+        "Kiểm tra schema các đơn vị / unit schema check",
+        "tenants.tasks.units_schema_check_dispatch",
+        {"minute": "17", "hour": "2"},
+    ),
+]
+
+
+def schedules_install() -> list[tuple[str, bool]]:
+    results = []
+    for name, task, fields in SCHEDULES:
+        crontab, _ = CrontabSchedule.objects.get_or_create(timezone="Asia/Ho_Chi_Minh", **fields)
+        _, created = PeriodicTask.objects.update_or_create(
+            name=name, defaults={"task": task, "crontab": crontab, "enabled": True}
+        )
+        results.append((name, created))
+    return results

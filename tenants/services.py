@@ -1,0 +1,237 @@
+"""Writes to the unit registry, onboarding and memberships; each validates first and writes atomically."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_tenants.utils import schema_exists
+
+from .models import DivisionType, Domain, Level, Membership, Role, Structure, Unit, User
+from .permissions import Action, has_perm
+
+CODE_WIDTH = {Level.PROVINCE: 2, Level.DISTRICT: 3, Level.COMMUNE: 5}
+ALLOWED_PARENTS = {
+    Level.PROVINCE: set(),
+    Level.DISTRICT: {Level.PROVINCE},
+    Level.COMMUNE: {Level.DISTRICT, Level.PROVINCE},
+}
+SCHEMA_PREFIX = {Level.PROVINCE: "p", Level.DISTRICT: "d", Level.COMMUNE: "x"}
+
+
+def unit_code_normalize(*, code: str | int, level: str) -> str:
+    """Official GSO codes are zero-padded: province 2 digits, district 3, commune 5."""
+    text = str(code).strip()
+    width = CODE_WIDTH[Level(level)]
+    if not text.isdigit() or len(text.lstrip("0") or "0") > width:
+        raise ValidationError(_("“%(code)s” is not a valid %(level)s code.") % {"code": code, "level": level})
+    return text.zfill(width)
+
+
+def unit_schema_name(*, structure: str, level: str, code: str) -> str:
+    prefix = "l" if structure == Structure.LEGACY else ""
+    return f"{prefix}{SCHEMA_PREFIX[Level(level)]}{code}"
+
+
+def _path(structure: str, parent: Unit | None, code: str) -> str:
+    if parent is None:
+        return f"{structure[0]}:{code}/"
+    return f"{parent.path}{code}/"
+
+
+def _check_parent(*, level: str, structure: str, parent: Unit | None, unit: Unit | None = None) -> None:
+    allowed = ALLOWED_PARENTS[Level(level)]
+    if parent is None:
+        if allowed:
+            raise ValidationError(_("A %(level)s must have a parent unit.") % {"level": Level(level).label})
+        return
+    if not allowed:
+        raise ValidationError(_("A province has no parent unit."))
+    if parent.level not in allowed:
+        raise ValidationError(
+            _("The parent of a %(level)s must be a %(allowed)s, not a %(parent)s.")
+            % {
+                "level": Level(level).label,
+                "allowed": " / ".join(str(Level(a).label) for a in sorted(allowed)),
+                "parent": Level(parent.level).label,
+            }
+        )
+    if parent.structure != structure:
+        raise ValidationError(_("A unit and its parent must belong to the same structure."))
+    if unit is not None and unit.pk is not None and parent.path.startswith(unit.path):
+        raise ValidationError(
+            _("“%(parent)s” is inside “%(unit)s”: that would make a cycle.")
+            % {"parent": parent.name, "unit": unit.name}
+        )
+
+
+@transaction.atomic
+def unit_create(
+    *,
+    code: str | int,
+    name: str,
+    level: str,
+    division_type: str,
+    structure: str = Structure.CURRENT,
+    parent: Unit | None = None,
+    valid_from: dt.date | None = None,
+    valid_to: dt.date | None = None,
+) -> Unit:
+    code = unit_code_normalize(code=code, level=level)
+    _check_parent(level=level, structure=structure, parent=parent)
+    if division_type not in DivisionType.values:
+        raise ValidationError(_("Unknown unit type “%(type)s”.") % {"type": division_type})
+    if Unit.objects.filter(structure=structure, code=code).exists():
+        raise ValidationError(_("The code %(code)s is already used in this structure.") % {"code": code})
+    return Unit.objects.create(
+        code=code,
+        name=name.strip(),
+        level=level,
+        division_type=division_type,
+        structure=structure,
+        parent=parent,
+        path=_path(structure, parent, code),
+        schema_name=unit_schema_name(structure=structure, level=level, code=code),
+        valid_from=valid_from,
+        valid_to=valid_to,
+    )
+
+
+@transaction.atomic
+def unit_move(*, unit: Unit, parent: Unit | None) -> Unit:
+    """Re-parent a unit and rewrite the materialized paths of its whole subtree."""
+    _check_parent(level=unit.level, structure=unit.structure, parent=parent, unit=unit)
+    old_path = unit.path
+    new_path = _path(unit.structure, parent, unit.code)
+    descendants = list(Unit.objects.filter(path__startswith=old_path).exclude(pk=unit.pk))
+    unit.parent = parent
+    unit.path = new_path
+    unit.save(update_fields=["parent", "path"])
+    for child in descendants:
+        child.path = new_path + child.path[len(old_path) :]
+    Unit.objects.bulk_update(descendants, ["path"])
+    return unit
+
+
+def template_schema_ensure() -> str:
+    """Create and migrate the template schema that new unit schemas are cloned from."""
+    name = settings.TENANT_BASE_SCHEMA
+    if not schema_exists(name):
+        with connection.cursor() as cursor:
+            cursor.execute(f'CREATE SCHEMA "{name}"')
+        call_command("migrate_schemas", schema_name=name, tenant=True, interactive=False, verbosity=0)
+    return name
+
+
+@dataclass(frozen=True)
+class OnboardResult:
+    unit: Unit
+    schema_created: bool
+    admin: User | None
+
+
+def unit_onboard(*, unit: Unit, admin_email: str | None = None) -> OnboardResult:
+    """Give a unit its schema, its /u/<slug>/ route and optionally a first admin.
+
+    Safe to re-run after a crash: an existing schema is reused, not recreated. A unit that
+    is already onboarded is refused, so a typo in a script cannot hand it a second admin.
+    """
+    if unit.level == Level.NATIONAL:
+        raise ValidationError(_("The national root cannot be onboarded."))
+    if unit.is_onboarded:
+        raise ValidationError(
+            _("%(unit)s (%(code)s) is already onboarded.") % {"unit": unit.name, "code": unit.code}
+        )
+    if admin_email is not None:
+        admin_email = User.objects.normalize_email(admin_email.strip()).lower()
+        if "@" not in admin_email:
+            raise ValidationError(_("“%(email)s” is not an e-mail address.") % {"email": admin_email})
+    template_schema_ensure()
+    schema_created = not schema_exists(unit.schema_name)
+    if schema_created:
+        # Cloning the migrated template (then faking its migrations) beats replaying them.
+        unit.create_schema(check_if_exists=True, verbosity=0)
+    admin = None
+    with transaction.atomic():
+        Domain.objects.get_or_create(domain=unit.slug, defaults={"tenant": unit, "is_primary": True})
+        unit.onboarded_at = timezone.now()
+        unit.save(update_fields=["onboarded_at"])
+        if admin_email:
+            admin, _created = User.objects.get_or_create(
+                email=admin_email, defaults={"username": admin_email}
+            )
+            if _created:
+                admin.set_unusable_password()
+                admin.save(update_fields=["password"])
+            Membership.objects.update_or_create(user=admin, unit=unit, defaults={"role": Role.ADMIN})
+    return OnboardResult(unit=unit, schema_created=schema_created, admin=admin)
+
+
+@transaction.atomic
+def unit_offboard(*, unit: Unit) -> Unit:
+    """Close a unit's routes; its schema and data stay for history and a later return."""
+    if not unit.is_onboarded:
+        raise ValidationError(_("%(unit)s is not onboarded.") % {"unit": unit.name})
+    Domain.objects.filter(tenant=unit).delete()
+    unit.onboarded_at = None
+    unit.save(update_fields=["onboarded_at"])
+    return unit
+
+
+def schemas_with_data() -> list[str]:
+    """Schemas to migrate: the template and every unit that has a schema (offboarded ones too)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nspname FROM pg_namespace")
+        existing = {row[0] for row in cursor.fetchall()}
+    names = [settings.TENANT_BASE_SCHEMA] if settings.TENANT_BASE_SCHEMA in existing else []
+    names += [
+        name
+        for name in Unit.objects.exclude(level=Level.NATIONAL)
+        .order_by("path")
+        .values_list("schema_name", flat=True)
+        if name in existing
+    ]
+    return names
+
+
+@transaction.atomic
+def membership_grant(*, granter: User, user: User, unit: Unit, role: str) -> Membership:
+    """Give `user` a role in `unit`; only an admin of the unit or of a unit above may."""
+    if role not in Role.values:
+        raise ValidationError(_("Unknown role “%(role)s”.") % {"role": role})
+    if not has_perm(granter, Action.MANAGE, unit):
+        raise ValidationError(
+            _("You can only grant roles in units of your own subtree; %(unit)s is outside it.")
+            % {"unit": unit.name}
+        )
+    membership, _created = Membership.objects.update_or_create(
+        user=user, unit=unit, defaults={"role": role, "granted_by": granter}
+    )
+    return membership
+
+
+@transaction.atomic
+def membership_revoke(*, granter: User, membership: Membership) -> None:
+    if not has_perm(granter, Action.MANAGE, membership.unit):
+        raise ValidationError(_("You cannot change roles in %(unit)s.") % {"unit": membership.unit.name})
+    membership.delete()
+
+
+def public_tenant_ensure() -> Unit:
+    """The row django-tenants routes public pages to: the national root, schema `public`."""
+    unit, _created = Unit.objects.get_or_create(
+        schema_name="public",
+        defaults={
+            "code": "VN",
+            "name": "Việt Nam",
+            "level": Level.NATIONAL,
+            "division_type": DivisionType.NATION,
+            "structure": Structure.CURRENT,
+            "path": "VN:",
+        },
+    )
+    return unit

@@ -1,0 +1,46 @@
+"""Periodic per-unit work: the schema check that proves each unit's schema is migrated."""
+
+from celery import shared_task
+from django.conf import settings
+from django.db import connection
+from django.db.migrations.loader import MigrationLoader
+from django.db.migrations.recorder import MigrationRecorder
+from django.utils import timezone
+
+from .models import Unit
+
+
+def fanout_countdowns(count: int, spread_seconds: float) -> list[float]:
+    """Evenly staggered start delays, so thousands of units do not hit the database at once."""
+    if count <= 0:
+        return []
+    step = spread_seconds / count
+    return [round(i * step, 3) for i in range(count)]
+
+
+@shared_task
+def units_schema_check_dispatch() -> int:
+    """Beat entry point: queue one schema check per onboarded unit, staggered over the fan-out window."""
+    units = list(Unit.objects.filter(onboarded_at__isnull=False).values_list("pk", "schema_name"))
+    for (pk, schema), countdown in zip(
+        units, fanout_countdowns(len(units), settings.PERIODIC_FANOUT_SECONDS), strict=True
+    ):
+        unit_schema_check.apply_async(args=(pk,), countdown=countdown, headers={"_schema_name": schema})
+    return len(units)
+
+
+@shared_task
+def unit_schema_check(unit_id: int) -> dict[str, object]:
+    """Runs inside the unit's schema: are all tenant migrations applied there? Recorded on the unit."""
+    schema = connection.schema_name
+    tenant_apps = {app.rsplit(".", 1)[-1] for app in settings.TENANT_APPS}
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    expected = {key for key in loader.graph.nodes if key[0] in tenant_apps}
+    applied = {
+        (app, name)
+        for app, name in MigrationRecorder.Migration.objects.values_list("app", "name")
+        if app in tenant_apps
+    }
+    missing = sorted(expected - applied)
+    Unit.objects.filter(pk=unit_id).update(schema_ok=not missing, schema_checked_at=timezone.now())
+    return {"schema": schema, "missing": [f"{a}.{n}" for a, n in missing]}

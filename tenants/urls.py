@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views
+
+app_name = "console"
+
+urlpatterns = [
+    path("", views.console_home, name="home"),
+    path("switch/", views.console_switch, name="switch"),
+    path("units/<str:structure>/<str:code>/", views.console_unit, name="unit"),
+    path("units/<str:structure>/<str:code>/members/", views.console_member_add, name="member_add"),
+    path("units/<str:structure>/<str:code>/onboard/", views.console_onboard, name="onboard"),
+    path("members/<int:pk>/remove/", views.console_member_remove, name="member_remove"),
+]

@@ -1,0 +1,163 @@
+"""The staff console shell: the units a user may act in, their subtree, members and onboarding."""
+
+import redis
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from .forms import MembershipForm
+from .models import Membership, Structure, Unit, User
+from .permissions import Action, has_perm, membership_roots
+from .routing import public_reverse, unit_reverse
+from .selectors import unit_ancestors
+from .services import membership_grant, membership_revoke, unit_onboard
+
+
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness for the load balancer: the database answers and the broker answers."""
+    checks: dict[str, str] = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except Exception as error:  # noqa: BLE001 - any failure means unhealthy
+        checks["database"] = f"error: {error.__class__.__name__}"
+    try:
+        redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2).ping()
+        checks["broker"] = "ok"
+    except redis.RedisError as error:
+        checks["broker"] = f"error: {error.__class__.__name__}"
+    healthy = all(v == "ok" for v in checks.values())
+    return JsonResponse({"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503)
+
+
+def _visible_unit(request: HttpRequest, structure: str, code: str) -> Unit:
+    unit = Unit.objects.filter(structure=structure, code=code).exclude(level="national").first()
+    # Outsiders get the same 404 for a unit that exists and one that does not.
+    if unit is None or not has_perm(request.user, Action.VIEW_FIGURES, unit):
+        raise Http404(_("No such unit."))
+    return unit
+
+
+@login_required
+def console_home(request: HttpRequest) -> HttpResponse:
+    roots = list(membership_roots(request.user).order_by("structure", "path"))
+    roles = dict(Membership.objects.filter(user=request.user).values_list("unit_id", "role"))
+    entries = [
+        {"unit": unit, "role": roles.get(unit.pk), "children": list(unit.children.order_by("path")[:500])}
+        for unit in roots
+    ]
+    return render(request, "console/home.html", {"entries": entries})
+
+
+@login_required
+def console_switch(request: HttpRequest) -> HttpResponse:
+    """The unit switcher posts or links here; onboarded units open their own console."""
+    raw = request.GET.get("unit") or request.POST.get("unit") or ""
+    if not raw.isdigit():
+        return redirect("console:home")
+    unit = get_object_or_404(Unit.objects.exclude(level="national"), pk=int(raw))
+    if not has_perm(request.user, Action.VIEW_FIGURES, unit):
+        raise Http404(_("No such unit."))
+    if unit.is_onboarded:
+        return redirect(unit_reverse(unit, "unit:home"))
+    return redirect("console:unit", structure=unit.structure, code=unit.code)
+
+
+def _unit_context(request: HttpRequest, unit: Unit, form: MembershipForm | None = None) -> dict[str, object]:
+    can_manage = has_perm(request.user, Action.MANAGE, unit)
+    children = unit.children.order_by("path")
+    return {
+        "unit": unit,
+        "ancestors": unit_ancestors(unit=unit),
+        "children": children,
+        "onboarded_children": children.filter(onboarded_at__isnull=False).count(),
+        "successors": unit.successors.order_by("path"),
+        "predecessors": unit.predecessors.order_by("path"),
+        "can_manage": can_manage,
+        "memberships": unit.memberships.select_related("user").order_by("role", "user__email")
+        if can_manage
+        else [],
+        "form": form or MembershipForm(),
+    }
+
+
+@login_required
+def console_unit(request: HttpRequest, structure: str, code: str) -> HttpResponse:
+    if structure not in Structure.values:
+        raise Http404
+    unit = _visible_unit(request, structure, code)
+    return render(request, "console/unit.html", _unit_context(request, unit))
+
+
+@login_required
+@require_POST
+def console_member_add(request: HttpRequest, structure: str, code: str) -> HttpResponse:
+    unit = _visible_unit(request, structure, code)
+    if not has_perm(request.user, Action.MANAGE, unit):
+        return HttpResponse(_("You cannot change roles in %(unit)s.") % {"unit": unit.name}, status=403)
+    form = MembershipForm(request.POST)
+    if form.is_valid():
+        email = form.cleaned_data["email"].lower()
+        try:
+            with transaction.atomic():
+                user, created = User.objects.get_or_create(email=email, defaults={"username": email})
+                if created:
+                    user.set_unusable_password()
+                    user.save(update_fields=["password"])
+                membership_grant(granter=request.user, user=user, unit=unit, role=form.cleaned_data["role"])
+            return redirect("console:unit", structure=structure, code=code)
+        except ValidationError as error:
+            form.add_error(None, error)
+    return render(request, "console/unit.html", _unit_context(request, unit, form), status=400)
+
+
+@login_required
+@require_POST
+def console_member_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    membership = get_object_or_404(Membership.objects.select_related("unit"), pk=pk)
+    if not has_perm(request.user, Action.VIEW_FIGURES, membership.unit):
+        raise Http404
+    try:
+        membership_revoke(granter=request.user, membership=membership)
+    except ValidationError as error:
+        return HttpResponse(" ".join(error.messages), status=403)
+    return redirect("console:unit", structure=membership.unit.structure, code=membership.unit.code)
+
+
+@login_required
+@require_POST
+def console_onboard(request: HttpRequest, structure: str, code: str) -> HttpResponse:
+    """Platform operators onboard a unit from its registry page."""
+    unit = _visible_unit(request, structure, code)
+    if not request.user.is_superuser:
+        return HttpResponse(_("Only platform operators can onboard units."), status=403)
+    try:
+        unit_onboard(unit=unit)
+    except ValidationError as error:
+        return HttpResponse(" ".join(error.messages), status=409)
+    return redirect(public_reverse("console:unit", unit.structure, unit.code))
+
+
+@login_required
+def unit_home(request: HttpRequest) -> HttpResponse:
+    """A unit's own console, inside its schema (/u/<slug>/console/)."""
+    unit = request.tenant
+    if not has_perm(request.user, Action.VIEW_FIGURES, unit):
+        raise Http404(_("No such unit."))
+    return render(
+        request,
+        "console/unit_home.html",
+        {
+            "unit": unit,
+            "ancestors": unit_ancestors(unit=unit),
+            "can_operate": has_perm(request.user, Action.OPERATE, unit),
+            "can_manage": has_perm(request.user, Action.MANAGE, unit),
+        },
+    )
