@@ -1,0 +1,105 @@
+"""The test world: the full official registry and a few onboarded units, built once per session.
+
+Each test then runs inside a transaction that is rolled back, in whichever schema it opens.
+"""
+
+from dataclasses import dataclass
+
+import pytest
+from django.db import connection
+
+from tenants.models import Role, Structure, Unit, User
+from tenants.registry import registry_import
+from tenants.services import public_tenant_ensure, unit_onboard
+
+# Legacy Lạng Sơn > Văn Lãng > Hồng Thái (seed 000) and a sibling commune, plus Nam Dong (seed 004)
+# in another province; and the current commune Hồng Thái was merged into.
+WORLD_CODES = {
+    "province": (Structure.LEGACY, "20"),
+    "district": (Structure.LEGACY, "182"),
+    "commune": (Structure.LEGACY, "06175"),
+    "sibling": (Structure.LEGACY, "06133"),
+    "other": (Structure.LEGACY, "24649"),
+    "successor": (Structure.CURRENT, "06172"),
+}
+ONBOARDED = ("district", "commune", "sibling", "other", "successor")
+
+
+@dataclass(frozen=True)
+class World:
+    province: Unit
+    district: Unit
+    commune: Unit
+    sibling: Unit
+    other: Unit
+    successor: Unit
+
+
+def _load_world() -> World:
+    return World(**{k: Unit.objects.get(structure=s, code=c) for k, (s, c) in WORLD_CODES.items()})
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        public_tenant_ensure()
+        registry_import()
+        world = _load_world()
+        for name in ONBOARDED:
+            unit_onboard(unit=getattr(world, name))
+
+
+@pytest.fixture
+def world(db) -> World:
+    """Fresh instances per test, so one test's refresh or move cannot leak into the next."""
+    return _load_world()
+
+
+@pytest.fixture(autouse=True)
+def _public_schema_after_each_test():
+    yield
+    connection.set_schema_to_public()
+
+
+def _person(email: str, unit: Unit | None = None, role: Role | None = None) -> User:
+    user = User.objects.create_user(username=email, email=email, password="secret-pass-123")
+    if unit is not None and role is not None:
+        user.memberships.create(unit=unit, role=role)
+    return user
+
+
+@pytest.fixture
+def commune_officer(db, world) -> User:
+    return _person("officer@hongthai.test", world.commune, Role.OFFICER)
+
+
+@pytest.fixture
+def commune_admin(db, world) -> User:
+    return _person("admin@hongthai.test", world.commune, Role.ADMIN)
+
+
+@pytest.fixture
+def sibling_officer(db, world) -> User:
+    return _person("officer@sibling.test", world.sibling, Role.OFFICER)
+
+
+@pytest.fixture
+def district_viewer(db, world) -> User:
+    return _person("viewer@vanlang.test", world.district, Role.VIEWER)
+
+
+@pytest.fixture
+def province_admin(db, world) -> User:
+    return _person("admin@langson.test", world.province, Role.ADMIN)
+
+
+@pytest.fixture
+def outsider(db) -> User:
+    return _person("outsider@example.test")
+
+
+@pytest.fixture
+def operator(db) -> User:
+    return User.objects.create_superuser(
+        username="ops@platform.test", email="ops@platform.test", password="x"
+    )
