@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from typing import Literal, NotRequired, TypedDict
 
+from analytics.formulas import FIVE_LEVEL, THREE_LEVEL
+
 # --------------------------------------------------------------------------- types
 
 
@@ -88,34 +90,19 @@ class Questionnaire(TypedDict):
 
 BUCKETS: tuple[Bucket, ...] = ("satisfied", "neutral", "unsatisfied")
 
-# METHODOLOGY.md, "Scales". Levels are listed most satisfied first (the order of the Hồng Thái and Nam Dong
-# texts); the Sơn Tây paper ballot prints the same five levels in the reverse order.
+# METHODOLOGY.md, "Scales": the labels, values and buckets come from analytics.formulas, the one
+# definition the figures are computed with. Levels are listed most satisfied first (the order of the
+# Hồng Thái and Nam Dong texts); the Sơn Tây paper ballot prints the same five levels in reverse.
 SCALES: dict[str, Scale] = {
-    "5": {
-        "key": "5",
-        "name": {"vi": "Thang 5 mức", "en": "5-level scale"},
+    key: {
+        "key": key,
+        "name": {"vi": f"Thang {key} mức", "en": f"{key}-level scale"},
         "levels": [
-            {"value": 5, "label": {"vi": "Rất hài lòng", "en": "Very satisfied"}, "bucket": "satisfied"},
-            {"value": 4, "label": {"vi": "Hài lòng", "en": "Satisfied"}, "bucket": "satisfied"},
-            {"value": 3, "label": {"vi": "Bình thường", "en": "Neutral"}, "bucket": "neutral"},
-            {"value": 2, "label": {"vi": "Không hài lòng", "en": "Dissatisfied"}, "bucket": "unsatisfied"},
-            {
-                "value": 1,
-                "label": {"vi": "Rất không hài lòng", "en": "Very dissatisfied"},
-                "bucket": "unsatisfied",
-            },
+            {"value": lv.value, "label": {"vi": lv.label_vi, "en": lv.label_en}, "bucket": lv.bucket.value}
+            for lv in scale.levels
         ],
-    },
-    # Coded 2/1/0 as on the one-stop systems' per-dossier ratings.
-    "3": {
-        "key": "3",
-        "name": {"vi": "Thang 3 mức", "en": "3-level scale"},
-        "levels": [
-            {"value": 2, "label": {"vi": "Rất hài lòng", "en": "Very satisfied"}, "bucket": "satisfied"},
-            {"value": 1, "label": {"vi": "Hài lòng", "en": "Satisfied"}, "bucket": "satisfied"},
-            {"value": 0, "label": {"vi": "Không hài lòng", "en": "Dissatisfied"}, "bucket": "unsatisfied"},
-        ],
-    },
+    }
+    for key, scale in (("5", FIVE_LEVEL), ("3", THREE_LEVEL))
 }
 
 # The five SIPAS elements (Decision 2640/QĐ-BNV 2017, continued by 1001/QĐ-BNV 2023), plus OVERALL for the

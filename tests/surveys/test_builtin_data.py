@@ -139,9 +139,9 @@ def test_scales_match_methodology():
     ]
     three = [(lv["value"], lv["label"]["vi"], lv["bucket"]) for lv in SCALES["3"]["levels"]]
     assert three == [
-        (2, "Rất hài lòng", "satisfied"),
-        (1, "Hài lòng", "satisfied"),
-        (0, "Không hài lòng", "unsatisfied"),
+        (3, "Rất hài lòng", "satisfied"),
+        (2, "Hài lòng", "satisfied"),
+        (1, "Không hài lòng", "unsatisfied"),
     ]
     for key, scale in SCALES.items():
         assert scale["key"] == key
