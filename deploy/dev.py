@@ -446,6 +446,10 @@ def start_private_postgres(env: Mapping[str, str]) -> tuple[int, bool]:
     wanted, explicit = port_from_env(env, "SIPAS_PG_PORT", PG_DEFAULT_PORT)
     running = postgres_running_port()
     if running is not None and (running == wanted or not explicit):
+        # The database may have been dropped to reset the demo while the server kept running.
+        bindir = pg_bindir((PG_DATA / "PG_VERSION").read_text().strip())
+        if bindir is not None:
+            ensure_database(bindir, running)
         return running, False
 
     version_file = PG_DATA / "PG_VERSION"
