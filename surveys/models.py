@@ -1,7 +1,68 @@
-"""A unit's own survey data, stored in the unit's schema."""
+"""A unit's own survey data, stored in the unit's schema (DESIGN.md, "Where data lives")."""
 
+import uuid
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+
+
+class Channel(models.TextChoices):
+    QR = "qr", _("QR code of the campaign")
+    DESK = "desk", _("QR code of a desk")
+    STAFF = "staff", _("QR code of a civil servant")
+    DOSSIER = "dossier", _("One-time link on a dossier receipt")
+    PAPER = "paper", _("Paper ballot")
+
+
+class Bucket(models.TextChoices):
+    SATISFIED = "satisfied", _("Satisfied")
+    NEUTRAL = "neutral", _("Neutral")
+    UNSATISFIED = "unsatisfied", _("Unsatisfied")
+
+
+class Field(models.Model):
+    """A field of administrative work (lĩnh vực), e.g. hộ tịch, đất đai."""
+
+    key = models.SlugField(max_length=60, unique=True)
+    name_vi = models.CharField(_("name (Vietnamese)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name_vi"]
+
+    def __str__(self) -> str:
+        return self.name_vi
+
+
+class Procedure(models.Model):
+    """An administrative procedure (TTHC) of the unit's catalog."""
+
+    key = models.SlugField(max_length=80, unique=True)
+    field = models.ForeignKey(Field, on_delete=models.PROTECT, related_name="procedures")
+    name_vi = models.CharField(_("name (Vietnamese)"), max_length=400)
+    name_en = models.CharField(_("name (English)"), max_length=400, blank=True)
+    # NULL, not "", so that the unique constraint ignores procedures without a national code.
+    national_code = models.CharField(  # noqa: DJ001
+        _("national procedure code"), max_length=40, blank=True, null=True
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["field__name_vi", "name_vi"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["national_code"],
+                condition=Q(national_code__isnull=False),
+                name="procedure_code_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name_vi
 
 
 class Desk(models.Model):
@@ -19,3 +80,260 @@ class Desk(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class StaffMember(models.Model):
+    """A civil servant who receives or handles dossiers; rated through their own QR code."""
+
+    full_name = models.CharField(_("full name"), max_length=200)
+    position = models.CharField(_("position"), max_length=200, blank=True)
+    desk = models.ForeignKey(Desk, null=True, blank=True, on_delete=models.SET_NULL, related_name="staff")
+    fields = models.ManyToManyField(Field, blank=True, related_name="staff", verbose_name=_("fields handled"))
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["full_name"]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+
+class Questionnaire(models.Model):
+    """A questionnaire the unit uses; its questions live in immutable published versions."""
+
+    class Source(models.TextChoices):
+        BUILTIN = "builtin", _("Built-in template")
+        SHARED = "shared", _("Shared by a higher level")
+        CUSTOM = "custom", _("Made by the unit")
+
+    key = models.SlugField(max_length=80, unique=True)
+    title_vi = models.CharField(_("title (Vietnamese)"), max_length=300)
+    title_en = models.CharField(_("title (English)"), max_length=300, blank=True)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.CUSTOM)
+    # A shared questionnaire used "as is" stays locked to the sharer's versions; a copy is editable.
+    shared_from = models.PositiveBigIntegerField(
+        null=True, blank=True, help_text="public QuestionnaireShare id"
+    )
+    is_locked = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["title_vi"]
+
+    def __str__(self) -> str:
+        return self.title_vi
+
+    @property
+    def latest_published(self) -> "QuestionnaireVersion | None":
+        return self.versions.filter(published_at__isnull=False).order_by("-number").first()
+
+
+class QuestionnaireVersion(models.Model):
+    """One frozen set of questions; a database trigger refuses edits once it is published."""
+
+    questionnaire = models.ForeignKey(Questionnaire, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    definition = models.JSONField(help_text="surveys.definition schema")
+    published_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["questionnaire", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["questionnaire", "number"], name="version_number_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.questionnaire} v{self.number}"
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
+
+
+class Campaign(models.Model):
+    """A survey period with one questionnaire version, its channels and its quota rule."""
+
+    name = models.CharField(_("name"), max_length=200)
+    version = models.ForeignKey(QuestionnaireVersion, on_delete=models.PROTECT, related_name="campaigns")
+    starts_on = models.DateField(_("first day"))
+    ends_on = models.DateField(_("last day"))
+    channels = ArrayField(models.CharField(max_length=10, choices=Channel.choices), default=list)
+    quota_rule = models.CharField(_("quota rule"), max_length=40, default="nam_dong_2024")
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-starts_on"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__gte=F("starts_on")), name="campaign_dates")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class QRLink(models.Model):
+    """A printed code: /q/<code> opens the campaign's form for a desk, a civil servant or the whole unit."""
+
+    code = models.CharField(max_length=12, unique=True)
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="links")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    desk = models.ForeignKey(Desk, null=True, blank=True, on_delete=models.PROTECT, related_name="links")
+    staff = models.ForeignKey(
+        StaffMember, null=True, blank=True, on_delete=models.PROTECT, related_name="links"
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(channel="qr", desk__isnull=True, staff__isnull=True)
+                    | Q(channel="desk", desk__isnull=False, staff__isnull=True)
+                    | Q(channel="staff", staff__isnull=False)
+                ),
+                name="qrlink_target_matches_channel",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class DossierToken(models.Model):
+    """A one-time survey link printed on one dossier's receipt; single use, expiring."""
+
+    dossier_code = models.CharField(max_length=60, unique=True)
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="dossier_tokens")
+    procedure = models.ForeignKey(Procedure, null=True, blank=True, on_delete=models.SET_NULL)
+    staff = models.ForeignKey(StaffMember, null=True, blank=True, on_delete=models.SET_NULL)
+    nonce = models.CharField(max_length=32)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.dossier_code
+
+
+class PaperBatch(models.Model):
+    """The ballots of one box over some days; it closes only when the entered count matches."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="paper_batches")
+    desk = models.ForeignKey(
+        Desk, null=True, blank=True, on_delete=models.PROTECT, related_name="paper_batches"
+    )
+    box_label = models.CharField(_("ballot box"), max_length=100)
+    collected_from = models.DateField(_("collected from"))
+    collected_to = models.DateField(_("collected until"))
+    declared_count = models.PositiveIntegerField(_("ballots in the box"))
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    opened_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-opened_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(collected_to__gte=F("collected_from")), name="batch_dates"),
+        ]
+
+    def __str__(self) -> str:
+        return self.box_label
+
+
+class Response(models.Model):
+    """One citizen's answers to one questionnaire version. Never carries who the citizen is."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # Generated when the form is rendered and posted back: a double tap stores one response.
+    submission_key = models.UUIDField(unique=True)
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="responses")
+    version = models.ForeignKey(QuestionnaireVersion, on_delete=models.PROTECT, related_name="responses")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    link = models.ForeignKey(
+        QRLink, null=True, blank=True, on_delete=models.SET_NULL, related_name="responses"
+    )
+    desk = models.ForeignKey(Desk, null=True, blank=True, on_delete=models.SET_NULL, related_name="responses")
+    staff = models.ForeignKey(
+        StaffMember, null=True, blank=True, on_delete=models.SET_NULL, related_name="responses"
+    )
+    procedure = models.ForeignKey(
+        Procedure, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    procedure_other = models.CharField(max_length=300, blank=True)
+    field = models.ForeignKey(Field, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    field_other = models.CharField(max_length=300, blank=True)
+    paper_batch = models.ForeignKey(
+        PaperBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="responses"
+    )
+    dossier_token = models.OneToOneField(
+        DossierToken, null=True, blank=True, on_delete=models.PROTECT, related_name="response"
+    )
+    # Bucket of the OVERALL question ("" if none): the "satisfaction" filter of the officers' view.
+    overall_bucket = models.CharField(max_length=12, choices=Bucket.choices, blank=True)
+    language = models.CharField(max_length=5, default="vi")
+    submitted_at = models.DateTimeField(db_index=True)
+    # A keyed hash of the client address, kept only to flag bursts; never shown, never reversible here.
+    client_hash = models.CharField(max_length=64, blank=True)
+    flagged = models.BooleanField(default=False)
+    flag_reasons = ArrayField(models.CharField(max_length=40), default=list, blank=True)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-submitted_at"]
+        indexes = [
+            models.Index(fields=["campaign", "submitted_at"]),
+            models.Index(fields=["client_hash", "submitted_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.public_id)
+
+
+class Answer(models.Model):
+    """One answer: a rating, one ticked reason, or a free text (stored with a masked copy)."""
+
+    class Kind(models.TextChoices):
+        RATING = "rating", _("Rating")
+        REASON = "reason", _("Reason")
+        TEXT = "text", _("Free text")
+
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers")
+    question_key = models.CharField(max_length=60)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    element = models.CharField(max_length=12, blank=True)
+    scale = models.CharField(max_length=2, blank=True)
+    value = models.SmallIntegerField(null=True, blank=True)  # None = "no answer"
+    bucket = models.CharField(max_length=12, choices=Bucket.choices, blank=True)
+    option_key = models.CharField(max_length=60, blank=True)
+    text = models.TextField(blank=True)
+    text_masked = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["question_key", "kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.question_key}={self.value or self.option_key or '…'}"
+
+
+class ContactDetail(models.Model):
+    """Optional contact details, given with consent; kept apart and shown to the unit's admin only."""
+
+    response = models.OneToOneField(Response, on_delete=models.CASCADE, related_name="contact")
+    name = models.CharField(max_length=200, blank=True)
+    phone = models.CharField(max_length=30, blank=True)
+    email = models.EmailField(blank=True)
+    consent_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"contact for {self.response_id}"

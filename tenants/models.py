@@ -124,3 +124,34 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.unit} · {self.role}"
+
+
+class ShortLink(models.Model):
+    """Public index of printed codes: /q/<code> finds the unit whose schema holds the link."""
+
+    code = models.CharField(max_length=12, unique=True)
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="short_links")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class QuestionnaireShare(models.Model):
+    """A questionnaire a province or district offers to every unit of its subtree."""
+
+    owner = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="shared_questionnaires")
+    key = models.SlugField(max_length=80)
+    title = models.CharField(_("title"), max_length=300)
+    version = models.PositiveIntegerField(default=1)
+    definition = models.JSONField()
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "key", "version"], name="share_version_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.title

@@ -3,11 +3,15 @@
 Each test then runs inside a transaction that is rolled back, in whichever schema it opens.
 """
 
+import datetime as dt
 from dataclasses import dataclass
 
 import pytest
 from django.db import connection
+from django.utils import timezone
+from django_tenants.utils import tenant_context
 
+from surveys.services import campaign_create, catalog_seed, questionnaire_install_builtin
 from tenants.models import Role, Structure, Unit, User
 from tenants.registry import registry_import
 from tenants.services import public_tenant_ensure, unit_onboard
@@ -35,6 +39,24 @@ class World:
     successor: Unit
 
 
+BUILTIN_KEYS = ("hong_thai_quick", "son_tay_2017", "nam_dong_2024")
+
+
+def survey_setup() -> None:
+    """In the current unit: the built-in catalog, the three seed questionnaires, one open campaign each."""
+    catalog_seed()
+    today = timezone.localdate()
+    for key in BUILTIN_KEYS:
+        version = questionnaire_install_builtin(key=key).latest_published
+        campaign_create(
+            name=f"Khảo sát {key}",
+            version=version,
+            starts_on=today - dt.timedelta(days=60),
+            ends_on=today + dt.timedelta(days=60),
+            channels=["qr", "desk", "staff", "dossier", "paper"],
+        )
+
+
 def _load_world() -> World:
     return World(**{k: Unit.objects.get(structure=s, code=c) for k, (s, c) in WORLD_CODES.items()})
 
@@ -47,6 +69,9 @@ def django_db_setup(django_db_setup, django_db_blocker):
         world = _load_world()
         for name in ONBOARDED:
             unit_onboard(unit=getattr(world, name))
+        for unit in (world.commune, world.sibling):
+            with tenant_context(unit):
+                survey_setup()
 
 
 @pytest.fixture

@@ -1,0 +1,170 @@
+"""Turns a posted form (citizen or paper ballot) into checked answers, or into errors per question.
+
+The same rules serve every channel, so a paper ballot and a phone answer count alike.
+"""
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils.translation import gettext as _
+
+from analytics.formulas import bucket_of
+
+from .definition import SCALE_BY_KEY, Definition
+from .models import Field, Procedure
+
+NO_ANSWER = "na"  # the posted value of "no answer / not applicable"
+OTHER = "other"
+MAX_OTHER_LENGTH = 300
+
+
+class PostData(Protocol):
+    def get(self, key: str, default: Any = None) -> Any: ...
+    def getlist(self, key: str) -> list[str]: ...
+
+
+@dataclass
+class Rating:
+    question_key: str
+    element: str
+    scale: str
+    value: int | None
+    bucket: str  # "" for no answer
+
+
+@dataclass
+class ParsedAnswers:
+    procedure: Procedure | None = None
+    procedure_other: str = ""
+    field: Field | None = None
+    field_other: str = ""
+    ratings: list[Rating] = dataclasses.field(default_factory=list)
+    # (question key, option key, element)
+    reasons: list[tuple[str, str, str]] = dataclasses.field(default_factory=list)
+    texts: list[tuple[str, str]] = dataclasses.field(default_factory=list)
+    contact: dict[str, str] | None = None
+
+    @property
+    def overall_bucket(self) -> str | None:
+        for rating in self.ratings:
+            if rating.element == "OVERALL" and rating.bucket:
+                return rating.bucket
+        return None
+
+
+def field_name(question: Mapping[str, Any], suffix: str = "") -> str:
+    return f"q_{question['key']}{'_' + suffix if suffix else ''}"
+
+
+def _one(data: PostData, name: str) -> str:
+    values = data.getlist(name)
+    if len(values) > 1:
+        raise ValidationError(_("Choose only one answer."))
+    return (values[0] if values else "").strip()
+
+
+def _visible(question: Mapping[str, Any], buckets: Mapping[str, str]) -> bool:
+    show_if = question.get("show_if")
+    return show_if is None or buckets.get(show_if["question"]) == show_if["bucket"]
+
+
+def _catalog_choice(data: PostData, question: Mapping[str, Any], model: type, parsed_other_max: int):
+    raw = _one(data, field_name(question))
+    if not raw:
+        return None, "", False
+    if raw == OTHER:
+        other = _one(data, field_name(question, "other"))
+        if not other:
+            raise ValidationError(_("Please say which one."))
+        if len(other) > parsed_other_max:
+            raise ValidationError(_("Please keep this under %(n)d characters.") % {"n": parsed_other_max})
+        return None, other, True
+    if not raw.isdigit():
+        raise ValidationError(_("This choice is not in the list."))
+    obj = model.objects.filter(pk=int(raw), is_active=True).first()
+    if obj is None:
+        raise ValidationError(_("This choice is not in the list."))
+    return obj, "", True
+
+
+def answers_parse(
+    *, definition: Definition, data: PostData, known: frozenset[str] = frozenset()
+) -> tuple[ParsedAnswers, dict[str, str]]:
+    """Check every answer against its question; errors are keyed by question key, in the active language.
+
+    `known` names question kinds the channel already answers (a dossier link knows its procedure):
+    those questions are not asked.
+    """
+    parsed = ParsedAnswers()
+    errors: dict[str, str] = {}
+    buckets: dict[str, str] = {}
+    for q in definition.questions:
+        key, kind = q["key"], q["kind"]
+        if not _visible(q, buckets) or kind in known:
+            continue  # a hidden question is never required and its posted values are ignored
+        try:
+            if kind in ("procedure", "field"):
+                model = Procedure if kind == "procedure" else Field
+                obj, other, answered = _catalog_choice(data, q, model, MAX_OTHER_LENGTH)
+                if not answered and q.get("required"):
+                    raise ValidationError(_("Please choose an answer."))
+                if kind == "procedure":
+                    parsed.procedure, parsed.procedure_other = obj, other
+                else:
+                    parsed.field, parsed.field_other = obj, other
+            elif kind == "rating":
+                raw = _one(data, field_name(q))
+                scale = SCALE_BY_KEY[q["scale"]]
+                if raw in ("", NO_ANSWER):
+                    if q.get("required"):
+                        raise ValidationError(_("Please choose an answer."))
+                    if raw == NO_ANSWER:
+                        parsed.ratings.append(Rating(key, q["element"], q["scale"], None, ""))
+                    continue
+                if not raw.lstrip("-").isdigit() or int(raw) not in {lv.value for lv in scale.levels}:
+                    raise ValidationError(_("This choice is not in the list."))
+                bucket = bucket_of(scale, int(raw)).value
+                buckets[key] = bucket
+                parsed.ratings.append(Rating(key, q["element"], q["scale"], int(raw), bucket))
+            elif kind == "reasons":
+                chosen = data.getlist(field_name(q))
+                options = {o["key"]: o for o in q["options"]}
+                if any(c not in options for c in chosen):
+                    raise ValidationError(_("This choice is not in the list."))
+                if not chosen and q.get("required"):
+                    raise ValidationError(_("Please tick at least one reason."))
+                for option_key in dict.fromkeys(chosen):  # a repeated tick counts once
+                    parsed.reasons.append((key, option_key, options[option_key]["element"]))
+            elif kind == "text":
+                text = _one(data, field_name(q))
+                if len(text) > q["max_length"]:
+                    raise ValidationError(
+                        _("Please keep this under %(n)d characters.") % {"n": q["max_length"]}
+                    )
+                if not text and q.get("required"):
+                    raise ValidationError(_("Please write an answer."))
+                if text:
+                    parsed.texts.append((key, text))
+            elif kind == "contact":
+                parsed.contact = _contact(data, q)
+        except ValidationError as error:
+            errors[key] = " ".join(error.messages)
+    return parsed, errors
+
+
+def _contact(data: PostData, q: Mapping[str, Any]) -> dict[str, str] | None:
+    values = {part: _one(data, field_name(q, part))[:200] for part in ("name", "phone", "email")}
+    if not any(values.values()):
+        return None
+    if _one(data, field_name(q, "consent")) != "yes":
+        raise ValidationError(_("Tick the consent box, or leave your contact details empty."))
+    phone = values["phone"].replace(" ", "").replace(".", "")
+    if phone and not (phone.lstrip("+").isdigit() and 8 <= len(phone.lstrip("+")) <= 15):
+        raise ValidationError(_("This phone number does not look right."))
+    if values["email"]:
+        validate_email(values["email"])
+    return {**values, "phone": phone}

@@ -1,0 +1,408 @@
+"""Writes of the survey domain. Services that touch both the public and the unit schema take the unit."""
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_tenants.utils import tenant_context
+
+from tenants.models import ShortLink, Unit
+
+from .answers import ParsedAnswers, PostData, answers_parse
+from .builtin.catalog import FIELDS, PROCEDURES
+from .builtin.questionnaires import BUILTIN_BY_KEY
+from .definition import Definition, definition_errors
+from .masking import mask_identifiers
+from .models import (
+    Answer,
+    Campaign,
+    Channel,
+    ContactDetail,
+    Desk,
+    DossierToken,
+    Field,
+    PaperBatch,
+    Procedure,
+    QRLink,
+    Questionnaire,
+    QuestionnaireVersion,
+    Response,
+    StaffMember,
+)
+
+# Short codes avoid letters and digits that are confused when typed from a poster (0/O, 1/l/I).
+CODE_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
+CODE_LENGTH = 7
+BURST_WINDOW = dt.timedelta(minutes=10)
+BURST_LIMIT = 20  # answers from one address in the window before they are flagged for review
+
+
+class SubmissionError(Exception):
+    """A submission that cannot be stored; `errors` maps question keys (or "__all__") to messages."""
+
+    def __init__(self, errors: Mapping[str, str], status: int = 400):
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = dict(errors)
+        self.status = status
+
+
+def local_today() -> dt.date:
+    return timezone.localdate()
+
+
+# --------------------------------------------------------------------------- catalog
+
+
+@transaction.atomic
+def catalog_seed() -> tuple[int, int]:
+    """Load the built-in commune catalog into the current unit's schema; existing rows are kept."""
+    fields = {}
+    for f in FIELDS:
+        fields[f["key"]], _created = Field.objects.get_or_create(
+            key=f["key"], defaults={"name_vi": f["name"]["vi"], "name_en": f["name"]["en"]}
+        )
+    created = 0
+    for p in PROCEDURES:
+        _obj, was_created = Procedure.objects.get_or_create(
+            key=p["key"],
+            defaults={
+                "field": fields[p["field"]],
+                "name_vi": p["name"]["vi"],
+                "name_en": p["name"]["en"],
+                "national_code": p["national_code"],
+            },
+        )
+        created += was_created
+    return len(fields), created
+
+
+# --------------------------------------------------------------------------- questionnaires
+
+
+@transaction.atomic
+def questionnaire_version_publish(*, version: QuestionnaireVersion) -> QuestionnaireVersion:
+    if version.is_published:
+        raise ValidationError(_("This version is already published."))
+    errors = definition_errors(version.definition)
+    if errors:
+        raise ValidationError(errors)
+    version.published_at = timezone.now()
+    version.save(update_fields=["published_at"])
+    return version
+
+
+@transaction.atomic
+def questionnaire_create(
+    *,
+    key: str,
+    definition: Mapping[str, Any],
+    source: str = Questionnaire.Source.CUSTOM,
+    shared_from: int | None = None,
+    locked: bool = False,
+    publish: bool = True,
+) -> Questionnaire:
+    errors = definition_errors(definition)
+    if errors:
+        raise ValidationError(errors)
+    if Questionnaire.objects.filter(key=key).exists():
+        raise ValidationError(_("A questionnaire with the key “%(key)s” already exists.") % {"key": key})
+    questionnaire = Questionnaire.objects.create(
+        key=key,
+        title_vi=definition["title"]["vi"],
+        title_en=definition["title"].get("en", ""),
+        source=source,
+        shared_from=shared_from,
+        is_locked=locked,
+    )
+    version = QuestionnaireVersion.objects.create(
+        questionnaire=questionnaire, number=1, definition=definition
+    )
+    if publish:
+        questionnaire_version_publish(version=version)
+    return questionnaire
+
+
+def questionnaire_install_builtin(*, key: str) -> Questionnaire:
+    """Install a built-in template (seeds 000, 001, 004) as a published questionnaire; idempotent."""
+    existing = Questionnaire.objects.filter(key=key).first()
+    if existing:
+        return existing
+    if key not in BUILTIN_BY_KEY:
+        raise ValidationError(_("Unknown template “%(key)s”.") % {"key": key})
+    return questionnaire_create(key=key, definition=BUILTIN_BY_KEY[key], source=Questionnaire.Source.BUILTIN)
+
+
+@transaction.atomic
+def questionnaire_version_draft(
+    *, questionnaire: Questionnaire, definition: Mapping[str, Any] | None = None
+) -> QuestionnaireVersion:
+    """Editing a questionnaire makes a new draft version; published versions never change."""
+    if questionnaire.is_locked:
+        raise ValidationError(_("A shared questionnaire used as is cannot be edited; make a copy instead."))
+    latest = questionnaire.versions.order_by("-number").first()
+    if latest is not None and not latest.is_published:
+        if definition is not None:
+            latest.definition = definition
+            latest.save(update_fields=["definition"])
+        return latest
+    base = definition if definition is not None else (latest.definition if latest else {})
+    return QuestionnaireVersion.objects.create(
+        questionnaire=questionnaire, number=(latest.number + 1) if latest else 1, definition=base
+    )
+
+
+# --------------------------------------------------------------------------- campaigns and links
+
+
+@transaction.atomic
+def campaign_create(
+    *,
+    name: str,
+    version: QuestionnaireVersion,
+    starts_on: dt.date,
+    ends_on: dt.date,
+    channels: list[str],
+    quota_rule: str = "nam_dong_2024",
+) -> Campaign:
+    if not version.is_published:
+        raise ValidationError(_("Only a published questionnaire version can be used in a campaign."))
+    if ends_on < starts_on:
+        raise ValidationError(_("The last day is before the first day."))
+    unknown = set(channels) - set(Channel.values)
+    if unknown or not channels:
+        raise ValidationError(_("Choose the channels from the list."))
+    return Campaign.objects.create(
+        name=name.strip(),
+        version=version,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        channels=list(dict.fromkeys(channels)),
+        quota_rule=quota_rule,
+    )
+
+
+def _new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def qr_link_create(
+    *, unit: Unit, campaign: Campaign, desk: Desk | None = None, staff: StaffMember | None = None
+) -> QRLink:
+    """A printed code for the campaign, a desk or a civil servant, indexed publicly for /q/<code>."""
+    channel = Channel.STAFF if staff else Channel.DESK if desk else Channel.QR
+    for _attempt in range(5):
+        code = _new_code()
+        try:
+            with transaction.atomic():
+                ShortLink.objects.create(code=code, unit=unit)
+                with tenant_context(unit):
+                    return QRLink.objects.create(
+                        code=code, campaign=campaign, channel=channel, desk=desk, staff=staff
+                    )
+        except IntegrityError:
+            continue  # a code collision: 31^7 codes make this vanishingly rare
+    raise RuntimeError("Could not allocate a unique short code")
+
+
+def short_url(code: str) -> str:
+    return f"{settings.BASE_URL}/q/{code}"
+
+
+# --------------------------------------------------------------------------- one-time dossier links
+
+DOSSIER_SALT = "surveys.dossier"
+
+
+def dossier_token_issue(
+    *,
+    unit: Unit,
+    campaign: Campaign,
+    dossier_code: str,
+    procedure: Procedure | None = None,
+    staff: StaffMember | None = None,
+    valid_for: dt.timedelta = dt.timedelta(days=30),
+) -> tuple[DossierToken, str]:
+    """One signed link per dossier; asking again for the same dossier returns the same unused link."""
+    with tenant_context(unit), transaction.atomic():
+        token, _created = DossierToken.objects.get_or_create(
+            dossier_code=dossier_code,
+            defaults={
+                "campaign": campaign,
+                "procedure": procedure,
+                "staff": staff,
+                "nonce": secrets.token_urlsafe(12),
+                "expires_at": timezone.now() + valid_for,
+            },
+        )
+    signed = signing.dumps({"u": unit.pk, "t": token.pk, "n": token.nonce}, salt=DOSSIER_SALT, compress=True)
+    return token, signed
+
+
+def dossier_token_read(signed: str) -> tuple[Unit, int, str]:
+    """(unit, token id, nonce) from a signed link; a forged or garbled link raises SubmissionError(404)."""
+    try:
+        payload = signing.loads(signed, salt=DOSSIER_SALT)
+        unit = Unit.objects.get(pk=int(payload["u"]), onboarded_at__isnull=False)
+        return unit, int(payload["t"]), str(payload["n"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError, Unit.DoesNotExist) as error:
+        raise SubmissionError({"__all__": _("This survey link is not valid.")}, status=404) from error
+
+
+def dossier_token_check(token: DossierToken, nonce: str) -> None:
+    if not hmac.compare_digest(token.nonce, nonce):
+        raise SubmissionError({"__all__": _("This survey link is not valid.")}, status=404)
+    if token.used_at is not None:
+        raise SubmissionError(
+            {"__all__": _("This survey link has already been used. Thank you!")}, status=410
+        )
+    if token.expires_at < timezone.now():
+        raise SubmissionError({"__all__": _("This survey link has expired.")}, status=410)
+
+
+# --------------------------------------------------------------------------- responses
+
+
+def client_hash(address: str) -> str:
+    """A keyed hash of the client address: enough to see bursts, useless to identify anyone."""
+    return hmac.new(settings.SECRET_KEY.encode(), address.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def campaign_is_open(campaign: Campaign, day: dt.date) -> bool:
+    return campaign.is_active and campaign.starts_on <= day <= campaign.ends_on
+
+
+def _flags(*, parsed: ParsedAnswers, client: str, honeypot: bool, now: dt.datetime) -> list[str]:
+    flags = ["honeypot"] if honeypot else []
+    if client:
+        recent = Response.objects.filter(client_hash=client, submitted_at__gte=now - BURST_WINDOW)
+        if recent.count() >= BURST_LIMIT:
+            flags.append("burst")
+        signature = sorted((r.question_key, r.value) for r in parsed.ratings)
+        for previous in recent.order_by("-submitted_at")[:5].prefetch_related("answers"):
+            earlier = sorted(
+                (a.question_key, a.value) for a in previous.answers.all() if a.kind == Answer.Kind.RATING
+            )
+            if earlier == signature:
+                flags.append("duplicate")
+                break
+    return flags
+
+
+def response_submit(
+    *,
+    campaign: Campaign,
+    version_id: int,
+    data: PostData,
+    submission_key: uuid.UUID,
+    channel: str,
+    link: QRLink | None = None,
+    dossier: tuple[DossierToken, str] | None = None,
+    paper_batch: PaperBatch | None = None,
+    entered_by: Any = None,
+    client: str = "",
+    honeypot: bool = False,
+    language: str = "vi",
+) -> tuple[Response, bool]:
+    """Store one response in the current unit's schema, in this request; returns (response, created).
+
+    Idempotent by submission_key: the same form posted twice stores one response.
+    """
+    existing = Response.objects.filter(submission_key=submission_key).first()
+    if existing is not None:
+        if existing.campaign_id != campaign.pk:
+            raise SubmissionError({"__all__": _("This form does not belong to this survey.")})
+        return existing, False
+    if version_id != campaign.version_id:
+        raise SubmissionError({"__all__": _("This form is out of date. Please open the survey link again.")})
+    now = timezone.now()
+    if paper_batch is None and not campaign_is_open(campaign, timezone.localdate(now)):
+        raise SubmissionError({"__all__": _("This survey is not open.")}, status=410)
+    if dossier is not None:
+        dossier_token_check(*dossier)  # checked again under a row lock below, against a race
+    definition = Definition(campaign.version.definition)
+    known = frozenset({"procedure"}) if dossier is not None and dossier[0].procedure_id else frozenset()
+    parsed, errors = answers_parse(definition=definition, data=data, known=known)
+    if errors:
+        raise SubmissionError(errors)
+    try:
+        with transaction.atomic():
+            token = None
+            if dossier is not None:
+                token = DossierToken.objects.select_for_update().get(pk=dossier[0].pk)
+                dossier_token_check(token, dossier[1])
+            response = Response.objects.create(
+                submission_key=submission_key,
+                campaign=campaign,
+                version_id=version_id,
+                channel=channel,
+                link=link,
+                desk=link.desk if link else paper_batch.desk if paper_batch else None,
+                staff=(link.staff if link else None) or (token.staff if token else None),
+                procedure=parsed.procedure or (token.procedure if token else None),
+                procedure_other=parsed.procedure_other,
+                field=parsed.field,
+                field_other=parsed.field_other,
+                paper_batch=paper_batch,
+                dossier_token=token,
+                overall_bucket=parsed.overall_bucket or "",
+                language=language,
+                submitted_at=now,
+                client_hash=client,
+                entered_by=entered_by,
+                flag_reasons=_flags(parsed=parsed, client=client, honeypot=honeypot, now=now),
+            )
+            if response.flag_reasons:
+                response.flagged = True
+                response.save(update_fields=["flagged"])
+            Answer.objects.bulk_create(
+                [
+                    Answer(
+                        response=response,
+                        question_key=r.question_key,
+                        kind=Answer.Kind.RATING,
+                        element=r.element,
+                        scale=r.scale,
+                        value=r.value,
+                        bucket=r.bucket,
+                    )
+                    for r in parsed.ratings
+                ]
+                + [
+                    Answer(
+                        response=response, question_key=q, kind=Answer.Kind.REASON, option_key=o, element=e
+                    )
+                    for q, o, e in parsed.reasons
+                ]
+                + [
+                    Answer(
+                        response=response,
+                        question_key=q,
+                        kind=Answer.Kind.TEXT,
+                        text=t,
+                        text_masked=mask_identifiers(t),
+                    )
+                    for q, t in parsed.texts
+                ]
+            )
+            if parsed.contact:
+                ContactDetail.objects.create(response=response, consent_at=now, **parsed.contact)
+            if token is not None:
+                token.used_at = now
+                token.save(update_fields=["used_at"])
+    except IntegrityError:
+        # Two taps raced past the first check: the other request stored it.
+        existing = Response.objects.filter(submission_key=submission_key).first()
+        if existing is None:
+            raise
+        return existing, False
+    return response, True
