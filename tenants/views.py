@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from .decorators import unit_permission_required
 from .forms import MembershipForm
 from .models import Membership, Structure, Unit, User
 from .permissions import Action, has_perm, membership_roots
@@ -145,19 +146,12 @@ def console_onboard(request: HttpRequest, structure: str, code: str) -> HttpResp
     return redirect(public_reverse("console:unit", unit.structure, unit.code))
 
 
-@login_required
+@unit_permission_required(Action.VIEW_FIGURES)
 def unit_home(request: HttpRequest) -> HttpResponse:
     """A unit's own console, inside its schema (/u/<slug>/console/)."""
     unit = request.tenant
-    if not has_perm(request.user, Action.VIEW_FIGURES, unit):
-        raise Http404(_("No such unit."))
     return render(
         request,
         "console/unit_home.html",
-        {
-            "unit": unit,
-            "ancestors": unit_ancestors(unit=unit),
-            "can_operate": has_perm(request.user, Action.OPERATE, unit),
-            "can_manage": has_perm(request.user, Action.MANAGE, unit),
-        },
+        {"unit": unit, "can_manage": has_perm(request.user, Action.MANAGE, unit)},
     )

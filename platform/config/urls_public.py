@@ -15,4 +15,5 @@ urlpatterns = [
     path("console/", include("tenants.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("", include("surveys.urls_citizen")),
 ]

@@ -1,0 +1,3 @@
+"""A unit's results pages."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Public pages of citizens: /q/<code> and /d/<token>."""
+
+urlpatterns: list = []
