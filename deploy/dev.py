@@ -407,14 +407,31 @@ def postgres_running_port() -> int | None:
     return port if port_in_use(port) else None
 
 
-def pg_conf(port: int) -> str:
-    run_dir = str(RUN).replace("'", "''")
+def remove_stale_postmaster_pid() -> None:
+    """After a reboot the recorded pid may belong to another program; postgres then refuses to start."""
+    pidfile = PG_DATA / "postmaster.pid"
+    try:
+        pid = int(pidfile.read_text().splitlines()[0])
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (OSError, ValueError, IndexError):
+        return
+    if b"postgres" not in cmdline:
+        pidfile.unlink(missing_ok=True)
+
+
+# Unix socket paths are limited to 107 bytes; the socket file name adds about 20.
+SOCKET_DIR_MAX = 85
+
+
+def pg_conf(port: int, run_dir: Path = RUN) -> str:
+    # Everything here connects over TCP, so a checkout too deep for a socket path goes without.
+    socket_dir = str(run_dir).replace("'", "''") if len(str(run_dir)) <= SOCKET_DIR_MAX else ""
     # Durability is traded for speed: this cluster holds only demo and test data that
     # `make demo` / the test run can rebuild, and fsync dominates test database creation.
     return (
         "listen_addresses = '127.0.0.1'\n"
         f"port = {port}\n"
-        f"unix_socket_directories = '{run_dir}'\n"
+        f"unix_socket_directories = '{socket_dir}'\n"
         "fsync = off\n"
         "synchronous_commit = off\n"
         "full_page_writes = off\n"
@@ -485,6 +502,7 @@ def start_private_postgres(env: Mapping[str, str]) -> tuple[int, bool]:
         say(f"restarting the private PostgreSQL on port {wanted} (SIPAS_PG_PORT)")
         run_checked(as_postgres([pg_ctl, "-D", PG_DATA, "-m", "fast", "-w", "stop"]), "pg_ctl stop")
     port = choose_port(wanted, explicit, "PostgreSQL", "SIPAS_PG_PORT")
+    remove_stale_postmaster_pid()
     conf = PG_DATA / "sipas.conf"
     conf.write_text(pg_conf(port))
     give_to_postgres(conf)
@@ -874,6 +892,9 @@ def cmd_demo(args: Sequence[str] = ()) -> int:
                     say(f"manage.py {' '.join(step)} failed with exit code {code}")
                     return code
             return run_demo_processes(env, port, stopping, on_signal)
+        except KeyboardInterrupt:
+            say("interrupted; stopping")
+            return 0
         finally:
             # The demo owns the private servers for its lifetime, whoever started them.
             AUTOSTARTED.touch()

@@ -240,3 +240,10 @@ def test_no_tests_collected_is_a_failure(monkeypatch):
 def test_an_unknown_command_prints_usage_and_fails(capsys):
     assert dev.main(["bogus"]) == 2
     assert "dev.py test" in capsys.readouterr().err
+
+
+def test_a_checkout_too_deep_for_a_socket_path_listens_on_tcp_only(tmp_path):
+    conf = dev.pg_conf(54329, tmp_path / ("d" * 100) / ".data" / "run")
+
+    assert "unix_socket_directories = ''" in conf
+    assert "listen_addresses = '127.0.0.1'" in conf
