@@ -281,6 +281,9 @@ class Response(models.Model):
     overall_bucket = models.CharField(max_length=12, choices=Bucket.choices, blank=True)
     language = models.CharField(max_length=5, default="vi")
     submitted_at = models.DateTimeField(db_index=True)
+    # The local (Asia/Ho_Chi_Minh) day the citizen answered: the day of submission, or for a paper
+    # ballot the last day of its batch's collection period. Figures count by this day.
+    answered_on = models.DateField(db_index=True)
     # A keyed hash of the client address, kept only to flag bursts; never shown, never reversible here.
     client_hash = models.CharField(max_length=64, blank=True)
     flagged = models.BooleanField(default=False)

@@ -357,6 +357,7 @@ def response_submit(
                 overall_bucket=parsed.overall_bucket or "",
                 language=language,
                 submitted_at=now,
+                answered_on=paper_batch.collected_to if paper_batch else timezone.localdate(now),
                 client_hash=client,
                 entered_by=entered_by,
                 flag_reasons=_flags(parsed=parsed, client=client, honeypot=honeypot, now=now),
