@@ -14,8 +14,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_tenants.utils import tenant_context
+from django_tenants.utils import get_current_tenant, tenant_context
 
+from analytics.facts import facts_mark_dirty
 from tenants.models import ShortLink, Unit
 
 from .answers import ParsedAnswers, PostData, answers_parse
@@ -397,6 +398,8 @@ def response_submit(
             )
             if parsed.contact:
                 ContactDetail.objects.create(response=response, consent_at=now, **parsed.contact)
+            # In the same transaction, so a committed response can never miss its refresh.
+            facts_mark_dirty(unit=get_current_tenant(), day=response.answered_on)
             if token is not None:
                 token.used_at = now
                 token.save(update_fields=["used_at"])

@@ -5,6 +5,11 @@ from django_celery_beat.models import CrontabSchedule, PeriodicTask
 # (name, task, crontab fields in Asia/Ho_Chi_Minh). Apps add their periodic work here.
 SCHEDULES: list[tuple[str, str, dict[str, str]]] = [
     (
+        "Cập nhật số liệu tổng hợp / refresh count facts",
+        "analytics.tasks.facts_refresh_task",
+        {"minute": "*"},
+    ),
+    (
         "Kiểm tra schema các đơn vị / unit schema check",
         "tenants.tasks.units_schema_check_dispatch",
         {"minute": "17", "hour": "2"},
