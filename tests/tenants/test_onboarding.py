@@ -96,3 +96,12 @@ def test_platform_is_a_folder_not_a_package_and_the_stdlib_module_still_imports(
     assert not (root / "platform" / "__init__.py").exists()
     assert Path(stdlib_platform.__file__).parent != root / "platform"
     assert stdlib_platform.python_version()
+
+
+def test_the_demo_accounts_printed_by_make_demo_match_the_seeded_ones():
+    from tenants.demo import ACCOUNTS, DEMO_PASSWORD
+
+    text = (Path(__file__).resolve().parents[2] / "deploy" / "demo-accounts.txt").read_text()
+    assert DEMO_PASSWORD in text
+    for account in ACCOUNTS:
+        assert account.email in text
