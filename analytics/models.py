@@ -86,3 +86,85 @@ class DirtyDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit_id} {self.day}"
+
+
+class TransactionCount(models.Model):
+    """How many dossiers (transactions) a unit handled in a period, per procedure ("" = all procedures).
+
+    The denominator of sample quotas; typed in, imported from CSV/XLSX or fed by one-stop systems.
+    """
+
+    class Source(models.TextChoices):
+        MANUAL = "manual", _("Typed in")
+        IMPORT = "import", _("Imported file")
+        API = "api", _("One-stop system")
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    procedure = models.CharField(_("procedure"), max_length=80, blank=True)
+    period_start = models.DateField(_("from"))
+    period_end = models.DateField(_("until"))
+    count = models.PositiveIntegerField(_("transactions"))
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.MANUAL)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "procedure", "period_start", "period_end"], name="transaction_count_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(period_end__gte=models.F("period_start")), name="transaction_count_period"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.procedure or '*'} {self.period_start}–{self.period_end}: {self.count}"
+
+
+class UnitPolicy(models.Model):
+    """A unit's own choices; an empty value inherits from the nearest unit above, then the default."""
+
+    unit = models.OneToOneField(Unit, on_delete=models.CASCADE, related_name="policy")
+    quota_rule = models.CharField(_("quota rule"), max_length=40, blank=True)
+    alert_threshold = models.DecimalField(
+        _("alert threshold"),
+        max_digits=4,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        help_text=_("share of unsatisfied answers, e.g. 0.25"),
+    )
+    alert_minimum = models.PositiveIntegerField(_("minimum answers"), null=True, blank=True)
+    alert_window_days = models.PositiveIntegerField(_("rolling window (days)"), null=True, blank=True)
+    minimum_n = models.PositiveIntegerField(_("minimum n for a figure"), null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"policy of {self.unit_id}"
+
+
+class StaffAlert(models.Model):
+    """A civil servant over the unsatisfied-share threshold in a window (Nam Dong rule).
+
+    Holds counts only: the respondents are never identified.
+    """
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    staff_id = models.PositiveBigIntegerField()
+    staff_name = models.CharField(max_length=200)
+    window_start = models.DateField()
+    window_end = models.DateField()
+    unsatisfied = models.PositiveIntegerField()
+    valid = models.PositiveIntegerField()
+    threshold = models.DecimalField(max_digits=4, decimal_places=3)
+    minimum = models.PositiveIntegerField()
+    computed_at = models.DateTimeField(auto_now_add=True)
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-window_end", "staff_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "staff_id", "window_end"], name="staff_alert_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.staff_name} {self.unsatisfied}/{self.valid} to {self.window_end}"
