@@ -57,9 +57,10 @@ TENANT_BASE_SCHEMA = "unit_template"
 TENANT_CREATION_FAKES_MIGRATIONS = True
 
 AUTH_USER_MODEL = "tenants.User"
-LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "console:home"
-LOGOUT_REDIRECT_URL = "login"
+# A path, not a URL name: a unit's pages resolve against their own URLconf, which has no login.
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/console/"
+LOGOUT_REDIRECT_URL = "/accounts/login/"
 
 MIDDLEWARE = [
     "django_tenants.middleware.TenantSubfolderMiddleware",
