@@ -340,3 +340,25 @@ class ContactDetail(models.Model):
 
     def __str__(self) -> str:
         return f"contact for {self.response_id}"
+
+
+class Dossier(models.Model):
+    """A dossier (hồ sơ) as synchronised by a one-stop system; the first sight of it counts a transaction."""
+
+    code = models.CharField(_("dossier code"), max_length=60, unique=True)  # MaHoSo
+    procedure = models.ForeignKey(Procedure, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    procedure_code = models.CharField(max_length=40)  # MaTTHC as sent
+    received_at = models.DateTimeField()  # NgayTiepNhan
+    due_at = models.DateTimeField(null=True, blank=True)  # NgayHenTra
+    finished_at = models.DateTimeField(null=True, blank=True)  # NgayKetThucXuLy
+    status = models.PositiveSmallIntegerField()  # TrangThaiHoSo
+    channel = models.PositiveSmallIntegerField(null=True, blank=True)  # KenhThucHien
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def is_late(self) -> bool:
+        return bool(self.due_at and self.finished_at and self.finished_at > self.due_at)
