@@ -20,8 +20,12 @@ class ApiClient(models.Model):
     """A machine (national portal, provincial one-stop system) with a key, a subtree and scopes."""
 
     name = models.CharField(_("name"), max_length=200)
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="api_clients",
-                             help_text=_("the top of the subtree the client may read or write"))
+    unit = models.ForeignKey(
+        Unit,
+        on_delete=models.PROTECT,
+        related_name="api_clients",
+        help_text=_("the top of the subtree the client may read or write"),
+    )
     scopes = ArrayField(models.CharField(max_length=30, choices=Scope.choices))
     # The key is shown once; only its prefix (to find it) and a SHA-256 of the secret are stored.
     key_prefix = models.CharField(max_length=12, unique=True)

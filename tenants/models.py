@@ -155,3 +155,14 @@ class QuestionnaireShare(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class DossierIndex(models.Model):
+    """Public index of dossier codes: a code belongs to the first unit that reported it."""
+
+    code = models.CharField(max_length=60, unique=True)
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.code

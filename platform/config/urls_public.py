@@ -15,5 +15,6 @@ urlpatterns = [
     path("console/", include("tenants.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("api.v1.urls")),
     path("", include("surveys.urls_citizen")),
 ]

@@ -1,0 +1,56 @@
+"""Every API error is `{"error": {"code", "message", "field"}}` (plus `details` for several fields)."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+
+def _flatten(detail, field=None):
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            yield from _flatten(
+                value, key if field is None or key == "non_field_errors" else f"{field}.{key}"
+            )
+    elif isinstance(detail, list):
+        for index, value in enumerate(detail):
+            sub = (
+                field
+                if not isinstance(value, dict | list)
+                else f"{field}[{index}]"
+                if field
+                else f"[{index}]"
+            )
+            yield from _flatten(value, sub)
+    else:
+        code = getattr(detail, "code", "invalid")
+        yield {"code": code, "message": str(detail), "field": None if field == "non_field_errors" else field}
+
+
+def api_exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(
+            detail=exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+        )
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    details = list(_flatten(response.data if isinstance(exc, exceptions.ValidationError) else exc.detail))
+    first = details[0] if details else {"code": "error", "message": str(exc), "field": None}
+    if isinstance(exc, exceptions.Throttled):
+        first["code"] = "throttled"
+    body = {"error": first}
+    if len(details) > 1:
+        body["error"]["details"] = details
+    return Response(body, status=response.status_code, headers=_headers(response))
+
+
+def _headers(response):
+    return {k: v for k, v in response.items() if k in {"Retry-After", "WWW-Authenticate", "Allow"}}
+
+
+def error(code: str, message: str, field: str | None = None, status_code: int = status.HTTP_400_BAD_REQUEST):
+    return Response({"error": {"code": code, "message": message, "field": field}}, status=status_code)

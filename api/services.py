@@ -1,0 +1,88 @@
+"""API clients: keys shown once and stored hashed, rotation, revocation; subtree reach."""
+
+import hashlib
+import hmac
+import secrets
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tenants.models import Level, Unit, User
+from tenants.permissions import Action, has_perm
+
+from .models import ApiClient, Scope
+
+KEY_PREFIX_LENGTH = 8
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _new_key() -> tuple[str, str, str]:
+    prefix = secrets.token_hex(KEY_PREFIX_LENGTH // 2)
+    secret = secrets.token_urlsafe(32)
+    return prefix, secret, f"{prefix}.{secret}"
+
+
+@transaction.atomic
+def api_client_create(
+    *, creator: User, unit: Unit, name: str, scopes: list[str], rate_per_minute: int = 600
+) -> tuple[ApiClient, str]:
+    """A new client; returns it and its full key, which is never stored and cannot be shown again."""
+    if not (
+        creator.is_superuser or (unit.level == Level.PROVINCE and has_perm(creator, Action.MANAGE, unit))
+    ):
+        raise ValidationError(
+            _("Only a province administrator or a platform operator can create API clients.")
+        )
+    unknown = set(scopes) - set(Scope.values)
+    if unknown or not scopes:
+        raise ValidationError(_("Choose the scopes from the list."))
+    if not 1 <= rate_per_minute <= 100_000:
+        raise ValidationError(_("The rate limit must be between 1 and 100,000 requests per minute."))
+    prefix, secret, key = _new_key()
+    client = ApiClient.objects.create(
+        name=name.strip(),
+        unit=unit,
+        scopes=sorted(set(scopes)),
+        key_prefix=prefix,
+        key_hash=_hash(secret),
+        rate_per_minute=rate_per_minute,
+        created_by=creator,
+    )
+    return client, key
+
+
+@transaction.atomic
+def api_client_rotate(*, client: ApiClient) -> str:
+    """A new key for the client; the old one stops working at once."""
+    prefix, secret, key = _new_key()
+    client.key_prefix, client.key_hash, client.rotated_at = prefix, _hash(secret), timezone.now()
+    client.save(update_fields=["key_prefix", "key_hash", "rotated_at"])
+    return key
+
+
+def api_client_revoke(*, client: ApiClient) -> None:
+    if client.revoked_at is None:
+        client.revoked_at = timezone.now()
+        client.save(update_fields=["revoked_at"])
+
+
+def api_client_for_key(key: str) -> ApiClient | None:
+    prefix, _, secret = key.partition(".")
+    if not prefix or not secret:
+        return None
+    client = ApiClient.objects.select_related("unit").filter(key_prefix=prefix).first()
+    if client is None or not hmac.compare_digest(client.key_hash, _hash(secret)):
+        return None
+    return client
+
+
+def client_reaches(client: ApiClient, unit: Unit) -> bool:
+    """Is the unit inside the client's subtree? A client of the national root reaches every unit."""
+    if client.unit.level == Level.NATIONAL:
+        return True
+    return unit.path.startswith(client.unit.path)

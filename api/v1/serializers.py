@@ -1,0 +1,183 @@
+"""Stable English field names; dates in ISO 8601; rates as fractions in [0, 1] with their n and method."""
+
+from rest_framework import serializers
+
+from tenants.models import Unit
+
+
+class UnitSerializer(serializers.ModelSerializer):
+    parent = serializers.SerializerMethodField()
+    successors = serializers.SerializerMethodField()
+    onboarded = serializers.BooleanField(source="is_onboarded")
+    type = serializers.CharField(source="get_division_type_display")
+
+    class Meta:
+        model = Unit
+        fields = [
+            "code",
+            "name",
+            "type",
+            "level",
+            "structure",
+            "parent",
+            "valid_from",
+            "valid_to",
+            "onboarded",
+            "successors",
+        ]
+
+    def get_parent(self, unit) -> dict | None:
+        return {"code": unit.parent.code, "structure": unit.parent.structure} if unit.parent_id else None
+
+    def get_successors(self, unit) -> list[dict]:
+        return [{"code": s.code, "structure": s.structure, "name": s.name} for s in unit.successors.all()]
+
+
+class MethodSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    description = serializers.CharField()
+
+
+class FigureSerializer(serializers.Serializer):
+    value = serializers.SerializerMethodField(
+        help_text="the rate as a fraction of 1, 6 decimals; null if n = 0"
+    )
+    n = serializers.IntegerField()
+    interval = serializers.SerializerMethodField(help_text="95 % Wilson interval [low, high], or null")
+    too_few = serializers.BooleanField(help_text="n is below the minimum: not ranked")
+    minimum_n = serializers.IntegerField()
+    method = MethodSerializer()
+
+    def get_value(self, figure) -> float | None:
+        return None if figure.value is None else round(float(figure.value), 6)
+
+    def get_interval(self, figure) -> list[float] | None:
+        return (
+            None if figure.interval is None else [round(figure.interval[0], 6), round(figure.interval[1], 6)]
+        )
+
+
+class PeriodSerializer(serializers.Serializer):
+    start = serializers.DateField()
+    end = serializers.DateField()
+
+
+class QuestionFigureSerializer(serializers.Serializer):
+    questionnaire = serializers.CharField()
+    question = serializers.CharField()
+    element = serializers.CharField()
+    label = serializers.CharField()
+    figure = FigureSerializer()
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+    label = serializers.CharField()
+    count = serializers.IntegerField()
+    share = FigureSerializer()
+
+
+class FiguresSerializer(serializers.Serializer):
+    unit = UnitSerializer()
+    period = PeriodSerializer()
+    responses = serializers.IntegerField()
+    overall = FigureSerializer()
+    sipas_index = FigureSerializer(source="index")
+    mean_score = FigureSerializer(source="mean")
+    elements = serializers.DictField(child=FigureSerializer())
+    questions = QuestionFigureSerializer(many=True)
+    dissatisfaction = serializers.SerializerMethodField()
+
+    def get_dissatisfaction(self, figures) -> dict:
+        profile = figures.profile
+        return {
+            "unsatisfied_responses": profile.n,
+            "shares_sum_past_100": profile.sums_past_100,
+            "reasons": [
+                {
+                    "reason": s.reason,
+                    "label": figures.profile_labels.get(s.reason, s.reason),
+                    "count": s.count,
+                    "share": FigureSerializer(s.figure).data,
+                }
+                for s in profile.shares
+            ],
+        }
+
+
+class RankingRowSerializer(serializers.Serializer):
+    rank = serializers.IntegerField(allow_null=True)
+    unit = UnitSerializer()
+    overall = FigureSerializer(source="figure")
+
+
+class DossierEventSerializer(serializers.Serializer):
+    """One event, named as in the national portal's dossier synchronisation."""
+
+    MaHoSo = serializers.CharField(max_length=60)
+    MaTTHC = serializers.CharField(max_length=40)
+    NgayTiepNhan = serializers.DateTimeField()
+    NgayHenTra = serializers.DateTimeField(required=False, allow_null=True)
+    NgayKetThucXuLy = serializers.DateTimeField(required=False, allow_null=True)
+    TrangThaiHoSo = serializers.IntegerField(min_value=1, max_value=10)
+    KenhThucHien = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=3)
+
+
+class DossierBatchSerializer(serializers.Serializer):
+    events = DossierEventSerializer(many=True, allow_empty=False, max_length=1000)
+
+
+class TransactionCountSerializer(serializers.Serializer):
+    procedure = serializers.CharField(
+        max_length=80, allow_blank=True, help_text='procedure key or "" for all'
+    )
+    period_start = serializers.DateField()
+    period_end = serializers.DateField()
+    count = serializers.IntegerField(min_value=0, max_value=10_000_000)
+
+    def validate(self, data):
+        if data["period_end"] < data["period_start"]:
+            raise serializers.ValidationError({"period_end": "The period ends before it starts."})
+        return data
+
+
+class ResponseSerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="public_id")
+    submitted_at = serializers.DateTimeField()
+    answered_on = serializers.DateField()
+    channel = serializers.CharField()
+    questionnaire = serializers.CharField(source="version.questionnaire.key")
+    version = serializers.IntegerField(source="version.number")
+    procedure = serializers.SerializerMethodField()
+    overall = serializers.CharField(source="overall_bucket", allow_blank=True)
+    answers = serializers.SerializerMethodField()
+
+    def get_procedure(self, response) -> str | None:
+        return response.procedure.key if response.procedure_id else None
+
+    def get_answers(self, response) -> list[dict]:
+        rows = []
+        for a in response.answers.all():
+            if a.kind == "text":
+                rows.append({"question": a.question_key, "kind": "text", "text": a.text_masked})
+            elif a.kind == "reason":
+                rows.append(
+                    {
+                        "question": a.question_key,
+                        "kind": "reason",
+                        "option": a.option_key,
+                        "element": a.element,
+                    }
+                )
+            else:
+                rows.append(
+                    {
+                        "question": a.question_key,
+                        "kind": "rating",
+                        "element": a.element,
+                        "scale": a.scale,
+                        "value": a.value,
+                        "bucket": a.bucket or None,
+                    }
+                )
+        return rows

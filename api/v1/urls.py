@@ -1,0 +1,22 @@
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from . import views, webhook_views
+
+UNIT = "units/<str:structure>/<str:code>/"
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(api_version="v1"), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("units/", views.UnitList.as_view(), name="api-units"),
+    path(UNIT, views.UnitDetail.as_view(), name="api-unit"),
+    path(UNIT + "figures/", views.UnitFigures.as_view(), name="api-unit-figures"),
+    path(UNIT + "ranking/", views.UnitRanking.as_view(), name="api-unit-ranking"),
+    path(UNIT + "responses/", views.UnitResponses.as_view(), name="api-unit-responses"),
+    path(UNIT + "dossier-events/", views.DossierEvents.as_view(), name="api-dossier-events"),
+    path(UNIT + "transaction-counts/", views.TransactionCounts.as_view(), name="api-transaction-counts"),
+    path("webhooks/", webhook_views.Webhooks.as_view(), name="api-webhooks"),
+    path("webhooks/<int:pk>/", webhook_views.WebhookDetail.as_view(), name="api-webhook"),
+    path("webhooks/deliveries/", webhook_views.Deliveries.as_view(), name="api-deliveries"),
+]

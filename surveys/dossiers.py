@@ -1,0 +1,140 @@
+"""Dossier events from one-stop systems: idempotent by dossier code; a finished dossier gets a one-time link.
+
+The event shape follows the national portal's dossier synchronisation (MaHoSo, MaTTHC, NgayTiepNhan,
+NgayHenTra, NgayKetThucXuLy, TrangThaiHoSo, KenhThucHien); the API layer checks types, this module
+the business rules.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_tenants.utils import tenant_context
+
+from tenants.models import DossierIndex, Unit
+
+from .models import Campaign, Channel, Dossier, DossierToken, Procedure
+from .services import campaign_is_open, dossier_token_issue
+
+# TrangThaiHoSo codes after which the citizen has their result: 9 processed, 10 result returned.
+FINISHED_STATUSES = frozenset({9, 10})
+KNOWN_STATUSES = frozenset(range(1, 11))
+
+
+@dataclass(frozen=True)
+class DossierEvent:
+    code: str
+    procedure_code: str
+    received_at: dt.datetime
+    due_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    status: int
+    channel: int | None
+
+
+@dataclass(frozen=True)
+class DossierResult:
+    code: str
+    outcome: str  # created | updated | unchanged
+    dossier: Dossier
+    token: DossierToken | None = None
+    signed: str | None = None
+
+
+def _check(event: DossierEvent) -> None:
+    if event.status not in KNOWN_STATUSES:
+        raise ValidationError(
+            {"TrangThaiHoSo": _("Unknown dossier status %(s)s (1–10).") % {"s": event.status}}
+        )
+    if event.due_at and event.due_at < event.received_at:
+        raise ValidationError({"NgayHenTra": _("The due date is before the date of receipt.")})
+    if event.finished_at and event.finished_at < event.received_at:
+        raise ValidationError({"NgayKetThucXuLy": _("The end of processing is before the date of receipt.")})
+    if event.status in FINISHED_STATUSES and event.finished_at is None:
+        raise ValidationError({"NgayKetThucXuLy": _("A finished dossier needs its end-of-processing date.")})
+    if event.finished_at and event.finished_at > timezone.now() + dt.timedelta(minutes=5):
+        raise ValidationError({"NgayKetThucXuLy": _("The end of processing is in the future.")})
+
+
+def _count_transaction(unit: Unit, procedure: Procedure, received_at: dt.datetime) -> None:
+    """The first sight of a dossier adds one transaction to its procedure's month (quota denominators)."""
+    day = timezone.localtime(received_at).date()
+    first = day.replace(day=1)
+    last = (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO public.analytics_transactioncount"
+            " (unit_id, procedure, period_start, period_end, count, source, updated_at)"
+            " VALUES (%s, %s, %s, %s, 1, 'api', now())"
+            " ON CONFLICT (unit_id, procedure, period_start, period_end)"
+            " DO UPDATE SET count = analytics_transactioncount.count + 1, updated_at = now()",
+            [unit.pk, procedure.key, first, last],
+        )
+
+
+def _open_dossier_campaign(day: dt.date) -> Campaign | None:
+    for campaign in Campaign.objects.filter(is_active=True, channels__contains=[Channel.DOSSIER]).order_by(
+        "-starts_on"
+    ):
+        if campaign_is_open(campaign, day):
+            return campaign
+    return None
+
+
+def dossier_event_ingest(*, unit: Unit, event: DossierEvent) -> DossierResult:
+    """Record one event in the unit's schema, in its own transaction; raises ValidationError on bad input."""
+    _check(event)
+    owner = DossierIndex.objects.filter(code=event.code).values_list("unit_id", flat=True).first()
+    if owner is not None and owner != unit.pk:
+        raise ValidationError({"MaHoSo": _("This dossier belongs to another unit.")})
+    with tenant_context(unit), transaction.atomic():
+        procedure = Procedure.objects.filter(
+            Q(national_code=event.procedure_code) | Q(key=event.procedure_code)
+        ).first()
+        if procedure is None:
+            raise ValidationError(
+                {
+                    "MaTTHC": _("Unknown procedure code “%(c)s” in this unit's catalog.")
+                    % {"c": event.procedure_code}
+                }
+            )
+        values = {
+            "procedure": procedure,
+            "procedure_code": event.procedure_code,
+            "received_at": event.received_at,
+            "due_at": event.due_at,
+            "finished_at": event.finished_at,
+            "status": event.status,
+            "channel": event.channel,
+        }
+        dossier = Dossier.objects.select_for_update().filter(code=event.code).first()
+        if dossier is None:
+            try:
+                with transaction.atomic():
+                    DossierIndex.objects.get_or_create(code=event.code, defaults={"unit": unit})
+                    dossier = Dossier.objects.create(code=event.code, **values)
+            except IntegrityError as error:
+                raise ValidationError(
+                    {"MaHoSo": _("This dossier is being recorded by another request.")}
+                ) from error
+            _count_transaction(unit, procedure, event.received_at)
+            outcome = "created"
+        elif any(getattr(dossier, k) != v for k, v in values.items()):
+            for k, v in values.items():
+                setattr(dossier, k, v)
+            dossier.save()
+            outcome = "updated"
+        else:
+            outcome = "unchanged"
+        token = signed = None
+        if dossier.status in FINISHED_STATUSES:
+            campaign = _open_dossier_campaign(timezone.localdate())
+            if campaign is not None:
+                token, signed = dossier_token_issue(
+                    unit=unit, campaign=campaign, dossier_code=dossier.code, procedure=procedure
+                )
+    return DossierResult(event.code, outcome, dossier, token, signed)

@@ -1,0 +1,257 @@
+"""The machines' door: keys, scopes, subtrees, figures, dossier events, errors, audit."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+from django_tenants.utils import tenant_context
+
+from analytics.facts import facts_refresh
+from analytics.figures import Period, unit_figures
+from analytics.models import TransactionCount
+from api.models import ApiCall, Scope
+from api.services import api_client_revoke, api_client_rotate
+from surveys.models import Dossier, DossierToken
+
+from .conftest import Api
+
+pytestmark = pytest.mark.django_db
+
+
+def unit_url(unit, tail=""):
+    return f"/api/v1/units/{unit.structure}/{unit.code}/{tail}"
+
+
+def event(code="000.00.20.H37-261120-0001", status=10, procedure="1.001193", **kw):
+    now = timezone.now()
+    data = {
+        "MaHoSo": code,
+        "MaTTHC": procedure,
+        "NgayTiepNhan": (now - dt.timedelta(days=2)).isoformat(),
+        "NgayHenTra": (now - dt.timedelta(days=1)).isoformat(),
+        "NgayKetThucXuLy": (now - dt.timedelta(hours=30)).isoformat(),
+        "TrangThaiHoSo": status,
+        "KenhThucHien": 1,
+    }
+    data.update(kw)
+    return data
+
+
+class TestKeys:
+    def test_no_key_is_a_structured_401(self, world):
+        answer = Api(None).get("/api/v1/units/")
+        assert answer.status_code == 401
+        assert answer.json()["error"]["code"] == "not_authenticated"
+
+    @pytest.mark.parametrize("key", ["nonsense", "abcd1234.wrong", "."])
+    def test_an_unknown_key_is_refused(self, world, key):
+        assert Api(key).get("/api/v1/units/").status_code == 401
+
+    def test_a_revoked_key_is_refused(self, world, make_api):
+        api, client = make_api(world.district)
+        api_client_revoke(client=client)
+        answer = api.get("/api/v1/units/")
+        assert answer.status_code == 401
+        assert "revoked" in answer.json()["error"]["message"]
+
+    def test_rotation_retires_the_old_key(self, world, make_api):
+        api, client = make_api(world.district)
+        new = Api(api_client_rotate(client=client))
+        assert api.get("/api/v1/units/").status_code == 401
+        assert new.get("/api/v1/units/").status_code == 200
+
+    def test_the_key_is_stored_hashed(self, world, make_api):
+        api, client = make_api(world.district)
+        secret = api.headers["HTTP_AUTHORIZATION"].split(".", 1)[1]
+        assert secret not in client.key_hash
+
+
+class TestReach:
+    def test_a_communes_key_cannot_read_a_sibling(self, world, make_api):
+        api, _ = make_api(world.commune)
+        assert api.get(unit_url(world.commune)).status_code == 200
+        sibling = api.get(unit_url(world.sibling))
+        assert sibling.status_code == 404
+        assert sibling.json()["error"]["code"] == "not_found"
+
+    def test_a_districts_key_reads_its_communes_and_lists_only_its_subtree(self, world, make_api):
+        api, _ = make_api(world.district)
+        assert api.get(unit_url(world.commune, "figures/")).status_code == 200
+        listed = api.get("/api/v1/units/", level="commune", page_size=500).json()["results"]
+        assert {u["code"] for u in listed} >= {world.commune.code, world.sibling.code}
+        assert all(u["structure"] == "legacy" for u in listed)
+        assert world.other.code not in {u["code"] for u in listed}
+
+    def test_a_read_only_key_cannot_write(self, world, make_api):
+        api, _ = make_api(world.commune, scopes=[Scope.READ_FIGURES])
+        answer = api.post(unit_url(world.commune, "dossier-events/"), {"events": [event()]})
+        assert answer.status_code == 403
+        assert "write:dossiers" in answer.json()["error"]["message"]
+        with tenant_context(world.commune):
+            assert not Dossier.objects.exists()
+
+    @pytest.mark.parametrize("params", [{"level": "planet"}, {"onboarded": "maybe"}, {"structure": "x"}])
+    def test_bad_filters_are_400(self, world, make_api, params):
+        api, _ = make_api(world.district)
+        answer = api.get("/api/v1/units/", **params)
+        assert answer.status_code == 400
+        assert answer.json()["error"]["field"] in params
+
+
+class TestFigures:
+    def test_the_api_gives_the_dashboards_numbers(self, world, make_api):
+        from tests.analytics.test_facts import hong_thai
+
+        for satisfaction in (3, 2, 1):
+            hong_thai(world.commune, satisfaction, reasons=["official_attitude"] if satisfaction == 1 else ())
+        facts_refresh()
+        api, _ = make_api(world.district)
+        today = timezone.localdate()
+        answer = api.get(
+            unit_url(world.district, "figures/"),
+            **{"from": (today - dt.timedelta(days=30)).isoformat(), "to": today.isoformat()},
+        )
+        assert answer.status_code == 200
+        body = answer.json()
+        expected = unit_figures(
+            unit=world.district, period=Period(today - dt.timedelta(days=30), today)
+        ).overall
+        assert body["overall"]["n"] == expected.n == 3
+        assert body["overall"]["value"] == round(float(expected.value), 6)
+        assert body["overall"]["method"]["code"] == "satisfaction_rate"
+        assert body["period"] == {
+            "start": (today - dt.timedelta(days=30)).isoformat(),
+            "end": today.isoformat(),
+        }
+
+    @pytest.mark.parametrize("params", [{"from": "2026-13-40"}, {"from": "2026-05-01", "to": "2026-01-01"}])
+    def test_a_bad_period_is_a_structured_400(self, world, make_api, params):
+        api, _ = make_api(world.district)
+        answer = api.get(unit_url(world.district, "figures/"), **params)
+        assert answer.status_code == 400
+        assert answer.json()["error"]["message"]
+
+    def test_the_ranking_lists_the_communes(self, world, make_api):
+        api, _ = make_api(world.district)
+        rows = api.get(unit_url(world.district, "ranking/")).json()
+        assert {r["unit"]["code"] for r in rows} >= {world.commune.code, world.sibling.code}
+
+
+class TestDossierEvents:
+    def test_a_finished_dossier_returns_a_one_time_link_and_its_qr(self, world, make_api):
+        api, _ = make_api(world.commune)
+        answer = api.post(unit_url(world.commune, "dossier-events/"), {"events": [event()]})
+        assert answer.status_code == 200
+        row = answer.json()["results"][0]
+        assert row["status"] == "created"
+        assert row["survey"]["url"].startswith("http://localhost:8000/d/")
+        assert row["survey"]["qr_svg"].startswith("<?xml") or "<svg" in row["survey"]["qr_svg"]
+
+    def test_the_same_batch_replayed_changes_nothing_and_counts_one_transaction(self, world, make_api):
+        api, _ = make_api(world.commune)
+        batch = {"events": [event()]}
+        first = api.post(unit_url(world.commune, "dossier-events/"), batch).json()
+        again = api.post(unit_url(world.commune, "dossier-events/"), batch).json()
+        assert again["results"][0]["status"] == "unchanged"
+        assert again["results"][0]["survey"]["url"] == first["results"][0]["survey"]["url"]
+        with tenant_context(world.commune):
+            assert Dossier.objects.count() == 1
+            assert DossierToken.objects.count() == 1
+        assert TransactionCount.objects.get(unit=world.commune, procedure="dang_ky_khai_sinh").count == 1
+
+    def test_the_one_time_link_works_once(self, world, make_api):
+        from django.test import Client
+
+        api, _ = make_api(world.commune)
+        url = api.post(unit_url(world.commune, "dossier-events/"), {"events": [event()]}).json()["results"][0]
+        path = url["survey"]["url"].removeprefix("http://localhost:8000")
+        assert Client().get(path).status_code == 200
+        with tenant_context(world.commune):
+            token = DossierToken.objects.get()
+            token.used_at = timezone.now()
+            token.save()
+        assert Client().get(path).status_code == 410
+
+    def test_a_batch_reports_each_item_and_keeps_the_good_ones(self, world, make_api):
+        api, _ = make_api(world.commune)
+        now = timezone.now()
+        batch = [
+            event("A-1"),
+            event("A-2", procedure="9.999999"),
+            event("A-3", NgayHenTra=(now - dt.timedelta(days=5)).isoformat()),
+            event("A-4", TrangThaiHoSo="mười"),
+            {"MaHoSo": "A-5"},
+            "not an object",
+            event("A-7", status=4, NgayKetThucXuLy=None),
+        ]
+        body = api.post(unit_url(world.commune, "dossier-events/"), {"events": batch}).json()
+        statuses = [r["status"] for r in body["results"]]
+        assert statuses == ["created", "error", "error", "error", "error", "error", "created"]
+        assert body["results"][1]["errors"][0]["field"] == "MaTTHC"
+        assert body["results"][2]["errors"][0]["field"] == "NgayHenTra"
+        assert body["results"][3]["errors"][0]["field"] == "TrangThaiHoSo"
+        assert "survey" not in body["results"][6]
+        with tenant_context(world.commune):
+            assert set(Dossier.objects.values_list("code", flat=True)) == {"A-1", "A-7"}
+
+    def test_a_dossier_of_another_unit_is_refused(self, world, make_api):
+        mine, _ = make_api(world.commune)
+        theirs, _ = make_api(world.sibling)
+        mine.post(unit_url(world.commune, "dossier-events/"), {"events": [event("SHARED-1")]})
+        body = theirs.post(unit_url(world.sibling, "dossier-events/"), {"events": [event("SHARED-1")]})
+        assert body.status_code == 400
+        assert "another unit" in body.json()["results"][0]["errors"][0]["message"]
+
+    @pytest.mark.parametrize(
+        ("payload", "raw"),
+        [
+            ("{not json", True),
+            ({"events": []}, False),
+            ({"events": "x"}, False),
+            ([1, 2], False),
+            ({"events": [event(f"B-{i}") for i in range(1001)]}, False),
+        ],
+    )
+    def test_malformed_bodies_are_structured_400s(self, world, make_api, payload, raw):
+        api, _ = make_api(world.commune)
+        answer = api.post(unit_url(world.commune, "dossier-events/"), payload, raw=raw)
+        assert answer.status_code == 400
+        assert set(answer.json()["error"]) >= {"code", "message", "field"}
+        with tenant_context(world.commune):
+            assert not Dossier.objects.exists()
+
+
+def test_transaction_counts_are_upserted_and_bad_rows_refused_whole(world, make_api):
+    api, _ = make_api(world.commune)
+    good = [{"procedure": "", "period_start": "2026-01-01", "period_end": "2026-01-31", "count": 120}]
+    assert api.post(unit_url(world.commune, "transaction-counts/"), good).status_code == 200
+    good[0]["count"] = 130
+    api.post(unit_url(world.commune, "transaction-counts/"), good)
+    assert TransactionCount.objects.get(unit=world.commune, procedure="").count == 130
+    bad = [*good, {"procedure": "", "period_start": "2026-03-01", "period_end": "2026-02-01", "count": 1}]
+    answer = api.post(unit_url(world.commune, "transaction-counts/"), bad)
+    assert answer.status_code == 400
+    assert TransactionCount.objects.filter(unit=world.commune).count() == 1
+
+
+def test_every_call_is_audited(world, make_api):
+    api, client = make_api(world.district)
+    api.get("/api/v1/units/")
+    api.get(unit_url(world.other))
+    calls = list(ApiCall.objects.filter(client=client).order_by("at").values_list("method", "status"))
+    assert calls == [("GET", 200), ("GET", 404)]
+
+
+def test_a_client_over_its_rate_gets_a_structured_429(world, make_api):
+    api, _ = make_api(world.district, rate_per_minute=2)
+    assert [api.get("/api/v1/units/").status_code for _ in range(3)] == [200, 200, 429]
+    assert api.get("/api/v1/units/").json()["error"]["code"] == "throttled"
+
+
+def test_the_schema_and_the_docs_are_served(world):
+    from django.test import Client
+
+    schema = Client().get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert schema.status_code == 200
+    assert b"/api/v1/units/{structure}/{code}/dossier-events/" in schema.content
+    assert Client().get("/api/v1/docs/").status_code == 200
