@@ -1,3 +1,16 @@
-"""Public pages of citizens: /q/<code> and /d/<token>."""
+"""Public pages of citizens: /q/<code> (a printed QR code) and /d/<token> (a one-time dossier link).
 
-urlpatterns: list = []
+"cam-on" is Vietnamese for "thank you": the page a successful answer is redirected to. It needs no
+cookie and shows nothing about the answer.
+"""
+
+from django.urls import path
+
+from . import citizen_views
+
+urlpatterns = [
+    path("q/<str:code>", citizen_views.qr_form, name="citizen_qr"),
+    path("q/<str:code>/cam-on", citizen_views.qr_thanks, name="citizen_qr_thanks"),
+    path("d/<str:token>", citizen_views.dossier_form, name="citizen_dossier"),
+    path("d/<str:token>/cam-on", citizen_views.dossier_thanks, name="citizen_dossier_thanks"),
+]

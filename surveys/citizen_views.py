@@ -1,0 +1,704 @@
+"""The citizen's form: /q/<code> (a printed QR code) and /d/<token> (a one-time dossier link).
+
+Citizens answer on cheap phones, often inside Zalo's in-app browser, which may drop cookies between the
+GET and the POST. So the pages need no cookie and no JavaScript, and the POST is `csrf_exempt`: it is
+protected instead by a signed form token bound to the link, the campaign and the questionnaire version.
+The token also carries the submission key of `response_submit`, so a double tap stores one response.
+The answer is stored in the request, in the unit's schema (DESIGN.md, flow 1).
+"""
+
+import dataclasses
+import datetime as dt
+import re
+import time
+import unicodedata
+import uuid
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.template import loader
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+from django_tenants.utils import tenant_context
+
+from tenants.models import ShortLink, Unit
+from tenants.routing import public_reverse
+
+from .answers import NO_ANSWER
+from .builtin.questionnaires import ELEMENTS, OTHER_CHOICE, SCALES, THANK_YOU
+from .definition import Definition
+from .models import Campaign, Channel, DossierToken, Field, Procedure, QRLink
+from .services import SubmissionError, client_hash, dossier_token_check, dossier_token_read, response_submit
+
+FORM_SALT = "surveys.citizen.form"
+FORM_MAX_AGE = dt.timedelta(hours=12)
+FORM_CLOCK_SKEW = dt.timedelta(minutes=5)
+TOKEN_FIELD = "form_token"  # noqa: S105 - a form field name, not a secret
+HONEYPOT_FIELD = "website"  # the name bots like to fill; people never see the field
+MAX_BODY_BYTES = 64 * 1024
+MAX_FIELD_VALUES = 200  # the longest built-in form posts about 30
+MAX_TOKEN_LENGTH = 1000
+# Codes come from surveys.services.CODE_ALPHABET; anything else is refused before touching the database.
+CODE_RE = re.compile(r"[a-z0-9]{4,12}")
+LANGUAGES = ("vi", "en")
+
+
+# --------------------------------------------------------------------------- the signed form token
+
+
+@dataclasses.dataclass(frozen=True)
+class FormToken:
+    link_id: str  # "q:<code>" or "d:<dossier token id>"
+    campaign_id: int
+    version_id: int
+    submission_key: uuid.UUID
+    issued_at: int  # Unix time
+
+
+class FormTokenError(Exception):
+    """A form token that cannot be used; `keep_answers` when the posted answers are still this form's."""
+
+    def __init__(self, message: str, *, keep_answers: bool = False):
+        super().__init__(message)
+        self.message = message
+        self.keep_answers = keep_answers
+
+
+def form_token_issue(*, link_id: str, campaign_id: int, version_id: int, now: float | None = None) -> str:
+    """A fresh token for one rendering of the form: a new submission key each time."""
+    payload = {
+        "l": link_id,
+        "c": campaign_id,
+        "v": version_id,
+        "s": uuid.uuid4().hex,
+        "t": int(time.time() if now is None else now),
+    }
+    return signing.dumps(payload, salt=FORM_SALT)
+
+
+def form_token_read(raw: str, *, link_id: str, campaign_id: int, now: float | None = None) -> FormToken:
+    """The token posted with a form, checked against the link it was posted to; raises FormTokenError."""
+    try:
+        if not raw or len(raw) > MAX_TOKEN_LENGTH:
+            raise ValueError("missing or oversized")
+        payload = signing.loads(raw, salt=FORM_SALT)
+        token = FormToken(
+            link_id=str(payload["l"]),
+            campaign_id=int(payload["c"]),
+            version_id=int(payload["v"]),
+            submission_key=uuid.UUID(str(payload["s"])),
+            issued_at=int(payload["t"]),
+        )
+    except (signing.BadSignature, KeyError, TypeError, ValueError) as error:
+        raise FormTokenError(
+            _("We could not check this form. Please answer the questions below and press Send.")
+        ) from error
+    if token.link_id != link_id or token.campaign_id != campaign_id:
+        raise FormTokenError(
+            _("This form belongs to another survey link. Please answer the questions below and press Send.")
+        )
+    age = (time.time() if now is None else now) - token.issued_at
+    if age < -FORM_CLOCK_SKEW.total_seconds():
+        raise FormTokenError(
+            _("We could not check this form. Please answer the questions below and press Send.")
+        )
+    if age > FORM_MAX_AGE.total_seconds():
+        raise FormTokenError(
+            _("This form was open for too long. Please check your answers and press Send again."),
+            keep_answers=True,
+        )
+    return token
+
+
+# --------------------------------------------------------------------------- what a link points to
+
+
+@dataclasses.dataclass
+class Target:
+    """The unit, campaign and channel a citizen answers through, resolved from a QR code or dossier link."""
+
+    unit: Unit
+    campaign: Campaign
+    channel: str
+    link_id: str
+    form_path: str
+    thanks_path: str
+    link: QRLink | None = None
+    dossier: DossierToken | None = None
+    nonce: str = ""
+
+    @property
+    def staff(self):
+        return (self.link.staff if self.link else None) or (self.dossier.staff if self.dossier else None)
+
+    @property
+    def desk(self):
+        return self.link.desk if self.link else None
+
+    @property
+    def known(self) -> frozenset[str]:
+        """Question kinds the link already answers: a dossier link knows its procedure."""
+        return (
+            frozenset({"procedure"})
+            if self.dossier is not None and self.dossier.procedure_id
+            else frozenset()
+        )
+
+
+def _language(request: HttpRequest) -> str:
+    """Vietnamese unless the page was asked for in English: no cookie, the choice rides in the URL."""
+    return "en" if request.GET.get("lang") == "en" else "vi"
+
+
+def _with_lang(path: str, lang: str) -> str:
+    return f"{path}?lang=en" if lang == "en" else path
+
+
+def _client_address(request: HttpRequest) -> str:
+    """REMOTE_ADDR, or the address a trusted reverse proxy (settings.TRUSTED_PROXY_ADDRESSES) reports."""
+    remote = request.META.get("REMOTE_ADDR", "")
+    if remote in getattr(settings, "TRUSTED_PROXY_ADDRESSES", ()):
+        return request.META.get("HTTP_X_REAL_IP", "").strip()[:64] or remote
+    return remote
+
+
+def _qr_unit(code: str) -> Unit | None:
+    short = (
+        ShortLink.objects.select_related("unit__parent__parent")
+        .filter(code=code, unit__onboarded_at__isnull=False)
+        .first()
+    )
+    return short.unit if short else None
+
+
+def _qr_link(code: str, *, active_only: bool = True) -> QRLink | None:
+    links = QRLink.objects.select_related("campaign__version", "desk", "staff").filter(code=code)
+    return links.filter(is_active=True).first() if active_only else links.first()
+
+
+def _qr_target(unit: Unit, link: QRLink) -> Target:
+    form_path = public_reverse("citizen_qr", link.code)
+    return Target(
+        unit=unit,
+        campaign=link.campaign,
+        channel=link.channel,
+        link_id=f"q:{link.code}",
+        form_path=form_path,
+        thanks_path=public_reverse("citizen_qr_thanks", link.code),
+        link=link,
+    )
+
+
+def _dossier_target(unit: Unit, token: DossierToken, nonce: str, signed: str) -> Target:
+    return Target(
+        unit=unit,
+        campaign=token.campaign,
+        channel=Channel.DOSSIER,
+        link_id=f"d:{token.pk}",
+        form_path=public_reverse("citizen_dossier", signed),
+        thanks_path=public_reverse("citizen_dossier_thanks", signed),
+        dossier=token,
+        nonce=nonce,
+    )
+
+
+def _dossier_token(token_id: int) -> DossierToken | None:
+    return (
+        DossierToken.objects.select_related("campaign__version", "procedure", "staff")
+        .filter(pk=token_id)
+        .first()
+    )
+
+
+def _dossier_unit(signed: str) -> tuple[Unit, int, str] | None:
+    if len(signed) > MAX_TOKEN_LENGTH:
+        return None
+    try:
+        unit, token_id, nonce = dossier_token_read(signed)
+    except SubmissionError:
+        return None
+    # dossier_token_read loads the bare unit; the page header names its parents too.
+    unit = Unit.objects.select_related("parent__parent").get(pk=unit.pk)
+    return unit, token_id, nonce
+
+
+# --------------------------------------------------------------------------- views
+
+
+@csrf_exempt
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def qr_form(request: HttpRequest, code: str) -> HttpResponse:
+    """The form behind a printed QR code of the campaign, a desk or a civil servant."""
+    lang = _language(request)
+    code = code.strip().lower()
+    with translation.override(lang):
+        unit = _qr_unit(code) if CODE_RE.fullmatch(code) else None
+        if unit is None:
+            return _not_found(request, lang)
+        with tenant_context(unit):
+            link = _qr_link(code)
+            if link is None:
+                return _not_found(request, lang, unit=unit)
+            return _form(request, _qr_target(unit, link), lang)
+
+
+@csrf_exempt
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def dossier_form(request: HttpRequest, token: str) -> HttpResponse:
+    """The form behind a one-time link printed on one dossier's receipt."""
+    lang = _language(request)
+    with translation.override(lang):
+        found = _dossier_unit(token)
+        if found is None:
+            return _not_found(request, lang)
+        unit, token_id, nonce = found
+        with tenant_context(unit):
+            dossier = _dossier_token(token_id)
+            if dossier is None:
+                return _not_found(request, lang, unit=unit)
+            target = _dossier_target(unit, dossier, nonce, token)
+            if request.method != "POST":
+                # On a POST, response_submit checks it after its idempotency check, so that a
+                # double tap still lands on the thank-you page.
+                try:
+                    dossier_token_check(dossier, nonce)
+                except SubmissionError as error:
+                    return _notice_from_error(request, lang, target, error)
+            return _form(request, target, lang)
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD"])
+def qr_thanks(request: HttpRequest, code: str) -> HttpResponse:
+    lang = _language(request)
+    code = code.strip().lower()
+    with translation.override(lang):
+        unit = _qr_unit(code) if CODE_RE.fullmatch(code) else None
+        if unit is None:
+            return _not_found(request, lang)
+        with tenant_context(unit):
+            link = _qr_link(code, active_only=False)
+            if link is None:
+                return _not_found(request, lang, unit=unit)
+            return _thanks(request, lang, _qr_target(unit, link))
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD"])
+def dossier_thanks(request: HttpRequest, token: str) -> HttpResponse:
+    lang = _language(request)
+    with translation.override(lang):
+        found = _dossier_unit(token)
+        if found is None:
+            return _not_found(request, lang)
+        unit, token_id, nonce = found
+        with tenant_context(unit):
+            dossier = _dossier_token(token_id)
+            if dossier is None:
+                return _not_found(request, lang, unit=unit)
+            return _thanks(request, lang, _dossier_target(unit, dossier, nonce, token))
+
+
+# --------------------------------------------------------------------------- the form's steps
+
+
+def _form(request: HttpRequest, target: Target, lang: str) -> HttpResponse:
+    if request.method == "POST":
+        return _submit(request, target, lang)
+    closed = _closed_notice(request, lang, target)
+    if closed is not None:
+        return closed
+    return _render_form(request, lang, target, token=_fresh_token(target))
+
+
+def _fresh_token(target: Target) -> str:
+    return form_token_issue(
+        link_id=target.link_id, campaign_id=target.campaign.pk, version_id=target.campaign.version_id
+    )
+
+
+def _submit(request: HttpRequest, target: Target, lang: str) -> HttpResponse:
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = MAX_BODY_BYTES + 1
+    if length > MAX_BODY_BYTES:
+        return _too_large(request, lang, target)
+    try:
+        data = request.POST
+    except RequestDataTooBig:
+        return _too_large(request, lang, target)
+    except SuspiciousOperation:  # too many fields for Django's own parser, or a malformed body
+        return _notice(
+            request,
+            lang,
+            status=400,
+            unit=target.unit,
+            title=_("This form could not be read"),
+            message=_("Please open the survey link again."),
+            retry=target.form_path,
+        )
+    if sum(len(values) for _key, values in data.lists()) > MAX_FIELD_VALUES:
+        return _notice(
+            request,
+            lang,
+            status=400,
+            unit=target.unit,
+            title=_("This form could not be read"),
+            message=_("It has too many fields. Please open the survey link again."),
+            retry=target.form_path,
+        )
+    try:
+        form = form_token_read(
+            data.get(TOKEN_FIELD, ""), link_id=target.link_id, campaign_id=target.campaign.pk
+        )
+    except FormTokenError as error:
+        return _closed_notice(request, lang, target) or _render_form(
+            request,
+            lang,
+            target,
+            token=_fresh_token(target),
+            errors={"__all__": error.message},
+            data=data if error.keep_answers else None,
+            status=400,
+        )
+    if target.channel not in target.campaign.channels:
+        return _closed_notice(request, lang, target)
+    try:
+        _response, _created = response_submit(
+            campaign=target.campaign,
+            version_id=form.version_id,
+            data=data,
+            submission_key=form.submission_key,
+            channel=target.channel,
+            link=target.link,
+            dossier=(target.dossier, target.nonce) if target.dossier is not None else None,
+            client=client_hash(_client_address(request)),
+            honeypot=bool(data.get(HONEYPOT_FIELD, "").strip()),
+            language=lang,
+        )
+    except SubmissionError as error:
+        if error.status in (404, 410):
+            return _closed_notice(request, lang, target) or _notice_from_error(request, lang, target, error)
+        # Keep the citizen's token (and so its submission key) unless the form itself is out of date.
+        token = data[TOKEN_FIELD] if form.version_id == target.campaign.version_id else _fresh_token(target)
+        return _render_form(
+            request, lang, target, token=token, errors=error.errors, data=data, status=error.status
+        )
+    # Redirect after POST to a page that needs no cookie: a reload cannot post twice.
+    return HttpResponseRedirect(_with_lang(target.thanks_path, lang), status=303)
+
+
+def _closed_notice(request: HttpRequest, lang: str, target: Target) -> HttpResponse | None:
+    """The polite page for a campaign that takes no answers through this link today, else None.
+
+    "Not open yet" is a 200 for a GET (nothing is wrong with the link) and a 410 for a POST (nothing stored).
+    """
+    campaign, today = target.campaign, timezone.localdate()
+    if not campaign.is_active or target.channel not in campaign.channels:
+        return _notice(
+            request,
+            lang,
+            status=410,
+            unit=target.unit,
+            title=_("This survey is closed"),
+            message=_("This survey is not taking answers at the moment. Thank you for your interest."),
+        )
+    if today > campaign.ends_on:
+        return _notice(
+            request,
+            lang,
+            status=410,
+            unit=target.unit,
+            title=_("This survey has ended"),
+            message=_("This survey ended on %(date)s. Thank you for your interest.")
+            % {"date": campaign.ends_on.strftime("%d/%m/%Y")},
+        )
+    if today < campaign.starts_on:
+        return _notice(
+            request,
+            lang,
+            status=410 if request.method == "POST" else 200,
+            unit=target.unit,
+            title=_("This survey is not open yet"),
+            message=_("This survey opens on %(date)s. Please come back then.")
+            % {"date": campaign.starts_on.strftime("%d/%m/%Y")},
+        )
+    return None
+
+
+def _notice_from_error(
+    request: HttpRequest, lang: str, target: Target, error: SubmissionError
+) -> HttpResponse:
+    titles = {404: _("This survey link is not valid"), 410: _("This survey link can no longer be used")}
+    return _notice(
+        request,
+        lang,
+        status=error.status,
+        unit=target.unit,
+        title=titles.get(error.status, _("This form could not be sent")),
+        message=error.errors.get("__all__") or " ".join(error.errors.values()),
+    )
+
+
+def _too_large(request: HttpRequest, lang: str, target: Target) -> HttpResponse:
+    return _notice(
+        request, lang, status=413, unit=target.unit, title=_("Your answers are too long"),
+        message=_("Please shorten your comments and send the form again."), retry=target.form_path,
+    )  # fmt: skip
+
+
+def _not_found(request: HttpRequest, lang: str, unit: Unit | None = None) -> HttpResponse:
+    return _notice(
+        request,
+        lang,
+        status=404,
+        unit=unit,
+        title=_("We could not find this survey"),
+        message=_(
+            "The code may have been typed or scanned wrongly, or the survey has been removed. "
+            "Please scan the QR code again or ask the staff at the desk."
+        ),
+    )
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def _unit_context(unit: Unit | None) -> dict[str, Any]:
+    if unit is None:
+        return {"unit": None, "unit_parents": []}
+    parents = [p.name for p in (unit.parent, unit.parent.parent if unit.parent else None) if p is not None]
+    return {"unit": unit, "unit_parents": parents}
+
+
+def _page(request: HttpRequest, lang: str, template: str, context: Mapping[str, Any], status: int):
+    other = "vi" if lang == "en" else "en"
+    # No RequestContext: the console's context processors (session, user, unit menu) have no business
+    # on a citizen's page, and skipping them keeps it free of session look-ups.
+    html = loader.render_to_string(
+        template,
+        {
+            **context,
+            "lang": lang,
+            "switch_lang": other,
+            "switch_url": _with_lang(request.path, other),
+            "switch_label": "Tiếng Việt" if other == "vi" else "English",
+        },
+    )
+    response = HttpResponse(html, status=status)
+    response.headers["Content-Language"] = lang
+    # The dossier link is a secret: never hand it to another site in a Referer.
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _notice(
+    request: HttpRequest,
+    lang: str,
+    *,
+    status: int,
+    title: str,
+    message: str,
+    unit: Unit | None = None,
+    retry: str | None = None,
+) -> HttpResponse:
+    context = {
+        **_unit_context(unit),
+        "title": title,
+        "message": message,
+        "retry_url": _with_lang(retry, lang) if retry else None,
+    }
+    return _page(request, lang, "citizen/notice.html", context, status)
+
+
+def _thanks(request: HttpRequest, lang: str, target: Target) -> HttpResponse:
+    context = {**_unit_context(target.unit), "thank_you": Definition.text(THANK_YOU, lang)}
+    return _page(request, lang, "citizen/thanks.html", context, 200)
+
+
+def _render_form(
+    request: HttpRequest,
+    lang: str,
+    target: Target,
+    *,
+    token: str,
+    errors: Mapping[str, str] | None = None,
+    data: QueryDict | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    errors = errors or {}
+    definition = Definition(target.campaign.version.definition)
+    questions = question_views(
+        definition=definition, lang=lang, data=data or QueryDict(), errors=errors, known=target.known
+    )
+    summary = [{"href": None, "text": errors["__all__"]}] if errors.get("__all__") else []
+    summary += [
+        {
+            "href": f"#{q['anchor']}",
+            "text": _("Question %(n)s: %(message)s") % {"n": q["n"], "message": q["error"]},
+        }
+        for q in questions
+        if q["error"]
+    ]
+    staff, desk = target.staff, target.desk
+    procedure = target.dossier.procedure if target.dossier is not None else None
+    context = {
+        **_unit_context(target.unit),
+        "title": Definition.text(definition.raw.get("title"), lang),
+        "description": Definition.text(definition.raw.get("description"), lang),
+        "campaign": target.campaign,
+        "staff": staff,
+        "desk": desk,
+        "procedure_name": _name(procedure, lang) if procedure else "",
+        "questions": questions,
+        "summary": summary,
+        "action": _with_lang(target.form_path, lang),
+        "token": token,
+        "token_field": TOKEN_FIELD,
+        "honeypot_field": HONEYPOT_FIELD,
+    }
+    return _page(request, lang, "citizen/form.html", context, status)
+
+
+def _name(obj: Any, lang: str) -> str:
+    return (getattr(obj, "name_en", "") if lang == "en" else "") or obj.name_vi
+
+
+def _sort_key(text: str) -> str:
+    """Vietnamese alphabetical order, close enough for a list: Đ sorts with D, accents after the letter."""
+    base = unicodedata.normalize("NFD", text.replace("Đ", "D").replace("đ", "d"))
+    return "".join(c for c in base if not unicodedata.combining(c)).casefold() + "\0" + text
+
+
+def _catalog_groups(lang: str) -> list[dict[str, Any]]:
+    """The unit's active procedures grouped by field, each group and procedure in alphabetical order."""
+    groups: dict[int, dict[str, Any]] = {}
+    for procedure in Procedure.objects.filter(is_active=True).select_related("field"):
+        group = groups.setdefault(procedure.field_id, {"label": _name(procedure.field, lang), "options": []})
+        group["options"].append((str(procedure.pk), _name(procedure, lang)))
+    ordered = sorted(groups.values(), key=lambda g: _sort_key(g["label"]))
+    for group in ordered:
+        group["options"].sort(key=lambda option: _sort_key(option[1]))
+    return ordered
+
+
+def _fields(lang: str) -> list[tuple[str, str]]:
+    fields = [(str(f.pk), _name(f, lang)) for f in Field.objects.filter(is_active=True)]
+    return sorted(fields, key=lambda f: _sort_key(f[1]))
+
+
+def _only_if(bucket: str) -> str:
+    return {
+        "unsatisfied": _("Answer this only if you were not satisfied."),
+        "neutral": _("Answer this only if you chose “Neutral”."),
+        "satisfied": _("Answer this only if you were satisfied."),
+    }[bucket]
+
+
+def _reason_groups(options: Iterable[Mapping[str, Any]], lang: str, qid: str, chosen: set[str]):
+    """Options under their element's heading (the Hồng Thái layout), headings only when there are several."""
+    groups: list[dict[str, Any]] = []
+    for option in options:
+        if not groups or groups[-1]["element"] != option["element"]:
+            groups.append({"element": option["element"], "heading": "", "options": []})
+        groups[-1]["options"].append(
+            {
+                "value": option["key"],
+                "label": Definition.text(option["text"], lang),
+                "id": f"{qid}-{option['key']}",
+                "checked": option["key"] in chosen,
+            }
+        )
+    if len(groups) >= 3:
+        for group in groups:
+            group["heading"] = Definition.text(ELEMENTS.get(group["element"]), lang)
+    return groups
+
+
+def question_views(
+    *,
+    definition: Definition,
+    lang: str,
+    data: QueryDict,
+    errors: Mapping[str, str],
+    known: frozenset[str] = frozenset(),
+) -> list[dict[str, Any]]:
+    """What the template needs for each question asked, in the chosen language, with posted values kept."""
+    views: list[dict[str, Any]] = []
+    number, sub = 0, 0
+    for q in definition.questions:
+        kind = q["kind"]
+        if kind in known:
+            continue
+        key = q["key"]
+        name, qid = f"q_{key}", f"q-{key}"
+        # A follow-up shown only after some answers is numbered under the question before it (3a, 3b),
+        # so that hiding it leaves no gap in the numbers.
+        if q.get("show_if") and number:
+            sub += 1
+            label = f"{number}{'abcdefghijklmnopqrstuvwxyz'[min(sub, 26) - 1]}"
+        else:
+            number, sub = number + 1, 0
+            label = str(number)
+        view: dict[str, Any] = {
+            "n": label,
+            "key": key,
+            "kind": kind,
+            "id": qid,
+            "name": name,
+            "text": Definition.text(q["text"], lang),
+            "help": Definition.text(q.get("help"), lang),
+            "required": bool(q.get("required")),
+            "error": errors.get(key, ""),
+            "anchor": qid,
+        }
+        posted = data.get(name, "")
+        if kind in ("procedure", "field"):
+            view["groups"] = _catalog_groups(lang) if kind == "procedure" else []
+            view["options"] = _fields(lang) if kind == "field" else []
+            view["value"] = posted
+            view["other_label"] = Definition.text(OTHER_CHOICE["text"], lang)
+            view["other_value"] = data.get(f"{name}_other", "")
+        elif kind == "rating":
+            levels = [
+                {
+                    "value": str(level["value"]),
+                    "label": Definition.text(level["label"], lang),
+                    "bucket": level["bucket"],
+                }
+                for level in SCALES[q["scale"]]["levels"]
+            ]
+            if not view["required"]:
+                levels.append({"value": NO_ANSWER, "label": _("No answer / does not apply"), "bucket": ""})
+            for level in levels:
+                level["id"] = f"{qid}-{level['value']}"
+                level["checked"] = posted == level["value"]
+            view["levels"] = levels
+            view["anchor"] = levels[0]["id"]
+        elif kind == "reasons":
+            groups = _reason_groups(q["options"], lang, qid, set(data.getlist(name)))
+            view["groups"] = groups
+            view["anchor"] = groups[0]["options"][0]["id"]
+        elif kind == "text":
+            view["value"] = posted
+            view["max_length"] = q["max_length"]
+        elif kind == "contact":
+            view["parts"] = {part: data.get(f"{name}_{part}", "") for part in ("name", "phone", "email")}
+            view["consent"] = data.get(f"{name}_consent") == "yes"
+            view["anchor"] = f"{qid}-name"
+        show_if = q.get("show_if")
+        if show_if:
+            view["show_if"] = {"name": f"q_{show_if['question']}", "bucket": show_if["bucket"]}
+            view["only_if"] = _only_if(show_if["bucket"])
+        views.append(view)
+    return views
