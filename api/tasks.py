@@ -10,6 +10,11 @@ class DeliveryFailed(Exception):
     pass
 
 
+def retry_countdown(attempts: int) -> int:
+    """Seconds before the next try: 1, 2, 4, 8, 16 minutes after tries 1–5."""
+    return 60 * 2 ** (attempts - 1)
+
+
 @shared_task(bind=True, max_retries=MAX_ATTEMPTS - 1)
 def webhook_deliver(self, delivery_id: int) -> str:
     """Deliver one queued webhook; idempotent (a delivered or failed one is left alone)."""
@@ -20,4 +25,4 @@ def webhook_deliver(self, delivery_id: int) -> str:
         return "delivered"
     if delivery.status == WebhookDelivery.Status.FAILED:
         return "failed"
-    raise self.retry(countdown=60 * 2 ** (delivery.attempts - 1), exc=DeliveryFailed(delivery.last_error))
+    raise self.retry(countdown=retry_countdown(delivery.attempts), exc=DeliveryFailed(delivery.last_error))
