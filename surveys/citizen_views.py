@@ -9,6 +9,7 @@ The answer is stored in the request, in the unit's schema (DESIGN.md, flow 1).
 
 import dataclasses
 import datetime as dt
+import ipaddress
 import re
 import time
 import unicodedata
@@ -162,11 +163,22 @@ def _with_lang(path: str, lang: str) -> str:
 
 
 def _client_address(request: HttpRequest) -> str:
-    """REMOTE_ADDR, or the address a trusted reverse proxy (settings.TRUSTED_PROXY_ADDRESSES) reports."""
+    """REMOTE_ADDR, or the X-Real-IP set by a trusted reverse proxy.
+
+    Behind nginx every request comes from the proxy's address, so all citizens would share one hash and
+    be flagged as a burst. `settings.TRUSTED_PROXY_NETWORKS` (e.g. ["127.0.0.1/32"]) names the proxies
+    whose X-Real-IP is believed; the header of anyone else is ignored.
+    """
     remote = request.META.get("REMOTE_ADDR", "")
-    if remote in getattr(settings, "TRUSTED_PROXY_ADDRESSES", ()):
-        return request.META.get("HTTP_X_REAL_IP", "").strip()[:64] or remote
-    return remote
+    networks = getattr(settings, "TRUSTED_PROXY_NETWORKS", ())
+    if not networks:
+        return remote
+    try:
+        proxied = any(ipaddress.ip_address(remote) in ipaddress.ip_network(n) for n in networks)
+        real = str(ipaddress.ip_address(request.META.get("HTTP_X_REAL_IP", "").strip()))
+    except ValueError:
+        return remote
+    return real if proxied else remote
 
 
 def _qr_unit(code: str) -> Unit | None:

@@ -366,6 +366,28 @@ def test_too_many_fields_are_refused(world, citizen, hong_thai_link):
     assert stored(world.commune) == 0
 
 
+@pytest.mark.parametrize(
+    ("networks", "remote", "real_ip", "hashed"),
+    [
+        ((), "127.0.0.1", "203.0.113.7", "127.0.0.1"),  # no proxy trusted: the header is ignored
+        (("127.0.0.1/32",), "127.0.0.1", "203.0.113.7", "203.0.113.7"),  # nginx on the same host
+        (("127.0.0.1/32",), "198.51.100.9", "203.0.113.7", "198.51.100.9"),  # a stranger's header
+        (("127.0.0.1/32",), "127.0.0.1", "not an address", "127.0.0.1"),
+    ],
+)
+def test_the_client_hash_believes_only_trusted_proxies(
+    world, citizen, hong_thai_link, settings, networks, remote, real_ip, hashed
+):
+    settings.TRUSTED_PROXY_NETWORKS = networks
+    url = qr_url(hong_thai_link.code)
+    _page, token = open_form(citizen, url)
+    answers = good_answers("hong_thai_quick", world.commune)
+    response = send(citizen, url, answers, token, REMOTE_ADDR=remote, HTTP_X_REAL_IP=real_ip)
+    assert response.status_code == 303
+    with tenant_context(world.commune):
+        assert Response.objects.get().client_hash == client_hash(hashed)
+
+
 def test_other_methods_are_refused(citizen, hong_thai_link):
     assert citizen.put(qr_url(hong_thai_link.code)).status_code == 405
 
