@@ -1,3 +1,49 @@
-"""Filled by its owner."""
+"""The officer console's set-up pages of a unit (included in the "unit" namespace, under /u/<slug>/)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import console_views as v
+
+urlpatterns = [
+    # Fields (lĩnh vực) and procedures (TTHC)
+    path("catalog/", v.catalog, name="catalog"),
+    path("catalog/seed/", v.catalog_seed_view, name="catalog_seed"),
+    path("catalog/fields/new/", v.field_new, name="field_new"),
+    path("catalog/fields/<int:pk>/", v.field_edit, name="field_edit"),
+    path("catalog/fields/<int:pk>/active/", v.field_active, name="field_active"),
+    path("catalog/procedures/new/", v.procedure_new, name="procedure_new"),
+    path("catalog/procedures/<int:pk>/", v.procedure_edit, name="procedure_edit"),
+    path("catalog/procedures/<int:pk>/active/", v.procedure_active, name="procedure_active"),
+    # Service desks and civil servants
+    path("staff/", v.staff, name="staff"),
+    path("staff/desks/new/", v.desk_new, name="desk_new"),
+    path("staff/desks/<int:pk>/", v.desk_edit, name="desk_edit"),
+    path("staff/desks/<int:pk>/active/", v.desk_active, name="desk_active"),
+    path("staff/people/new/", v.staff_new, name="staff_new"),
+    path("staff/people/<int:pk>/", v.staff_edit, name="staff_edit"),
+    path("staff/people/<int:pk>/active/", v.staff_active, name="staff_active"),
+    # Questionnaires, their versions and sharing down the hierarchy
+    path("questionnaires/", v.questionnaires, name="questionnaires"),
+    path("questionnaires/install/", v.questionnaire_install, name="questionnaire_install"),
+    path("questionnaires/<int:pk>/", v.questionnaire_detail, name="questionnaire"),
+    path("questionnaires/<int:pk>/draft/", v.questionnaire_draft, name="questionnaire_draft"),
+    path("questionnaires/<int:pk>/edit/", v.questionnaire_edit, name="questionnaire_edit"),
+    path("questionnaires/<int:pk>/edit/json/", v.questionnaire_edit_json, name="questionnaire_edit_json"),
+    path("questionnaires/<int:pk>/publish/", v.questionnaire_publish, name="questionnaire_publish"),
+    path("questionnaires/<int:pk>/discard/", v.questionnaire_discard, name="questionnaire_discard"),
+    path("questionnaires/<int:pk>/share/", v.questionnaire_share_view, name="questionnaire_share"),
+    path("questionnaires/shared/<int:share_id>/use/", v.share_use, name="share_use"),
+    path("questionnaires/shared/<int:share_id>/withdraw/", v.share_withdraw, name="share_withdraw"),
+    # Campaigns and their QR links
+    path("campaigns/", v.campaigns, name="campaigns"),
+    path("campaigns/new/", v.campaign_new, name="campaign_new"),
+    path("campaigns/<int:pk>/", v.campaign_detail, name="campaign"),
+    path("campaigns/<int:pk>/edit/", v.campaign_edit, name="campaign_edit"),
+    path("campaigns/<int:pk>/active/", v.campaign_active, name="campaign_active"),
+    path("campaigns/<int:pk>/links/new/", v.campaign_link_new, name="campaign_link_new"),
+    path(
+        "campaigns/<int:pk>/links/<int:link_pk>/deactivate/",
+        v.campaign_link_deactivate,
+        name="campaign_link_deactivate",
+    ),
+]

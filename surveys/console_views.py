@@ -1,0 +1,779 @@
+"""The officer console's set-up pages of one unit: catalog, desks and staff, questionnaires, campaigns.
+
+Views stay thin: a form parses, a service writes, a refused input re-renders the page with status 400.
+Every view needs OPERATE in the current unit (404 otherwise, so nothing leaks); sharing also needs MANAGE.
+"""
+
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.forms import Form
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from tenants.decorators import unit_permission_required
+from tenants.models import QuestionnaireShare
+from tenants.permissions import Action, has_perm
+
+from . import selectors
+from .builtin.questionnaires import BUILTIN_BY_KEY
+from .forms import (
+    CampaignForm,
+    DefinitionJSONForm,
+    DeskForm,
+    FieldForm,
+    InstallBuiltinForm,
+    ProcedureForm,
+    QuestionnaireEditorForm,
+    SearchForm,
+    StaffMemberForm,
+)
+from .models import Campaign, Channel, Desk, Field, Procedure, QRLink, Questionnaire, StaffMember
+from .services import catalog_seed, questionnaire_install_builtin, questionnaire_version_draft, short_url
+from .setup_services import (
+    SHARING_LEVELS,
+    campaign_link_ensure,
+    campaign_open,
+    campaign_set_active,
+    campaign_update,
+    desk_create,
+    desk_set_active,
+    desk_update,
+    field_create,
+    field_set_active,
+    field_update,
+    procedure_create,
+    procedure_set_active,
+    procedure_update,
+    qr_link_deactivate,
+    questionnaire_draft_discard,
+    questionnaire_draft_publish,
+    questionnaire_draft_save,
+    questionnaire_share,
+    questionnaire_share_withdraw,
+    questionnaire_use_shared,
+    staff_member_create,
+    staff_member_set_active,
+    staff_member_update,
+)
+
+operate = unit_permission_required(Action.OPERATE)
+
+
+def _attach(form: Form, error: ValidationError) -> None:
+    """Put a service's error next to the field it names, or on top of the form."""
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def _messages_of(error: ValidationError) -> list[str]:
+    return [str(m) for m in error.messages]
+
+
+def _active_flag(request: HttpRequest) -> bool:
+    value = request.POST.get("active")
+    if value not in {"0", "1"}:
+        raise Http404  # only the page's own buttons post here
+    return value == "1"
+
+
+def _form_page(
+    request: HttpRequest, form: Form, *, title: str, back: str, status: int = 200, **extra: Any
+) -> HttpResponse:
+    context = {"form": form, "title": title, "back": back, **extra}
+    return render(request, "console/surveys/form.html", context, status=status)
+
+
+# --------------------------------------------------------------------------- catalog
+
+
+@operate
+@require_GET
+def catalog(request: HttpRequest) -> HttpResponse:
+    return _catalog_page(request)
+
+
+def _catalog_page(
+    request: HttpRequest, *, errors: list[str] | None = None, status: int = 200
+) -> HttpResponse:
+    search = SearchForm(request.GET)
+    q = search.cleaned_data["q"] if search.is_valid() else ""
+    procedures = selectors.procedure_search(q=q)
+    context = {
+        "search": search,
+        "q": q,
+        "fields": selectors.field_list(),
+        "procedures": procedures,
+        "procedure_total": Procedure.objects.count(),
+        "errors": errors or [],
+    }
+    return render(request, "console/surveys/catalog.html", context, status=status)
+
+
+@operate
+@require_POST
+def catalog_seed_view(request: HttpRequest) -> HttpResponse:
+    conflicts = selectors.catalog_seed_conflicts()
+    if conflicts:
+        message = _(
+            "The standard catalog could not be loaded: the national codes %(codes)s are already used by "
+            "procedures of yours. Change or clear those codes first."
+        ) % {"codes": ", ".join(conflicts)}
+        return _catalog_page(request, errors=[message], status=400)
+    fields, created = catalog_seed()
+    messages.success(
+        request,
+        _(
+            "Standard catalog loaded: %(fields)s fields, %(created)s new procedures; "
+            "your own entries were kept."
+        )
+        % {"fields": fields, "created": created},
+    )
+    return redirect("unit:catalog")
+
+
+@operate
+@require_http_methods(["GET", "POST"])
+def field_new(request: HttpRequest) -> HttpResponse:
+    form = FieldForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            field = field_create(**form.cleaned_data)
+        except ValidationError as error:
+            _attach(form, error)
+        else:
+            messages.success(request, _("Field “%(name)s” added.") % {"name": field.name_vi})
+            return redirect("unit:catalog")
+    status = 400 if request.method == "POST" else 200
+    return _form_page(request, form, title=_("New field"), back=reverse("unit:catalog"), status=status)
+
+
+@operate
+@require_http_methods(["GET", "POST"])
+def field_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    field = get_object_or_404(Field, pk=pk)
+    initial = {"name_vi": field.name_vi, "name_en": field.name_en, "key": field.key}
+    form = FieldForm(request.POST or None, initial=initial)
+    form.fields["key"].disabled = True
+    form.fields["key"].help_text = ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            field_update(
+                field=field, name_vi=form.cleaned_data["name_vi"], name_en=form.cleaned_data["name_en"]
+            )
+        except ValidationError as error:
+            _attach(form, error)
+        else:
+            messages.success(request, _("Field “%(name)s” saved.") % {"name": field.name_vi})
+            return redirect("unit:catalog")
+    status = 400 if request.method == "POST" else 200
+    return _form_page(
+        request,
+        form,
+        title=_("Edit field"),
+        back=reverse("unit:catalog"),
+        status=status,
+        toggle={"url": reverse("unit:field_active", args=[field.pk]), "active": field.is_active},
+    )
+
+
+@operate
+@require_POST
+def field_active(request: HttpRequest, pk: int) -> HttpResponse:
+    field = get_object_or_404(Field, pk=pk)
+    active = _active_flag(request)
+    field_set_active(field=field, active=active)
+    text = _("Field “%(name)s” reactivated.") if active else _("Field “%(name)s” deactivated.")
+    messages.success(request, text % {"name": field.name_vi})
+    return redirect("unit:catalog")
+
+
+@operate
+@require_http_methods(["GET", "POST"])
+def procedure_new(request: HttpRequest) -> HttpResponse:
+    if not Field.objects.filter(is_active=True).exists():
+        messages.error(request, _("Add a field first: every procedure belongs to a field."))
+        return redirect("unit:catalog")
+    form = ProcedureForm(request.POST or None, initial={"field": request.GET.get("field")})
+    if request.method == "POST" and form.is_valid():
+        try:
+            procedure = procedure_create(**form.cleaned_data)
+        except ValidationError as error:
+            _attach(form, error)
+        else:
+            messages.success(request, _("Procedure “%(name)s” added.") % {"name": procedure.name_vi})
+            return redirect("unit:catalog")
+    status = 400 if request.method == "POST" else 200
+    return _form_page(request, form, title=_("New procedure"), back=reverse("unit:catalog"), status=status)
+
+
+@operate
+@require_http_methods(["GET", "POST"])
+def procedure_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    procedure = get_object_or_404(Procedure.objects.select_related("field"), pk=pk)
+    initial = {
+        "name_vi": procedure.name_vi,
+        "name_en": procedure.name_en,
+        "field": procedure.field_id,
+        "national_code": procedure.national_code or "",
+        "key": procedure.key,
+    }
+    form = ProcedureForm(request.POST or None, initial=initial, current_field=procedure.field)
+    form.fields["key"].disabled = True
+    form.fields["key"].help_text = ""
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            procedure_update(
+                procedure=procedure,
+                field=data["field"],
+                name_vi=data["name_vi"],
+                name_en=data["name_en"],
+                national_code=data["national_code"],
+            )
+        except ValidationError as error:
+            _attach(form, error)
+        else:
+            messages.success(request, _("Procedure “%(name)s” saved.") % {"name": procedure.name_vi})
+            return redirect("unit:catalog")
+    status = 400 if request.method == "POST" else 200
+    return _form_page(
+        request,
+        form,
+        title=_("Edit procedure"),
+        back=reverse("unit:catalog"),
+        status=status,
+        toggle={"url": reverse("unit:procedure_active", args=[procedure.pk]), "active": procedure.is_active},
+        note=_("A procedure is never deleted, because responses point to it; deactivate it instead."),
+    )
+
+
+@operate
+@require_POST
+def procedure_active(request: HttpRequest, pk: int) -> HttpResponse:
+    procedure = get_object_or_404(Procedure, pk=pk)
+    active = _active_flag(request)
+    procedure_set_active(procedure=procedure, active=active)
+    text = _("Procedure “%(name)s” reactivated.") if active else _("Procedure “%(name)s” deactivated.")
+    messages.success(request, text % {"name": procedure.name_vi})
+    return redirect("unit:catalog")
+
+
+# --------------------------------------------------------------------------- desks and civil servants
+
+
+@operate
+@require_GET
+def staff(request: HttpRequest) -> HttpResponse:
+    context = {"desks": selectors.desk_list(), "members": selectors.staff_list()}
+    return render(request, "console/surveys/staff.html", context)
+
+
+@operate
+@require_http_methods(["GET", "POST"])
+def desk_new(request: HttpRequest) -> HttpResponse:
+    form = DeskForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            desk = desk_create(**form.cleaned_data)
+        except ValidationError as error:
+            _attach(form, error)
+        else:
+            messages.success(request, _("Desk “%(name)s” added.") % {"name": desk.name})
+            return redirect("unit:staff")
+    status = 400 if request.method == "POST" else 200
+    return _form_page(request, form, title=_("New service desk"), back=reverse("unit:staff"), status=status)
+
+
+@operate
+@require_http_methods(["GET", "POST"])
+def desk_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    desk = get_object_or_404(Desk, pk=pk)
+    form = DeskForm(request.POST or None, initial={"name": desk.name, "location": desk.location})
+    if request.method == "POST" and form.is_valid():
+        try:
+            desk_update(desk=desk, **form.cleaned_data)
+        except ValidationError as error:
+            _attach(form, error)
+        else:
+            messages.success(request, _("Desk “%(name)s” saved.") % {"name": desk.name})
+            return redirect("unit:staff")
+    status = 400 if request.method == "POST" else 200
+    return _form_page(
+        request,
+        form,
+        title=_("Edit service desk"),
+        back=reverse("unit:staff"),
+        status=status,
+        toggle={"url": reverse("unit:desk_active", args=[desk.pk]), "active": desk.is_active},
+    )
+
+
+@operate
+@require_POST
+def desk_active(request: HttpRequest, pk: int) -> HttpResponse:
+    desk = get_object_or_404(Desk, pk=pk)
+    active = _active_flag(request)
+    desk_set_active(desk=desk, active=active)
+    text = _("Desk “%(name)s” reactivated.") if active else _("Desk “%(name)s” deactivated.")
+    messages.success(request, text % {"name": desk.name})
+    return redirect("unit:staff")
+
+
+@operate
+@require_http_methods(["GET", "POST"])
+def staff_new(request: HttpRequest) -> HttpResponse:
+    form = StaffMemberForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            member = staff_member_create(**form.cleaned_data)
+        except ValidationError as error:
+            _attach(form, error)
+        else:
+            messages.success(request, _("“%(name)s” added.") % {"name": member.full_name})
+            return redirect("unit:staff")
+    status = 400 if request.method == "POST" else 200
+    return _form_page(request, form, title=_("New civil servant"), back=reverse("unit:staff"), status=status)
+
+
+@operate
+@require_http_methods(["GET", "POST"])
+def staff_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    member = get_object_or_404(StaffMember, pk=pk)
+    initial = {
+        "full_name": member.full_name,
+        "position": member.position,
+        "desk": member.desk_id,
+        "fields": list(member.fields.values_list("pk", flat=True)),
+    }
+    form = StaffMemberForm(request.POST or None, initial=initial, member=member)
+    if request.method == "POST" and form.is_valid():
+        try:
+            staff_member_update(member=member, **form.cleaned_data)
+        except ValidationError as error:
+            _attach(form, error)
+        else:
+            messages.success(request, _("“%(name)s” saved.") % {"name": member.full_name})
+            return redirect("unit:staff")
+    status = 400 if request.method == "POST" else 200
+    return _form_page(
+        request,
+        form,
+        title=_("Edit civil servant"),
+        back=reverse("unit:staff"),
+        status=status,
+        toggle={"url": reverse("unit:staff_active", args=[member.pk]), "active": member.is_active},
+    )
+
+
+@operate
+@require_POST
+def staff_active(request: HttpRequest, pk: int) -> HttpResponse:
+    member = get_object_or_404(StaffMember, pk=pk)
+    active = _active_flag(request)
+    staff_member_set_active(member=member, active=active)
+    text = _("“%(name)s” reactivated.") if active else _("“%(name)s” deactivated.")
+    messages.success(request, text % {"name": member.full_name})
+    return redirect("unit:staff")
+
+
+# --------------------------------------------------------------------------- questionnaires
+
+
+def _can_share(request: HttpRequest) -> bool:
+    unit = request.tenant
+    return unit.level in SHARING_LEVELS and has_perm(request.user, Action.MANAGE, unit)
+
+
+@operate
+@require_GET
+def questionnaires(request: HttpRequest) -> HttpResponse:
+    return _questionnaires_page(request)
+
+
+def _questionnaires_page(
+    request: HttpRequest, *, errors: list[str] | None = None, status: int = 200
+) -> HttpResponse:
+    unit = request.tenant
+    items = list(selectors.questionnaire_list())
+    in_use = {q.shared_from: q for q in items if q.shared_from}
+    offered = []
+    for share in selectors.shares_offered_to(unit=unit):
+        offered.append({"share": share, "used": in_use.get(share.pk)})
+    can_share = _can_share(request)
+    context = {
+        "items": items,
+        "templates": selectors.builtin_templates(),
+        "offered": offered,
+        "can_share": can_share,
+        "owned": selectors.shares_owned_by(unit=unit) if can_share else [],
+        "errors": errors or [],
+    }
+    return render(request, "console/surveys/questionnaires.html", context, status=status)
+
+
+@operate
+@require_POST
+def questionnaire_install(request: HttpRequest) -> HttpResponse:
+    form = InstallBuiltinForm(request.POST)
+    if not form.is_valid():
+        return _questionnaires_page(request, errors=[_("Choose a template from the list.")], status=400)
+    key = form.cleaned_data["key"]
+    if Questionnaire.objects.filter(key=key).exists():
+        messages.info(request, _("This template is already installed."))
+        return redirect("unit:questionnaires")
+    try:
+        questionnaire = questionnaire_install_builtin(key=key)
+    except ValidationError as error:
+        return _questionnaires_page(request, errors=_messages_of(error), status=400)
+    messages.success(
+        request, _("“%(title)s” installed and published.") % {"title": BUILTIN_BY_KEY[key]["title"]["vi"]}
+    )
+    return redirect("unit:questionnaire", pk=questionnaire.pk)
+
+
+def _questionnaire_page(
+    request: HttpRequest, questionnaire: Questionnaire, *, errors: list[str] | None = None, status: int = 200
+) -> HttpResponse:
+    versions = list(questionnaire.versions.order_by("-number"))
+    shown = versions[0] if versions else None
+    raw = request.GET.get("v", "")
+    if raw:
+        shown = next((v for v in versions if str(v.number) == raw), None)
+        if shown is None:
+            raise Http404
+    share = (
+        QuestionnaireShare.objects.filter(pk=questionnaire.shared_from).select_related("owner").first()
+        if questionnaire.shared_from
+        else None
+    )
+    context = {
+        "questionnaire": questionnaire,
+        "versions": versions,
+        "shown": shown,
+        "preview": selectors.definition_preview(shown.definition) if shown else [],
+        "languages": ["vi", "en"],
+        "draft": selectors.questionnaire_draft(questionnaire=questionnaire),
+        "published": questionnaire.latest_published,
+        "campaigns": Campaign.objects.filter(version__questionnaire=questionnaire).order_by("-starts_on"),
+        "share": share,
+        "can_share": _can_share(request),
+        "procedure_count": Procedure.objects.filter(is_active=True).count(),
+        "field_count": Field.objects.filter(is_active=True).count(),
+        "errors": errors or [],
+    }
+    return render(request, "console/surveys/questionnaire.html", context, status=status)
+
+
+@operate
+@require_GET
+def questionnaire_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _questionnaire_page(request, get_object_or_404(Questionnaire, pk=pk))
+
+
+@operate
+@require_POST
+def questionnaire_draft(request: HttpRequest, pk: int) -> HttpResponse:
+    """Start editing: a draft copy of the latest version (or the existing draft)."""
+    questionnaire = get_object_or_404(Questionnaire, pk=pk)
+    try:
+        questionnaire_version_draft(questionnaire=questionnaire)
+    except ValidationError as error:
+        return _questionnaire_page(request, questionnaire, errors=_messages_of(error), status=400)
+    return redirect("unit:questionnaire_edit", pk=questionnaire.pk)
+
+
+def _draft_or_redirect(request: HttpRequest, questionnaire: Questionnaire) -> Any:
+    draft = selectors.questionnaire_draft(questionnaire=questionnaire)
+    if questionnaire.is_locked or draft is None:
+        messages.info(request, _("There is no draft to edit; start one from the questionnaire page."))
+        return None
+    return draft
+
+
+@operate
+@require_http_methods(["GET", "POST"])
+def questionnaire_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    questionnaire = get_object_or_404(Questionnaire, pk=pk)
+    draft = _draft_or_redirect(request, questionnaire)
+    if draft is None:
+        return redirect("unit:questionnaire", pk=pk)
+    form = QuestionnaireEditorForm(request.POST or None, definition=draft.definition)
+    if request.method == "POST" and form.is_valid():
+        try:
+            questionnaire_draft_save(questionnaire=questionnaire, definition=form.definition)
+        except ValidationError as error:
+            _attach(form, error)
+        else:
+            messages.success(
+                request, _("Draft v%(n)s saved. Publish it when it is ready.") % {"n": draft.number}
+            )
+            return redirect("unit:questionnaire", pk=pk)
+    context = {"questionnaire": questionnaire, "draft": draft, "form": form}
+    status = 400 if request.method == "POST" else 200
+    return render(request, "console/surveys/questionnaire_edit.html", context, status=status)
+
+
+@operate
+@require_http_methods(["GET", "POST"])
+def questionnaire_edit_json(request: HttpRequest, pk: int) -> HttpResponse:
+    questionnaire = get_object_or_404(Questionnaire, pk=pk)
+    draft = _draft_or_redirect(request, questionnaire)
+    if draft is None:
+        return redirect("unit:questionnaire", pk=pk)
+    text = json.dumps(draft.definition, ensure_ascii=False, indent=2)
+    form = DefinitionJSONForm(request.POST or None, initial={"definition": text})
+    if request.method == "POST" and form.is_valid():
+        try:
+            questionnaire_draft_save(questionnaire=questionnaire, definition=form.cleaned_data["definition"])
+        except ValidationError as error:
+            _attach(form, error)
+        else:
+            messages.success(
+                request, _("Draft v%(n)s saved. Publish it when it is ready.") % {"n": draft.number}
+            )
+            return redirect("unit:questionnaire", pk=pk)
+    context = {"questionnaire": questionnaire, "draft": draft, "form": form}
+    status = 400 if request.method == "POST" else 200
+    return render(request, "console/surveys/questionnaire_json.html", context, status=status)
+
+
+@operate
+@require_POST
+def questionnaire_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    questionnaire = get_object_or_404(Questionnaire, pk=pk)
+    try:
+        version = questionnaire_draft_publish(questionnaire=questionnaire)
+    except ValidationError as error:
+        return _questionnaire_page(request, questionnaire, errors=_messages_of(error), status=400)
+    messages.success(
+        request,
+        _("Version %(n)s published. Campaigns keep their version until you choose this one.")
+        % {"n": version.number},
+    )
+    return redirect("unit:questionnaire", pk=pk)
+
+
+@operate
+@require_POST
+def questionnaire_discard(request: HttpRequest, pk: int) -> HttpResponse:
+    questionnaire = get_object_or_404(Questionnaire, pk=pk)
+    try:
+        questionnaire_draft_discard(questionnaire=questionnaire)
+    except ValidationError as error:
+        return _questionnaire_page(request, questionnaire, errors=_messages_of(error), status=400)
+    messages.success(request, _("Draft discarded."))
+    return redirect("unit:questionnaire", pk=pk)
+
+
+@operate
+@require_POST
+def questionnaire_share_view(request: HttpRequest, pk: int) -> HttpResponse:
+    if not _can_share(request):
+        raise Http404
+    questionnaire = get_object_or_404(Questionnaire, pk=pk)
+    try:
+        share = questionnaire_share(owner=request.tenant, questionnaire=questionnaire)
+    except ValidationError as error:
+        return _questionnaire_page(request, questionnaire, errors=_messages_of(error), status=400)
+    messages.success(
+        request,
+        _("Version %(n)s is offered to every unit below %(unit)s.")
+        % {"n": share.version, "unit": request.tenant.name},
+    )
+    return redirect("unit:questionnaires")
+
+
+@operate
+@require_POST
+def share_withdraw(request: HttpRequest, share_id: int) -> HttpResponse:
+    if not _can_share(request):
+        raise Http404
+    share = get_object_or_404(QuestionnaireShare, pk=share_id, owner=request.tenant)
+    questionnaire_share_withdraw(owner=request.tenant, share=share)
+    messages.success(
+        request, _("“%(title)s” v%(n)s is no longer offered.") % {"title": share.title, "n": share.version}
+    )
+    return redirect("unit:questionnaires")
+
+
+@operate
+@require_POST
+def share_use(request: HttpRequest, share_id: int) -> HttpResponse:
+    share = selectors.share_offered_to(unit=request.tenant, share_id=share_id)
+    if share is None:
+        raise Http404
+    mode = request.POST.get("mode")
+    if mode not in {"as_is", "copy"}:
+        return _questionnaires_page(request, errors=[_("Choose “use as is” or “copy”.")], status=400)
+    try:
+        questionnaire, changed = questionnaire_use_shared(share=share, copy_it=mode == "copy")
+    except ValidationError as error:
+        return _questionnaires_page(request, errors=_messages_of(error), status=400)
+    if mode == "copy":
+        messages.success(request, _("An editable copy was made; edit it, then publish."))
+    elif changed:
+        messages.success(
+            request, _("In use as shared by %(unit)s; it follows their versions.") % {"unit": share.owner}
+        )
+    else:
+        messages.info(request, _("This version is already in use."))
+    return redirect("unit:questionnaire", pk=questionnaire.pk)
+
+
+# --------------------------------------------------------------------------- campaigns and links
+
+
+@operate
+@require_GET
+def campaigns(request: HttpRequest) -> HttpResponse:
+    context = {"items": selectors.campaign_list(), "rules": selectors.QUOTA_RULES}
+    return render(request, "console/surveys/campaigns.html", context)
+
+
+def _campaign_form_page(
+    request: HttpRequest, form: CampaignForm, *, title: str, back: str, status: int
+) -> HttpResponse:
+    if not selectors.published_versions().exists():
+        form.add_error(None, _("Install or publish a questionnaire first."))
+    return _form_page(request, form, title=title, back=back, status=status)
+
+
+@operate
+@require_http_methods(["GET", "POST"])
+def campaign_new(request: HttpRequest) -> HttpResponse:
+    form = CampaignForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            campaign = campaign_open(**form.cleaned_data)
+        except ValidationError as error:
+            _attach(form, error)
+        else:
+            messages.success(request, _("Campaign “%(name)s” created.") % {"name": campaign.name})
+            return redirect("unit:campaign", pk=campaign.pk)
+    status = 400 if request.method == "POST" else 200
+    return _campaign_form_page(
+        request, form, title=_("New campaign"), back=reverse("unit:campaigns"), status=status
+    )
+
+
+@operate
+@require_http_methods(["GET", "POST"])
+def campaign_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = get_object_or_404(Campaign, pk=pk)
+    initial = {
+        "name": campaign.name,
+        "version": campaign.version_id,
+        "starts_on": campaign.starts_on,
+        "ends_on": campaign.ends_on,
+        "channels": campaign.channels,
+        "quota_rule": campaign.quota_rule,
+    }
+    form = CampaignForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            campaign_update(campaign=campaign, **form.cleaned_data)
+        except ValidationError as error:
+            _attach(form, error)
+        else:
+            messages.success(request, _("Campaign “%(name)s” saved.") % {"name": campaign.name})
+            return redirect("unit:campaign", pk=campaign.pk)
+    status = 400 if request.method == "POST" else 200
+    back = reverse("unit:campaign", args=[campaign.pk])
+    return _campaign_form_page(request, form, title=_("Edit campaign"), back=back, status=status)
+
+
+@operate
+@require_POST
+def campaign_active(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = get_object_or_404(Campaign, pk=pk)
+    active = _active_flag(request)
+    campaign_set_active(campaign=campaign, active=active)
+    text = _("Campaign “%(name)s” reactivated.") if active else _("Campaign “%(name)s” deactivated.")
+    messages.success(request, text % {"name": campaign.name})
+    return redirect("unit:campaign", pk=campaign.pk)
+
+
+def _download_urls(code: str) -> dict[str, str]:
+    """The QR downloads of another module; missing ones are simply not offered."""
+    urls = {}
+    for kind in ("svg", "png", "poster"):
+        try:
+            urls[kind] = reverse(f"unit:link_{kind}", args=[code])
+        except NoReverseMatch:
+            continue
+    return urls
+
+
+def _campaign_page(
+    request: HttpRequest, campaign: Campaign, *, errors: list[str] | None = None, status: int = 200
+) -> HttpResponse:
+    links = [
+        {"link": link, "short_url": short_url(link.code), "downloads": _download_urls(link.code)}
+        for link in selectors.campaign_links(campaign=campaign)
+    ]
+    rule = selectors.QUOTA_RULES.get(campaign.quota_rule)
+    context = {
+        "campaign": campaign,
+        "links": links,
+        "targets": selectors.campaign_link_targets(campaign=campaign),
+        "channel_labels": [Channel(c).label for c in campaign.channels if c in Channel.values],
+        "uses": {c: c in campaign.channels for c in Channel.values},
+        "rule": rule,
+        "response_count": selectors.campaign_response_count(campaign=campaign),
+        "errors": errors or [],
+    }
+    return render(request, "console/surveys/campaign.html", context, status=status)
+
+
+@operate
+@require_GET
+def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = get_object_or_404(Campaign.objects.select_related("version__questionnaire"), pk=pk)
+    return _campaign_page(request, campaign)
+
+
+def _posted(model: type[Desk] | type[StaffMember], raw: str | None) -> Any:
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise Http404
+    return get_object_or_404(model, pk=int(raw))
+
+
+@operate
+@require_POST
+def campaign_link_new(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = get_object_or_404(Campaign.objects.select_related("version__questionnaire"), pk=pk)
+    desk = _posted(Desk, request.POST.get("desk"))
+    member = _posted(StaffMember, request.POST.get("staff"))
+    if desk is not None and member is not None:
+        return _campaign_page(
+            request, campaign, errors=[_("Choose a desk or a civil servant, not both.")], status=400
+        )
+    try:
+        link, created = campaign_link_ensure(unit=request.tenant, campaign=campaign, desk=desk, staff=member)
+    except ValidationError as error:
+        return _campaign_page(request, campaign, errors=_messages_of(error), status=400)
+    text = _("QR code %(code)s created.") if created else _("QR code %(code)s already exists.")
+    messages.success(request, text % {"code": link.code})
+    return redirect(f"{reverse('unit:campaign', args=[campaign.pk])}#link-{link.code}")
+
+
+@operate
+@require_POST
+def campaign_link_deactivate(request: HttpRequest, pk: int, link_pk: int) -> HttpResponse:
+    link = get_object_or_404(QRLink, pk=link_pk, campaign_id=pk)
+    qr_link_deactivate(link=link)
+    messages.success(
+        request, _("QR code %(code)s deactivated: it no longer opens the form.") % {"code": link.code}
+    )
+    return redirect("unit:campaign", pk=pk)

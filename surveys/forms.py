@@ -1,0 +1,487 @@
+"""Forms of the officer console's set-up pages. They parse and check input; services do the writing."""
+
+import copy
+import json
+import re
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from .builtin.questionnaires import BUILTIN_QUESTIONNAIRES, ELEMENTS, RATING_ELEMENTS, REASON_ELEMENTS, SCALES
+from .definition import MAX_TEXT_LENGTH, definition_errors
+from .models import Channel, Desk, Field, QuestionnaireVersion
+from .selectors import published_versions, quota_rule_choices
+
+DATE_FORMATS = ["%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d"]
+MAX_JSON_LENGTH = 200_000
+NEW_KINDS = [("rating", _("Rating")), ("reasons", _("Reasons (tick boxes)")), ("text", _("Free text"))]
+BUCKET_CHOICES = [
+    ("unsatisfied", _("unsatisfied")),
+    ("neutral", _("neutral")),
+    ("satisfied", _("satisfied")),
+]
+
+
+def _text(**attrs: Any) -> forms.TextInput:
+    return forms.TextInput(attrs=attrs)
+
+
+class DayField(forms.DateField):
+    """A day typed as dd/mm/yyyy (the Vietnamese order) whatever the page language."""
+
+    widget = forms.DateInput(format="%d/%m/%Y", attrs={"placeholder": "dd/mm/yyyy", "inputmode": "numeric"})
+    default_error_messages = {"invalid": _("Enter the day as dd/mm/yyyy, e.g. 01/06/2024.")}
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(input_formats=DATE_FORMATS, **kwargs)
+
+
+# --------------------------------------------------------------------------- catalog
+
+
+class FieldForm(forms.Form):
+    name_vi = forms.CharField(label=_("Name (Vietnamese)"), max_length=200)
+    name_en = forms.CharField(label=_("Name (English)"), max_length=200, required=False)
+    key = forms.SlugField(
+        label=_("Key"),
+        max_length=60,
+        required=False,
+        help_text=_("Optional; made from the name if left empty. It cannot be changed later."),
+    )
+
+
+class ProcedureForm(forms.Form):
+    name_vi = forms.CharField(label=_("Name (Vietnamese)"), max_length=400)
+    name_en = forms.CharField(label=_("Name (English)"), max_length=400, required=False)
+    field = forms.ModelChoiceField(label=_("Field"), queryset=Field.objects.none(), empty_label=None)
+    national_code = forms.CharField(
+        label=_("National procedure code"),
+        max_length=40,
+        required=False,
+        help_text=_("The code on the national public service portal, e.g. 1.001193. Leave empty if unsure."),
+    )
+    key = forms.SlugField(
+        label=_("Key"),
+        max_length=80,
+        required=False,
+        help_text=_("Optional; made from the name if left empty. It cannot be changed later."),
+    )
+
+    def __init__(self, *args: Any, current_field: Field | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        # An inactive field stays selectable for the procedure that already belongs to it.
+        queryset = Field.objects.filter(is_active=True)
+        if current_field is not None:
+            queryset = Field.objects.filter(is_active=True) | Field.objects.filter(pk=current_field.pk)
+        self.fields["field"].queryset = queryset.order_by("name_vi")
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label=_("Search procedures"), max_length=100, required=False)
+
+
+# --------------------------------------------------------------------------- desks and staff
+
+
+class DeskForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    location = forms.CharField(label=_("Location"), max_length=300, required=False)
+
+
+class StaffMemberForm(forms.Form):
+    full_name = forms.CharField(label=_("Full name"), max_length=200)
+    position = forms.CharField(label=_("Position"), max_length=200, required=False)
+    desk = forms.ModelChoiceField(
+        label=_("Desk"), queryset=Desk.objects.none(), required=False, empty_label=_("(no desk)")
+    )
+    fields = forms.ModelMultipleChoiceField(
+        label=_("Fields handled"),
+        queryset=Field.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args: Any, member: Any = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        desks = Desk.objects.filter(is_active=True)
+        fields = Field.objects.filter(is_active=True)
+        if member is not None:
+            if member.desk_id:
+                desks = desks | Desk.objects.filter(pk=member.desk_id)
+            fields = fields | Field.objects.filter(pk__in=member.fields.values("pk"))
+        self.fields["desk"].queryset = desks.order_by("name")
+        self.fields["fields"].queryset = fields.distinct().order_by("name_vi")
+
+
+# --------------------------------------------------------------------------- questionnaires
+
+
+class InstallBuiltinForm(forms.Form):
+    key = forms.ChoiceField(choices=[])
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["key"].choices = [(t["key"], t["title"]["vi"]) for t in BUILTIN_QUESTIONNAIRES]
+
+
+def _question_label(number: int, key: str) -> str:
+    return gettext("Question %(number)s (%(key)s)") % {"number": number, "key": key}
+
+
+def readable_errors(errors: list[str], definition: dict[str, Any]) -> list[str]:
+    """definition_errors say "Question 3"; add the key, since the editor may have moved questions."""
+    questions = definition.get("questions") or []
+
+    def name(match: re.Match[str]) -> str:
+        index = int(match.group(1))
+        q = questions[index - 1] if 0 < index <= len(questions) else None
+        key = q.get("key") if isinstance(q, dict) else None
+        return _question_label(index, key) if key else match.group(0)
+
+    return [re.sub(r"^Question (\d+)", name, e) for e in errors]
+
+
+class OptionsField(forms.CharField):
+    """Reasons as lines "key | ELEMENT | Vietnamese text | English text"."""
+
+    widget = forms.Textarea(attrs={"rows": 5, "spellcheck": "false"})
+
+    def to_python(self, value: Any) -> list[dict[str, Any]]:  # type: ignore[override]
+        text = super().to_python(value)
+        options, errors = [], []
+        for number, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            parts = [p.strip() for p in line.split("|")]
+            if len(parts) not in (3, 4) or not parts[0] or not parts[2]:
+                errors.append(
+                    gettext("Line %(n)s: write key | ELEMENT | Vietnamese text | English text.")
+                    % {"n": number}
+                )
+                continue
+            key, element = parts[0], parts[1].upper()
+            if not key.isidentifier():
+                errors.append(gettext("Line %(n)s: the key must be letters, digits and _.") % {"n": number})
+            if element not in REASON_ELEMENTS:
+                errors.append(
+                    gettext("Line %(n)s: the element must be one of %(list)s.")
+                    % {"n": number, "list": ", ".join(sorted(REASON_ELEMENTS))}
+                )
+            options.append(
+                {
+                    "key": key,
+                    "text": {"vi": parts[2], "en": parts[3] if len(parts) == 4 else ""},
+                    "element": element,
+                }
+            )
+        if errors:
+            raise forms.ValidationError(errors)
+        return options
+
+
+def options_text(options: list[dict[str, Any]]) -> str:
+    return "\n".join(
+        f"{o.get('key', '')} | {o.get('element', '')} | {o.get('text', {}).get('vi', '')} | "
+        f"{o.get('text', {}).get('en', '')}"
+        for o in options
+    )
+
+
+ELEMENT_CHOICES = [(code, f"{code} · {ELEMENTS[code]['vi']}") for code in sorted(RATING_ELEMENTS)]
+SCALE_CHOICES = [(key, f"{scale['name']['vi']} / {scale['name']['en']}") for key, scale in SCALES.items()]
+
+
+class QuestionnaireEditorForm(forms.Form):
+    """The draft's questions as form fields: texts, required, order, removal, element; one new question.
+
+    Question keys never change (figures follow a question across versions by its key); a new question
+    gets a key once. The result goes through definition_errors before anything is saved.
+    """
+
+    title_vi = forms.CharField(label=_("Title (Vietnamese)"), max_length=300)
+    title_en = forms.CharField(label=_("Title (English)"), max_length=300, required=False)
+    description_vi = forms.CharField(
+        label=_("Introduction (Vietnamese)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    description_en = forms.CharField(
+        label=_("Introduction (English)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    new_kind = forms.ChoiceField(
+        label=_("Kind"), choices=[("", _("(no new question)")), *NEW_KINDS], required=False
+    )
+    new_key = forms.CharField(
+        label=_("Key"), max_length=60, required=False, help_text=_("Optional; letters, digits and _.")
+    )
+    new_order = forms.IntegerField(label=_("Number"), min_value=1, max_value=999, required=False)
+    new_text_vi = forms.CharField(label=_("Question (Vietnamese)"), max_length=1000, required=False)
+    new_text_en = forms.CharField(label=_("Question (English)"), max_length=1000, required=False)
+    new_required = forms.BooleanField(label=_("Required"), required=False)
+    new_scale = forms.ChoiceField(label=_("Scale (rating)"), choices=SCALE_CHOICES, required=False)
+    new_element = forms.ChoiceField(
+        label=_("Element (rating)"), choices=[("", "—"), *ELEMENT_CHOICES], required=False
+    )
+    new_options = OptionsField(
+        label=_("Options (reasons)"),
+        required=False,
+        help_text=_("One per line: key | ELEMENT | Vietnamese text | English text"),
+    )
+    new_max_length = forms.IntegerField(
+        label=_("Maximum length (free text)"), min_value=1, max_value=MAX_TEXT_LENGTH, required=False
+    )
+
+    def __init__(self, *args: Any, definition: dict[str, Any], **kwargs: Any):
+        self.base = copy.deepcopy(definition)
+        questions = [q for q in self.base.get("questions", []) if isinstance(q, dict)]
+        self.questions = questions
+        title, description = self.base.get("title") or {}, self.base.get("description") or {}
+        initial = {
+            "title_vi": title.get("vi", ""),
+            "title_en": title.get("en", ""),
+            "description_vi": description.get("vi", ""),
+            "description_en": description.get("en", ""),
+            "new_order": len(questions) + 1,
+            "new_scale": "5",
+            "new_max_length": 1000,
+        }
+        super().__init__(*args, initial=initial, **kwargs)
+        ratings = [q["key"] for q in questions if q.get("kind") == "rating"]
+        show_if_choices = [("", _("always"))] + [
+            (f"{r}:{b}", gettext("if %(question)s is %(bucket)s") % {"question": r, "bucket": label})
+            for r in ratings
+            for b, label in BUCKET_CHOICES
+        ]
+        for number, q in enumerate(questions, start=1):
+            p, kind = self._prefix(q), q.get("kind")
+            text, help_ = q.get("text") or {}, q.get("help") or {}
+            self.fields[f"{p}order"] = forms.IntegerField(
+                label=_("Number"), min_value=1, max_value=999, initial=number
+            )
+            self.fields[f"{p}text_vi"] = forms.CharField(
+                label=_("Question (Vietnamese)"), max_length=1000, initial=text.get("vi", "")
+            )
+            self.fields[f"{p}text_en"] = forms.CharField(
+                label=_("Question (English)"), max_length=1000, required=False, initial=text.get("en", "")
+            )
+            self.fields[f"{p}help_vi"] = forms.CharField(
+                label=_("Hint (Vietnamese)"), max_length=1000, required=False, initial=help_.get("vi", "")
+            )
+            self.fields[f"{p}help_en"] = forms.CharField(
+                label=_("Hint (English)"), max_length=1000, required=False, initial=help_.get("en", "")
+            )
+            if kind != "contact":  # contact details are always optional
+                self.fields[f"{p}required"] = forms.BooleanField(
+                    label=_("Required"), required=False, initial=bool(q.get("required"))
+                )
+            self.fields[f"{p}remove"] = forms.BooleanField(label=_("Remove"), required=False)
+            if kind == "rating":
+                self.fields[f"{p}element"] = forms.ChoiceField(
+                    label=_("Element"), choices=ELEMENT_CHOICES, initial=q.get("element")
+                )
+            if kind == "reasons":
+                self.fields[f"{p}options"] = OptionsField(
+                    label=_("Options"),
+                    initial=options_text(q.get("options") or []),
+                    help_text=_("One per line: key | ELEMENT | Vietnamese text | English text"),
+                )
+            if kind == "text":
+                self.fields[f"{p}max_length"] = forms.IntegerField(
+                    label=_("Maximum length"),
+                    min_value=1,
+                    max_value=MAX_TEXT_LENGTH,
+                    initial=q.get("max_length"),
+                )
+            show_if = q.get("show_if") if isinstance(q.get("show_if"), dict) else None
+            self.fields[f"{p}show_if"] = forms.ChoiceField(
+                label=_("Show"),
+                choices=show_if_choices,
+                required=False,
+                initial=f"{show_if.get('question')}:{show_if.get('bucket')}" if show_if else "",
+            )
+
+    @staticmethod
+    def _prefix(q: dict[str, Any]) -> str:
+        return f"q-{q.get('key')}-"
+
+    def blocks(self) -> list[dict[str, Any]]:
+        """The bound fields of each question, for the template."""
+        out = []
+        for number, q in enumerate(self.questions, start=1):
+            p = self._prefix(q)
+            fields = {name[len(p) :]: self[name] for name in self.fields if name.startswith(p)}
+            scale = SCALES.get(str(q.get("scale"))) if q.get("kind") == "rating" else None
+            out.append(
+                {"number": number, "key": q.get("key"), "kind": q.get("kind"), "scale": scale, "f": fields}
+            )
+        return out
+
+    def clean_new_key(self) -> str:
+        key = self.cleaned_data.get("new_key", "").strip()
+        if key and not key.isidentifier():
+            raise forms.ValidationError(gettext("Use letters, digits and _ only, starting with a letter."))
+        if key and any(q.get("key") == key for q in self.questions):
+            raise forms.ValidationError(gettext("The key “%(key)s” is already used.") % {"key": key})
+        return key
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        kind = data.get("new_kind")
+        if kind:
+            if not (data.get("new_text_vi") or "").strip():
+                self.add_error("new_text_vi", gettext("The new question needs a Vietnamese text."))
+            if kind == "rating" and not data.get("new_element"):
+                self.add_error("new_element", gettext("A rating must map to a SIPAS element or OVERALL."))
+            if kind == "reasons" and not data.get("new_options"):
+                self.add_error("new_options", gettext("Reasons need at least one option."))
+            if kind == "text" and not data.get("new_max_length"):
+                self.add_error("new_max_length", gettext("A free text needs a maximum length."))
+        if not self.errors:
+            self.definition = self._build(data)
+            errors = definition_errors(self.definition)
+            for error in readable_errors(errors, self.definition):
+                self.add_error(None, error)
+        return data
+
+    def _build(self, data: dict[str, Any]) -> dict[str, Any]:
+        definition = copy.deepcopy(self.base)
+        definition["title"] = {"vi": data["title_vi"].strip(), "en": data.get("title_en", "").strip()}
+        if data.get("description_vi") or data.get("description_en") or "description" in definition:
+            definition["description"] = {
+                "vi": data.get("description_vi", "").strip(),
+                "en": data.get("description_en", "").strip(),
+            }
+        ordered: list[tuple[int, bool, int, dict[str, Any]]] = []
+        for index, q in enumerate(self.questions):
+            p = self._prefix(q)
+            if data.get(f"{p}remove"):
+                continue
+            new = copy.deepcopy(q)
+            new["text"] = {"vi": data[f"{p}text_vi"].strip(), "en": data.get(f"{p}text_en", "").strip()}
+            help_vi, help_en = data.get(f"{p}help_vi", "").strip(), data.get(f"{p}help_en", "").strip()
+            if help_vi or help_en:
+                new["help"] = {"vi": help_vi, "en": help_en}
+            else:
+                new.pop("help", None)
+            if f"{p}required" in self.fields:
+                new["required"] = bool(data.get(f"{p}required"))
+            if f"{p}element" in data:
+                new["element"] = data[f"{p}element"]
+            if f"{p}options" in data:
+                new["options"] = data[f"{p}options"]
+            if f"{p}max_length" in data:
+                new["max_length"] = data[f"{p}max_length"]
+            self._set_show_if(new, data.get(f"{p}show_if"))
+            moved = data[f"{p}order"] != index + 1
+            ordered.append((data[f"{p}order"], not moved, index, new))
+        kind = data.get("new_kind")
+        if kind:
+            new = self._new_question(kind, data, taken={q.get("key") for q in self.questions})
+            ordered.append((data.get("new_order") or len(self.questions) + 1, False, -1, new))
+        # A question given the number of another takes its place: moved (and new) ones go first on a tie.
+        ordered.sort(key=lambda item: item[:3])
+        definition["questions"] = [item[3] for item in ordered]
+        return definition
+
+    @staticmethod
+    def _set_show_if(question: dict[str, Any], raw: str | None) -> None:
+        if raw:
+            target, _sep, bucket = raw.partition(":")
+            question["show_if"] = {"question": target, "bucket": bucket}
+        else:
+            question.pop("show_if", None)
+
+    def _new_question(self, kind: str, data: dict[str, Any], taken: set[Any]) -> dict[str, Any]:
+        key = data.get("new_key") or ""
+        if not key:
+            n = 1
+            while f"{kind}_{n}" in taken:
+                n += 1
+            key = f"{kind}_{n}"
+        question: dict[str, Any] = {
+            "key": key,
+            "kind": kind,
+            "text": {"vi": data["new_text_vi"].strip(), "en": data.get("new_text_en", "").strip()},
+            "required": bool(data.get("new_required")),
+        }
+        if kind == "rating":
+            question["scale"] = data.get("new_scale") or "5"
+            question["element"] = data["new_element"]
+        elif kind == "reasons":
+            question["options"] = data["new_options"]
+        else:
+            question["max_length"] = data["new_max_length"]
+        return question
+
+
+class DefinitionJSONForm(forms.Form):
+    """The whole definition as JSON, for what the structured editor does not offer (options, help...)."""
+
+    definition = forms.CharField(
+        label=_("Definition (JSON)"),
+        max_length=MAX_JSON_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 30, "spellcheck": "false", "class": "code"}),
+        strip=False,
+    )
+
+    def clean_definition(self) -> dict[str, Any]:
+        raw = self.cleaned_data["definition"]
+        try:
+            parsed = json.loads(raw)
+        except json.JSONDecodeError as error:
+            raise forms.ValidationError(
+                gettext("Line %(line)s, column %(col)s: %(msg)s.")
+                % {"line": error.lineno, "col": error.colno, "msg": error.msg}
+            ) from error
+        errors = definition_errors(parsed)
+        if errors:
+            raise forms.ValidationError(readable_errors(errors, parsed if isinstance(parsed, dict) else {}))
+        return parsed
+
+
+# --------------------------------------------------------------------------- campaigns
+
+
+class VersionChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: QuestionnaireVersion) -> str:
+        return f"{obj.questionnaire.title_vi} · v{obj.number}"
+
+
+class CampaignForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    version = VersionChoiceField(
+        label=_("Questionnaire (published version)"),
+        queryset=QuestionnaireVersion.objects.none(),
+        empty_label=None,
+        error_messages={"invalid_choice": _("Choose a published questionnaire version from the list.")},
+    )
+    starts_on = DayField(label=_("First day"))
+    ends_on = DayField(label=_("Last day"))
+    channels = forms.MultipleChoiceField(
+        label=_("Channels"),
+        choices=Channel.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "invalid_choice": _("“%(value)s” is not one of the channels."),
+            "required": _("Choose at least one channel."),
+        },
+    )
+    quota_rule = forms.ChoiceField(
+        label=_("Quota rule"),
+        choices=[],
+        widget=forms.RadioSelect,
+        initial="nam_dong_2024",
+        error_messages={"invalid_choice": _("Choose a quota rule from the list.")},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["version"].queryset = published_versions()
+        self.fields["quota_rule"].choices = quota_rule_choices()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        starts_on, ends_on = data.get("starts_on"), data.get("ends_on")
+        if starts_on and ends_on and ends_on < starts_on:
+            self.add_error("ends_on", gettext("The last day is before the first day."))
+        return data
