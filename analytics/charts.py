@@ -20,7 +20,7 @@ GRID = "#d0d4da"
 BAR = "#1f5fa8"
 BAR_FEW = "#b8c2cc"  # too few answers: drawn pale, never like a firm figure
 WHISKER = "#111827"
-CHAR_WIDTH = 7.2  # average width of a 13 px character, to shorten labels that would not fit
+CHAR_WIDTH = 7.6  # average width of a 14 px character, to shorten labels that would not fit
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ def _shorten(text: str, width: float, char_width: float = CHAR_WIDTH) -> str:
 def _svg(width: float, height: float, title: str, body: list[str]) -> str:
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width:g} {height:g}" '
-        f'role="img" aria-label="{_e(title)}" font-family="{_e(FONT)}" font-size="13">'
+        f'role="img" aria-label="{_e(title)}" font-family="{_e(FONT)}" font-size="14">'
         f"<title>{_e(title)}</title>" + "".join(body) + "</svg>"
     )
 
@@ -87,14 +87,14 @@ def bar_chart(
     *,
     title: str,
     empty_text: str = "No data",
-    width: float = 400,
-    text_width: float = 104,
+    width: float = 360,
+    text_width: float = 92,
 ) -> str:
     """One bar per row, label above it, 0–100 % scale, whiskers for the interval, text at the right."""
     if not bars:
         return _empty(title, empty_text, width)
     track = width - text_width
-    row = 42
+    row = 44
     top = 4
     body = []
     # vertical grid every 25 %, labelled under the last row
@@ -114,8 +114,8 @@ def bar_chart(
         value = _fraction(bar.value)
         low, high = _fraction(bar.low), _fraction(bar.high)
         group = [f"<g><title>{_e(bar.label)}: {_e(bar.text)}</title>"]
-        group.append(f'<text x="0" y="{y + 13}" fill="{INK}">{_e(_shorten(bar.label, width))}</text>')
-        bar_y = y + 19
+        group.append(f'<text x="0" y="{y + 14}" fill="{INK}">{_e(_shorten(bar.label, width))}</text>')
+        bar_y = y + 20
         group.append(
             f'<rect x="0" y="{bar_y}" width="{track:.1f}" height="14" fill="#f1f3f5" stroke="{GRID}"/>'
         )
@@ -151,19 +151,20 @@ def trend_chart(
     *,
     title: str,
     empty_text: str = "No data",
-    width: float = 400,
+    width: float = 360,
     height: float = 190,
 ) -> str:
     """Rate per period as a line over a shaded 95 % band; too-few points drawn hollow."""
     drawable = [p for p in points if _fraction(p.value) is not None]
     if not drawable:
         return _empty(title, empty_text, width)
-    left, right, top, bottom = 40, 10, 8, height - 24
+    left, right, top, bottom = 40, 14, 8, height - 24
     plot_w, plot_h = width - left - right, bottom - top
-    lows = [_fraction(p.low) for p in drawable if _fraction(p.low) is not None]
-    lowest = min([*(_fraction(p.value) for p in drawable), *lows])  # type: ignore[type-var]
-    # The axis starts at 50 % or lower (never cut just under the data, which would exaggerate changes).
-    floor = min(0.5, math.floor((lowest or 0) * 10) / 10)
+    lowest = min(v for p in drawable if (v := _fraction(p.value)) is not None)
+    # The axis starts at 50 % or lower, on a gridline, never just under the data (which would
+    # exaggerate changes); the interval band is clipped at the axis.
+    step = 0.1 if lowest >= 0.5 else 0.2
+    floor = min(0.5, math.floor(round(lowest / step, 9)) * step)
 
     def x_of(i: int) -> float:
         return left + (plot_w / 2 if len(points) == 1 else plot_w * i / (len(points) - 1))
@@ -172,15 +173,15 @@ def trend_chart(
         return bottom - plot_h * (v - floor) / (1 - floor)
 
     body = []
-    steps = 5
-    for s in range(steps + 1):
-        v = floor + (1 - floor) * s / steps
-        y = y_of(v)
+    tick = floor
+    while tick <= 1.0 + 1e-9:
+        y = y_of(tick)
         body.append(
             f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="{GRID}"/>'
             f'<text x="{left - 4}" y="{y + 4:.1f}" fill="{MUTED}" font-size="11" '
-            f'text-anchor="end">{round(v * 100)} %</text>'
+            f'text-anchor="end">{round(tick * 100)} %</text>'
         )
+        tick += step
     # the interval band, drawn as one polygon per run of points that have an interval
     run: list[tuple[float, float, float]] = []
     runs = []
@@ -229,8 +230,10 @@ def trend_chart(
                 f'stroke="{BAR}" stroke-width="2"><title>{_e(p.label)}: {_e(p.text)}</title></circle>'
             )
         if (len(points) - 1 - i) % every == 0:  # the latest period always labelled
+            ends = len(points) > 1
+            anchor = "end" if ends and i == len(points) - 1 else "start" if ends and i == 0 else "middle"
             body.append(
                 f'<text x="{x_of(i):.1f}" y="{height - 6}" fill="{MUTED}" font-size="11" '
-                f'text-anchor="middle">{_e(_shorten(p.label, plot_w / min(len(points), 6), 6.6))}</text>'
+                f'text-anchor="{anchor}">{_e(_shorten(p.label, plot_w / min(len(points), 6), 6.6))}</text>'
             )
     return _svg(width, height, title, body)

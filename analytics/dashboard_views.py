@@ -16,7 +16,7 @@ from django.utils.formats import number_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from tenants.decorators import unit_permission_required
 from tenants.models import Unit
@@ -93,6 +93,7 @@ class Row:
 class Section:
     dim: str
     title: str
+    label: str
     rows: list[Row]
     total: int
     more_url: str = ""
@@ -122,6 +123,15 @@ class Dashboard:
     ranking: list[RankView] = field(default_factory=list)
     charts: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def answered(self) -> list[RankView]:
+        return [r for r in self.ranking if r.view.n]
+
+    @property
+    def silent(self) -> list[RankView]:
+        """Units below without a single answer in the period: listed in one line, not as table rows."""
+        return [r for r in self.ranking if r.view.n == 0]
+
 
 def breakdown_rows(*, unit: Unit, period: Period, dim: str, minimum_n: int, language: str) -> list[Row]:
     rows = breakdown(unit=unit, period=period, dim=dim, minimum_n=minimum_n)
@@ -147,7 +157,10 @@ def ranking_views(*, unit: Unit, period: Period, minimum_n: int, language: str) 
                 % {"n": row.figure.n, "minimum": row.figure.minimum_n}
             )
         views.append(RankView(row.rank, child, figure_view(row.figure, language=language), url, reason))
-    return views
+    # Unranked at the end: those with some answers first (most first), then those without any.
+    ranked = [v for v in views if v.rank is not None]
+    unranked = sorted((v for v in views if v.rank is None), key=lambda v: (v.view.n == 0, -v.view.n))
+    return ranked + unranked
 
 
 def dashboard_build(*, unit: Unit, period: Period, language: str, breakdown_url: str = "") -> Dashboard:
@@ -197,7 +210,14 @@ def dashboard_build(*, unit: Unit, period: Period, language: str, breakdown_url:
         if len(rows) > BREAKDOWN_ROWS_SHOWN and breakdown_url:
             more = breakdown_url.replace("__dim__", dim)
         sections.append(
-            Section(dim, str(DIMENSION_TITLES[dim]), rows[:BREAKDOWN_ROWS_SHOWN], len(rows), more)
+            Section(
+                dim,
+                str(DIMENSION_TITLES[dim]),
+                str(Dimension(dim).label),
+                rows[:BREAKDOWN_ROWS_SHOWN],
+                len(rows),
+                more,
+            )
         )
     dashboard = Dashboard(
         figures=figures,
@@ -278,7 +298,7 @@ def _bad_request(request: HttpRequest, messages: list[str], period: Period | Non
 
 
 @unit_permission_required(Action.VIEW_FIGURES)
-@require_GET
+@require_safe
 def results(request: HttpRequest) -> HttpResponse:
     unit = request.tenant
     period, errors = _period_or_error(request)
@@ -306,7 +326,7 @@ def _public_results_url(unit: Unit) -> str:
 
 
 @unit_permission_required(Action.VIEW_FIGURES)
-@require_GET
+@require_safe
 def results_breakdown(request: HttpRequest, dim: str) -> HttpResponse:
     unit = request.tenant
     period, errors = _period_or_error(request)
@@ -323,6 +343,7 @@ def results_breakdown(request: HttpRequest, dim: str) -> HttpResponse:
     context = _page_context(request, period) | {
         "dim": dim,
         "title": DIMENSION_TITLES[dim],
+        "label": Dimension(dim).label,
         "rows": rows,
         "method": rows[0].view if rows else None,
     }
@@ -383,7 +404,7 @@ def _no_ranking(request: HttpRequest, period: Period) -> HttpResponse:
 
 
 @unit_permission_required(Action.VIEW_FIGURES)
-@require_GET
+@require_safe
 def results_csv(request: HttpRequest) -> HttpResponse:
     period, error = _export_period(request)
     if period is None:
@@ -394,7 +415,7 @@ def results_csv(request: HttpRequest) -> HttpResponse:
 
 
 @unit_permission_required(Action.VIEW_FIGURES)
-@require_GET
+@require_safe
 def results_xlsx(request: HttpRequest) -> HttpResponse:
     period, error = _export_period(request)
     if period is None:
@@ -405,7 +426,7 @@ def results_xlsx(request: HttpRequest) -> HttpResponse:
 
 
 @unit_permission_required(Action.VIEW_FIGURES)
-@require_GET
+@require_safe
 def ranking_csv(request: HttpRequest) -> HttpResponse:
     period, error = _export_period(request)
     if period is None:
@@ -418,7 +439,7 @@ def ranking_csv(request: HttpRequest) -> HttpResponse:
 
 
 @unit_permission_required(Action.VIEW_FIGURES)
-@require_GET
+@require_safe
 def ranking_xlsx(request: HttpRequest) -> HttpResponse:
     period, error = _export_period(request)
     if period is None:

@@ -17,7 +17,7 @@ from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from tenants.models import Unit
 from tenants.selectors import unit_ancestors
@@ -58,7 +58,7 @@ def _place(unit: Unit) -> str:
     return ", ".join(a.name for a in reversed(unit_ancestors(unit=unit)) if a.level != "national")
 
 
-@require_GET
+@require_safe
 @cache_control(public=True, max_age=300)
 def public_results(request: HttpRequest, slug: str) -> HttpResponse:
     unit = _unit(slug)
@@ -90,7 +90,7 @@ def public_results(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "analytics/public/results.html", context)
 
 
-@require_GET
+@require_safe
 @cache_control(public=True, max_age=30)
 def public_board(request: HttpRequest, slug: str) -> HttpResponse:
     unit = _unit(slug)

@@ -380,9 +380,9 @@ def test_bar_chart_draws_whiskers_and_survives_odd_values():
     )
     assert svg.count("<g>") == 4
     assert "nan" not in svg.lower()
-    # the whisker of "a" spans 70–90 % of the 296-unit track
-    assert 'x1="207.2"' in svg
-    assert 'x2="266.4"' in svg
+    # the whisker of "a" spans 70–90 % of the 268-unit track
+    assert 'x1="187.6"' in svg
+    assert 'x2="241.2"' in svg
 
 
 def test_trend_chart_handles_empty_single_and_gapped_series():
