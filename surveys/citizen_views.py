@@ -9,6 +9,7 @@ The answer is stored in the request, in the unit's schema (DESIGN.md, flow 1).
 
 import dataclasses
 import datetime as dt
+import functools
 import ipaddress
 import re
 import time
@@ -23,6 +24,8 @@ from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.template import loader
 from django.utils import timezone, translation
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -30,7 +33,6 @@ from django.views.decorators.http import require_http_methods
 from django_tenants.utils import tenant_context
 
 from tenants.models import ShortLink, Unit
-from tenants.routing import public_reverse
 
 from .answers import NO_ANSWER
 from .builtin.questionnaires import ELEMENTS, OTHER_CHOICE, SCALES, THANK_YOU
@@ -38,6 +40,8 @@ from .definition import Definition
 from .models import Campaign, Channel, DossierToken, Field, Procedure, QRLink
 from .services import SubmissionError, client_hash, dossier_token_check, dossier_token_read, response_submit
 
+# The paths of urls_citizen, written out: django-tenants clears the URL caches on every request, so a
+# reverse() here would rebuild the whole resolver each time (16 ms). The tests check they agree.
 FORM_SALT = "surveys.citizen.form"
 FORM_MAX_AGE = dt.timedelta(hours=12)
 FORM_CLOCK_SKEW = dt.timedelta(minutes=5)
@@ -196,14 +200,13 @@ def _qr_link(code: str, *, active_only: bool = True) -> QRLink | None:
 
 
 def _qr_target(unit: Unit, link: QRLink) -> Target:
-    form_path = public_reverse("citizen_qr", link.code)
     return Target(
         unit=unit,
         campaign=link.campaign,
         channel=link.channel,
         link_id=f"q:{link.code}",
-        form_path=form_path,
-        thanks_path=public_reverse("citizen_qr_thanks", link.code),
+        form_path=f"/q/{link.code}",
+        thanks_path=f"/q/{link.code}/cam-on",
         link=link,
     )
 
@@ -214,8 +217,8 @@ def _dossier_target(unit: Unit, token: DossierToken, nonce: str, signed: str) ->
         campaign=token.campaign,
         channel=Channel.DOSSIER,
         link_id=f"d:{token.pk}",
-        form_path=public_reverse("citizen_dossier", signed),
-        thanks_path=public_reverse("citizen_dossier_thanks", signed),
+        form_path=f"/d/{signed}",
+        thanks_path=f"/d/{signed}/cam-on",
         dossier=token,
         nonce=nonce,
     )
@@ -586,6 +589,7 @@ def _name(obj: Any, lang: str) -> str:
     return (getattr(obj, "name_en", "") if lang == "en" else "") or obj.name_vi
 
 
+@functools.lru_cache(maxsize=8192)
 def _sort_key(text: str) -> str:
     """Vietnamese alphabetical order, close enough for a list: Đ sorts with D, accents after the letter."""
     base = unicodedata.normalize("NFD", text.replace("Đ", "D").replace("đ", "d"))
@@ -595,9 +599,12 @@ def _sort_key(text: str) -> str:
 def _catalog_groups(lang: str) -> list[dict[str, Any]]:
     """The unit's active procedures grouped by field, each group and procedure in alphabetical order."""
     groups: dict[int, dict[str, Any]] = {}
-    for procedure in Procedure.objects.filter(is_active=True).select_related("field"):
-        group = groups.setdefault(procedure.field_id, {"label": _name(procedure.field, lang), "options": []})
-        group["options"].append((str(procedure.pk), _name(procedure, lang)))
+    rows = Procedure.objects.filter(is_active=True).values_list(
+        "pk", "name_vi", "name_en", "field_id", "field__name_vi", "field__name_en"
+    )
+    for pk, name_vi, name_en, field_id, field_vi, field_en in rows:
+        group = groups.setdefault(field_id, {"label": _pick(field_vi, field_en, lang), "options": []})
+        group["options"].append((str(pk), _pick(name_vi, name_en, lang)))
     ordered = sorted(groups.values(), key=lambda g: _sort_key(g["label"]))
     for group in ordered:
         group["options"].sort(key=lambda option: _sort_key(option[1]))
@@ -605,8 +612,31 @@ def _catalog_groups(lang: str) -> list[dict[str, Any]]:
 
 
 def _fields(lang: str) -> list[tuple[str, str]]:
-    fields = [(str(f.pk), _name(f, lang)) for f in Field.objects.filter(is_active=True)]
-    return sorted(fields, key=lambda f: _sort_key(f[1]))
+    rows = Field.objects.filter(is_active=True).values_list("pk", "name_vi", "name_en")
+    return sorted(((str(pk), _pick(vi, en, lang)) for pk, vi, en in rows), key=lambda f: _sort_key(f[1]))
+
+
+def _pick(vi: str, en: str, lang: str) -> str:
+    return (en if lang == "en" else "") or vi
+
+
+def _options_html(
+    *, groups: list[dict[str, Any]], flat: list[tuple[str, str]], value: str, other_label: str
+) -> SafeString:
+    """The <option>s of a catalog question, built here: a template loop over 60 options is the page's
+    slowest part. Values are database ids or "other"; every label is escaped."""
+
+    def option(key: str, label: str) -> str:
+        selected = " selected" if key == value else ""
+        return f'<option value="{escape(key)}"{selected}>{escape(label)}</option>'
+
+    parts = [f'<option value="">{escape(_("Choose…"))}</option>']
+    for group in groups:
+        inner = "\n".join(option(k, label) for k, label in group["options"])
+        parts.append(f'<optgroup label="{escape(group["label"])}">\n{inner}\n</optgroup>')
+    parts += [option(k, label) for k, label in flat]
+    parts.append(option("other", other_label))
+    return mark_safe("\n".join(parts))  # noqa: S308 - built from escaped parts only
 
 
 def _only_if(bucket: str) -> str:
@@ -676,10 +706,12 @@ def question_views(
         }
         posted = data.get(name, "")
         if kind in ("procedure", "field"):
-            view["groups"] = _catalog_groups(lang) if kind == "procedure" else []
-            view["options"] = _fields(lang) if kind == "field" else []
-            view["value"] = posted
-            view["other_label"] = Definition.text(OTHER_CHOICE["text"], lang)
+            view["options_html"] = _options_html(
+                groups=_catalog_groups(lang) if kind == "procedure" else [],
+                flat=_fields(lang) if kind == "field" else [],
+                value=posted,
+                other_label=Definition.text(OTHER_CHOICE["text"], lang),
+            )
             view["other_value"] = data.get(f"{name}_other", "")
         elif kind == "rating":
             levels = [

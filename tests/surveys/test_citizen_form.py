@@ -603,6 +603,20 @@ def test_a_dossier_link_skips_the_known_procedure_and_works_once(world, citizen)
     assert stored(world.commune) == 1
 
 
+def test_the_paths_written_in_the_views_agree_with_the_urlconf(world, citizen, hong_thai_link):
+    _token, url, _procedure = _dossier(world)
+    signed = url.removeprefix("/d/")
+    assert url == public_reverse("citizen_dossier", signed)
+    page, form_token = open_form(citizen, url)
+    assert f'action="{url}"' in page.content.decode()
+    answers = {k: v for k, v in good_answers("hong_thai_quick", world.commune).items() if k != "q_procedure"}
+    assert send(citizen, url, answers, form_token)["Location"] == public_reverse(
+        "citizen_dossier_thanks", signed
+    )
+    qr_page = citizen.get(public_reverse("citizen_qr", hong_thai_link.code)).content.decode()
+    assert f'action="{public_reverse("citizen_qr", hong_thai_link.code)}"' in qr_page
+
+
 def test_a_dossier_link_without_a_procedure_asks_for_it(world, citizen):
     _token, url, _procedure = _dossier(world, with_procedure=False)
     assert 'name="q_procedure"' in citizen.get(url).content.decode()
