@@ -17,6 +17,7 @@ from analytics import formulas as f
 from analytics.dashboard_selectors import (
     METHOD_NAMES,
     breakdown_check,
+    breakdown_dimensions,
     dimension_labels,
     period_from_query,
     period_presets,
@@ -419,3 +420,21 @@ def test_element_figures_and_the_index_appear_for_a_five_level_questionnaire(wor
     assert "Access to the service" in text
     # mean score of 5-level answers: (5 + 4 + 2) / 3 over 6 questions each
     assert "3.67" in text
+
+
+def test_a_merged_communes_successor_pools_its_history_without_mixing_staff_ids(answered, operator):
+    # the current commune Hồng Thái was merged into reads the legacy commune's answers
+    assert breakdown_dimensions(unit=answered.successor) == ["procedure", "field", "channel"]
+    page = signed_in(operator).get(results_url(answered.successor))
+    assert page.status_code == 200
+    assert "n&nbsp;=&nbsp;4" in page.text
+    assert STAFF_NAME not in page.text
+    with tenant_context(answered.commune):
+        procedure = Procedure.objects.get(key="dang_ky_khai_sinh")
+    assert procedure.name_vi in page.text
+
+
+def test_head_requests_are_answered_like_get(answered, commune_officer, public_urls):
+    assert signed_in(commune_officer).head(results_url(answered.commune)).status_code == 200
+    assert Client().head(f"/ket-qua/{answered.commune.slug}/bang/").status_code == 200
+    assert signed_in(commune_officer).post(results_url(answered.commune)).status_code == 405
