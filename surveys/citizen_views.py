@@ -7,9 +7,11 @@ The token also carries the submission key of `response_submit`, so a double tap 
 The answer is stored in the request, in the unit's schema (DESIGN.md, flow 1).
 """
 
+import base64
 import dataclasses
 import datetime as dt
 import functools
+import hashlib
 import ipaddress
 import re
 import time
@@ -52,7 +54,26 @@ MAX_FIELD_VALUES = 200  # the longest built-in form posts about 30
 MAX_TOKEN_LENGTH = 1000
 # Codes come from surveys.services.CODE_ALPHABET; anything else is refused before touching the database.
 CODE_RE = re.compile(r"[a-z0-9]{4,12}")
-LANGUAGES = ("vi", "en")
+
+# Progressive enhancement only: show a follow-up question once its condition is met, and the "other"
+# text box once "other" is chosen. Without it both are simply always shown (the server enforces the rules).
+FORM_SCRIPT = (
+    '(function(){var d=document,f=d.getElementById("survey");if(!f||!f.querySelector)return;'
+    'd.documentElement.classList.add("js");\n'
+    'function sync(){var i,b,c,s,l=f.querySelectorAll("[data-show-q]");for(i=0;i<l.length;i++){b=l[i];'
+    "c=f.querySelector('input[name=\"'+b.getAttribute(\"data-show-q\")+'\"]:checked');"
+    'b.hidden=!(c&&c.getAttribute("data-b")===b.getAttribute("data-show-b"))}\n'
+    'l=f.querySelectorAll("[data-other]");for(i=0;i<l.length;i++){s=f.elements[l[i].getAttribute("data-other")];'
+    'l[i].hidden=!(s&&s.value==="other")}}\n'
+    'f.addEventListener("change",sync);sync();var e=d.getElementById("errors");if(e)e.focus()})();'
+)
+# The pages load nothing from anywhere: inline CSS, this one script (by its hash), same-origin posts.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'; script-src 'sha256-"
+    + base64.b64encode(hashlib.sha256(FORM_SCRIPT.encode()).digest()).decode()
+    + "'"
+)
 
 
 # --------------------------------------------------------------------------- the signed form token
@@ -512,6 +533,7 @@ def _page(request: HttpRequest, lang: str, template: str, context: Mapping[str, 
     )
     response = HttpResponse(html, status=status)
     response.headers["Content-Language"] = lang
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
     # The dossier link is a secret: never hand it to another site in a Referer.
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
@@ -581,6 +603,7 @@ def _render_form(
         "token": token,
         "token_field": TOKEN_FIELD,
         "honeypot_field": HONEYPOT_FIELD,
+        "form_script": mark_safe(FORM_SCRIPT),  # noqa: S308 - a constant
     }
     return _page(request, lang, "citizen/form.html", context, status)
 

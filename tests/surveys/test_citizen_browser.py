@@ -21,8 +21,9 @@ loaded into an iframe exactly 360 px wide on a harness page that only this test 
 makes `--dump-dom` and `--screenshot` print nothing, as both evaluate script in the page themselves.)
 A script of the harness (not of the form) reports the frame's scroll width, any element sticking out to
 the right, the smallest touch target and, for the sending run, the page the browser lands on;
-`--dump-dom` prints the report. The test server strips X-Frame-Options so that its harness may frame the
-form; production keeps DENY.
+`--dump-dom` prints the report. The test server strips X-Frame-Options and the CSP's frame-ancestors so that
+its harness may frame the form; production keeps both. The rest of the CSP stays, so the form's inline
+script runs only if its hash matches.
 
 Screenshots go to $BROWSER_SCREENSHOTS if set (else the test's tmp_path): `<name>.png` is the harness
 window, `<name>-360.png` the 360 px frame cropped out of it when Pillow is installed.
@@ -139,6 +140,13 @@ f.addEventListener("load", function () {{
 </script></body></html>"""
 
 
+def _framable(header: str, value: str) -> str:
+    """The page's own Content-Security-Policy, less `frame-ancestors`, so that the harness may frame it."""
+    if header.lower() != "content-security-policy":
+        return value
+    return "; ".join(p for p in value.split("; ") if not p.startswith("frame-ancestors"))
+
+
 class _QuietHandler(WSGIRequestHandler):
     def log_message(self, *args):
         pass
@@ -167,7 +175,7 @@ class LiveServer:
             return [page.encode()]
 
         def start(status, headers, exc_info=None):
-            kept = [(k, v) for k, v in headers if k.lower() != "x-frame-options"]
+            kept = [(k, _framable(k, v)) for k, v in headers if k.lower() != "x-frame-options"]
             return start_response(status, kept, exc_info)
 
         return self.django(environ, start)

@@ -4,7 +4,9 @@ Messages are checked through gettext in Vietnamese, so these tests hold before a
 pass fills the .po files.
 """
 
+import base64
 import datetime as dt
+import hashlib
 import re
 import time
 import uuid
@@ -200,6 +202,18 @@ def test_a_bad_answers_page_is_small_too(world, citizen):
     response = send(citizen, url, {"q_satisfaction": "1", "q_comment": "x" * 1000}, token)
     assert response.status_code == 400
     assert len(response.content) < PAGE_LIMIT
+
+
+def test_the_page_loads_nothing_and_runs_only_its_own_script(citizen, hong_thai_link):
+    page = citizen.get(qr_url(hong_thai_link.code))
+    policy = page["Content-Security-Policy"]
+    assert "default-src 'none'" in policy and "form-action 'self'" in policy
+    scripts = re.findall(r"<script>(.*?)</script>", page.content.decode(), flags=re.DOTALL)
+    assert len(scripts) == 1
+    digest = base64.b64encode(hashlib.sha256(scripts[0].encode()).digest()).decode()
+    assert f"script-src 'sha256-{digest}'" in policy
+    assert page["Referrer-Policy"] == "no-referrer"
+    assert "no-store" in page["Cache-Control"]
 
 
 def test_the_form_names_the_civil_servant_and_shows_the_reasons_without_javascript(
