@@ -13,6 +13,7 @@ from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -404,7 +405,7 @@ def _questionnaires_page(
 ) -> HttpResponse:
     unit = request.tenant
     items = list(selectors.questionnaire_list())
-    in_use = {q.shared_from: q for q in items if q.shared_from}
+    in_use = {q.shared_from: q for q in items if q.shared_from and q.is_locked}
     offered = []
     for share in selectors.shares_offered_to(unit=unit):
         offered.append({"share": share, "used": in_use.get(share.pk)})
@@ -650,7 +651,14 @@ def _campaign_form_page(
 @operate
 @require_http_methods(["GET", "POST"])
 def campaign_new(request: HttpRequest) -> HttpResponse:
-    form = CampaignForm(request.POST or None)
+    today = timezone.localdate()
+    initial = {
+        "starts_on": today,
+        "ends_on": today.replace(month=12, day=31),
+        "channels": [Channel.QR, Channel.DESK, Channel.STAFF],
+        "version": selectors.published_versions().values_list("pk", flat=True).first(),
+    }
+    form = CampaignForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             campaign = campaign_open(**form.cleaned_data)

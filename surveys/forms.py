@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from django import forms
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from .builtin.questionnaires import BUILTIN_QUESTIONNAIRES, ELEMENTS, RATING_ELEMENTS, REASON_ELEMENTS, SCALES
@@ -16,6 +16,7 @@ from .selectors import published_versions, quota_rule_choices
 
 DATE_FORMATS = ["%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d"]
 MAX_JSON_LENGTH = 200_000
+TWO_LINES = forms.Textarea(attrs={"rows": 2})
 NEW_KINDS = [("rating", _("Rating")), ("reasons", _("Reasons (tick boxes)")), ("text", _("Free text"))]
 BUCKET_CHOICES = [
     ("unsatisfied", _("unsatisfied")),
@@ -45,7 +46,7 @@ class FieldForm(forms.Form):
     name_vi = forms.CharField(label=_("Name (Vietnamese)"), max_length=200)
     name_en = forms.CharField(label=_("Name (English)"), max_length=200, required=False)
     key = forms.SlugField(
-        label=_("Key"),
+        label=pgettext_lazy("identifier", "Key"),
         max_length=60,
         required=False,
         help_text=_("Optional; made from the name if left empty. It cannot be changed later."),
@@ -63,7 +64,7 @@ class ProcedureForm(forms.Form):
         help_text=_("The code on the national public service portal, e.g. 1.001193. Leave empty if unsure."),
     )
     key = forms.SlugField(
-        label=_("Key"),
+        label=pgettext_lazy("identifier", "Key"),
         max_length=80,
         required=False,
         help_text=_("Optional; made from the name if left empty. It cannot be changed later."),
@@ -212,11 +213,18 @@ class QuestionnaireEditorForm(forms.Form):
         label=_("Kind"), choices=[("", _("(no new question)")), *NEW_KINDS], required=False
     )
     new_key = forms.CharField(
-        label=_("Key"), max_length=60, required=False, help_text=_("Optional; letters, digits and _.")
+        label=pgettext_lazy("identifier", "Key"),
+        max_length=60,
+        required=False,
+        help_text=_("Optional; letters, digits and _."),
     )
     new_order = forms.IntegerField(label=_("Number"), min_value=1, max_value=999, required=False)
-    new_text_vi = forms.CharField(label=_("Question (Vietnamese)"), max_length=1000, required=False)
-    new_text_en = forms.CharField(label=_("Question (English)"), max_length=1000, required=False)
+    new_text_vi = forms.CharField(
+        label=_("Question (Vietnamese)"), max_length=1000, required=False, widget=TWO_LINES
+    )
+    new_text_en = forms.CharField(
+        label=_("Question (English)"), max_length=1000, required=False, widget=TWO_LINES
+    )
     new_required = forms.BooleanField(label=_("Required"), required=False)
     new_scale = forms.ChoiceField(label=_("Scale (rating)"), choices=SCALE_CHOICES, required=False)
     new_element = forms.ChoiceField(
@@ -259,10 +267,17 @@ class QuestionnaireEditorForm(forms.Form):
                 label=_("Number"), min_value=1, max_value=999, initial=number
             )
             self.fields[f"{p}text_vi"] = forms.CharField(
-                label=_("Question (Vietnamese)"), max_length=1000, initial=text.get("vi", "")
+                label=_("Question (Vietnamese)"),
+                max_length=1000,
+                initial=text.get("vi", ""),
+                widget=TWO_LINES,
             )
             self.fields[f"{p}text_en"] = forms.CharField(
-                label=_("Question (English)"), max_length=1000, required=False, initial=text.get("en", "")
+                label=_("Question (English)"),
+                max_length=1000,
+                required=False,
+                initial=text.get("en", ""),
+                widget=TWO_LINES,
             )
             self.fields[f"{p}help_vi"] = forms.CharField(
                 label=_("Hint (Vietnamese)"), max_length=1000, required=False, initial=help_.get("vi", "")
@@ -315,6 +330,22 @@ class QuestionnaireEditorForm(forms.Form):
                 {"number": number, "key": q.get("key"), "kind": q.get("kind"), "scale": scale, "f": fields}
             )
         return out
+
+    def error_summary(self) -> list[str]:
+        """Each field error with where it is, for the box at the top of a long form."""
+        numbers = {self._prefix(q): (n, q.get("key")) for n, q in enumerate(self.questions, start=1)}
+        lines = []
+        for name, errors in self.errors.items():
+            if name == "__all__":
+                continue
+            where = gettext("New question") if name.startswith("new_") else ""
+            prefix = name[: name.rfind("-") + 1]
+            if prefix in numbers:
+                where = _question_label(*numbers[prefix])
+            label = self.fields[name].label if name in self.fields else name
+            place = f"{where} · {label}" if where else str(label)
+            lines.extend(f"{place}: {error}" for error in errors)
+        return lines
 
     def clean_new_key(self) -> str:
         key = self.cleaned_data.get("new_key", "").strip()

@@ -220,11 +220,20 @@ def campaign_response_count(*, campaign: Campaign) -> int:
     return Response.objects.filter(campaign=campaign).count()
 
 
-def campaign_links(*, campaign: Campaign) -> QuerySet[QRLink]:
-    return (
-        campaign.links.select_related("desk", "staff")
-        .annotate(response_count=Count("responses"))
-        .order_by("-is_active", "channel", "desk__name", "staff__full_name", "created_at")
+CHANNEL_ORDER = {"qr": 0, "desk": 1, "staff": 2}
+
+
+def campaign_links(*, campaign: Campaign) -> list[QRLink]:
+    """Active codes first: the whole campaign's, then the desks', then the civil servants'."""
+    links = campaign.links.select_related("desk", "staff").annotate(response_count=Count("responses"))
+    return sorted(
+        links,
+        key=lambda link: (
+            not link.is_active,
+            CHANNEL_ORDER.get(link.channel, 9),
+            fold(link.desk.name if link.desk else link.staff.full_name if link.staff else ""),
+            link.created_at,
+        ),
     )
 
 

@@ -334,7 +334,11 @@ def questionnaire_use_shared(*, share: QuestionnaireShare, copy_it: bool) -> tup
     keys = set(Questionnaire.objects.values_list("key", flat=True))
     if copy_it:
         key = key_from(f"{share.key}_copy", taken=keys, max_length=80)
-        return questionnaire_create(key=key, definition=definition, source=Questionnaire.Source.CUSTOM), True
+        # shared_from keeps where the copy came from; only is_locked makes it follow the sharer.
+        copied = questionnaire_create(
+            key=key, definition=definition, source=Questionnaire.Source.CUSTOM, shared_from=share.pk
+        )
+        return copied, True
     existing = Questionnaire.objects.filter(is_locked=True, shared_from__in=_sibling_share_ids(share)).first()
     if existing is None:
         key = key_from(share.key, taken=keys, max_length=80)

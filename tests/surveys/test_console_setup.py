@@ -538,7 +538,9 @@ def test_a_commune_copies_a_shared_questionnaire_and_may_edit_the_copy(world, di
     response = officer.post(url(world.commune, "unit:share_use", share.pk), {"mode": "copy"})
     assert response.status_code == 302
     copied = first(world.commune, Questionnaire, key="son_tay_2017_copy")
-    assert (copied.source, copied.is_locked, copied.shared_from) == ("custom", False, None)
+    assert (copied.source, copied.is_locked, copied.shared_from) == ("custom", False, share.pk)
+    page = officer.get(url(world.commune, "unit:questionnaire", copied.pk))
+    assert "Copied from" in page.text
     assert officer.post(url(world.commune, "unit:questionnaire_draft", copied.pk)).status_code == 302
 
 
@@ -793,3 +795,13 @@ def test_links_of_another_campaign_are_404(world, officer):
     response = officer.post(url(world.commune, "unit:campaign_link_deactivate", second.pk, link.pk))
     assert response.status_code == 404
     assert first(world.commune, QRLink, pk=link.pk).is_active is True
+
+
+def test_the_campaign_page_offers_the_qr_downloads_that_are_installed(world, officer):
+    campaign = campaign_of(world.commune, "hong_thai_quick")
+    officer.post(url(world.commune, "unit:campaign_link_new", campaign.pk))
+    page = officer.get(url(world.commune, "unit:campaign", campaign.pk))
+    (item,) = page.context["links"]
+    for href in item["downloads"].values():
+        assert href in page.text
+        assert item["link"].code in href
