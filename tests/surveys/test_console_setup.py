@@ -805,3 +805,16 @@ def test_the_campaign_page_offers_the_qr_downloads_that_are_installed(world, off
     for href in item["downloads"].values():
         assert href in page.text
         assert item["link"].code in href
+
+
+@pytest.mark.parametrize(
+    "name", ["unit:field_new", "unit:procedure_new", "unit:desk_new", "unit:staff_new", "unit:campaign_new"]
+)
+def test_every_new_form_renders_for_the_officer(world, officer, name):
+    assert officer.get(url(world.commune, name)).status_code == 200
+
+
+def test_an_overlong_search_is_ignored_not_an_error(world, officer):
+    response = officer.get(url(world.commune, "unit:catalog"), {"q": "x" * 5000})
+    assert response.status_code == 200
+    assert len(response.context["procedures"]) == count(world.commune, Procedure)
