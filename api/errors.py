@@ -39,7 +39,7 @@ def api_exception_handler(exc, context):
     if response is None:
         return None
     details = list(_flatten(response.data if isinstance(exc, exceptions.ValidationError) else exc.detail))
-    first = details[0] if details else {"code": "error", "message": str(exc), "field": None}
+    first = dict(details[0]) if details else {"code": "error", "message": str(exc), "field": None}
     if isinstance(exc, exceptions.Throttled):
         first["code"] = "throttled"
     body = {"error": first}

@@ -181,3 +181,20 @@ class ResponseSerializer(serializers.Serializer):
                     }
                 )
         return rows
+
+
+def page_of(item: type[serializers.Serializer], name: str) -> type[serializers.Serializer]:
+    """The schema of a cursor-paginated list: {"next", "previous", "results"}."""
+    return type(
+        name,
+        (serializers.Serializer,),
+        {
+            "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True),
+            "results": item(many=True),
+        },
+    )
+
+
+UnitPageSerializer = page_of(UnitSerializer, "UnitPage")
+ResponsePageSerializer = page_of(ResponseSerializer, "ResponsePage")

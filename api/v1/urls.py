@@ -1,9 +1,19 @@
-from django.urls import path
+from django.http import JsonResponse
+from django.urls import path, re_path
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from . import views, webhook_views
 
 UNIT = "units/<str:structure>/<str:code>/"
+
+
+@csrf_exempt
+def no_such_endpoint(request):
+    return JsonResponse(
+        {"error": {"code": "not_found", "message": "No such endpoint.", "field": None}}, status=404
+    )
+
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(api_version="v1"), name="api-schema"),
@@ -19,4 +29,6 @@ urlpatterns = [
     path("webhooks/", webhook_views.Webhooks.as_view(), name="api-webhooks"),
     path("webhooks/<int:pk>/", webhook_views.WebhookDetail.as_view(), name="api-webhook"),
     path("webhooks/deliveries/", webhook_views.Deliveries.as_view(), name="api-deliveries"),
+    # Anything else under /api/v1/ is a structured 404, never Django's HTML page.
+    re_path(r"", no_such_endpoint),
 ]

@@ -53,7 +53,7 @@ class UnitList(AuditedView):
             OpenApiParameter("onboarded", bool),
             OpenApiParameter("q", str, description="part of the name"),
         ],
-        responses=s.UnitSerializer(many=True),
+        responses=s.UnitPageSerializer,
     )
     def get(self, request):
         units = (

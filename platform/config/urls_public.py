@@ -17,4 +17,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("api.v1.urls")),
     path("", include("surveys.urls_citizen")),
+    path("", include("analytics.urls_public")),
 ]

@@ -255,3 +255,35 @@ def test_the_schema_and_the_docs_are_served(world):
     assert schema.status_code == 200
     assert b"/api/v1/units/{structure}/{code}/dossier-events/" in schema.content
     assert Client().get("/api/v1/docs/").status_code == 200
+
+
+@pytest.mark.parametrize("params", [{"q": "a\x00b"}, {"parent": "\x00"}])
+def test_a_nul_character_in_a_query_is_a_structured_400(world, make_api, params):
+    api, _ = make_api(world.district)
+    answer = api.get("/api/v1/units/", **params)
+    assert answer.status_code == 400
+    assert answer.json()["error"]["code"] == "invalid_character"
+
+
+def test_a_nul_character_in_a_json_body_is_refused_and_nothing_stored(world, make_api):
+    api, _ = make_api(world.commune)
+    answer = api.post(unit_url(world.commune, "dossier-events/"), {"events": [event("NUL\x00-1")]})
+    assert answer.status_code == 400
+    with tenant_context(world.commune):
+        assert not Dossier.objects.exists()
+
+
+def test_several_errors_are_all_listed(world, make_api):
+    api, _ = make_api(world.district)
+    answer = api.post("/api/v1/webhooks/", {"url": 1, "events": [1]})
+    assert answer.status_code == 400
+    error = answer.json()["error"]
+    assert {d["field"] for d in error["details"]} >= {"url", "events.0"}
+
+
+@pytest.mark.parametrize("path", ["/api/v1/nothing/", "/api/v1/webhooks/-5/", "/api/v1/units/legacy/"])
+def test_an_unknown_endpoint_is_a_structured_404(world, make_api, path):
+    api, _ = make_api(world.district)
+    for answer in (api.get(path), api.post(path, {}), api.delete(path)):
+        assert answer.status_code == 404
+        assert answer.json()["error"]["code"] == "not_found"
