@@ -19,6 +19,7 @@ client threads (http.client, or psycopg for the database floor) for S seconds or
   DB floor     INSERT of the same rows through psycopg: the response and its 4 answers, copied from
                one that the form stored, one transaction per submission, one connection per client
 
+--limit-set-calls runs the server with TENANT_LIMIT_SET_CALLS = True (see README.md).
 It prints a table (requests, errors, requests/s, p50 and p95 latency) and the ratios, checks that every
 accepted POST stored exactly one response, stops gunicorn and drops the database (unless --keep).
 Everything runs on loopback, bounded in time and count.
@@ -53,6 +54,7 @@ DEBUG = False
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 PUBLIC_SCHEMA_URLCONF = "bench_citizen_urls"
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
+TENANT_LIMIT_SET_CALLS = {limit_set_calls}
 '''
 
 URLS = '''"""Public URLs of one benchmark run: production's, plus /bench/floor (the framework floor)."""
@@ -157,8 +159,9 @@ def world_build() -> World:
 
 
 class Server:
-    def __init__(self, url: str, workers: int, folder: Path) -> None:
-        (folder / "bench_citizen_settings.py").write_text(SETTINGS)
+    def __init__(self, url: str, workers: int, folder: Path, *, limit_set_calls: bool) -> None:
+        settings = SETTINGS.replace("{limit_set_calls}", str(limit_set_calls))
+        (folder / "bench_citizen_settings.py").write_text(settings)
         (folder / "bench_citizen_urls.py").write_text(URLS)
         self.log = folder / "gunicorn.log"
         self.port = free_port()
@@ -392,6 +395,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10, help="length of each phase (default 10)")
     parser.add_argument("--max-requests", type=int, default=20_000, help="cap per phase (default 20000)")
     parser.add_argument("--workers", type=int, default=5, help="gunicorn sync workers (5, as deployed)")
+    parser.add_argument(
+        "--limit-set-calls",
+        action="store_true",
+        help="run the server with django-tenants' TENANT_LIMIT_SET_CALLS = True (one SET search_path "
+        "per schema switch instead of one per query)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the database at the end")
     args = parser.parse_args()
     if not (1 <= args.clients <= 64 and 0 < args.seconds <= 120 and 0 < args.max_requests <= 200_000):
@@ -407,7 +416,8 @@ def main() -> None:
     ).stdout.strip()
     print(
         f"machine: {os.cpu_count()} cores, Python {stdlib_platform.python_version()}; code: {commit}; "
-        f"gunicorn {args.workers} sync workers; {args.clients} clients; {args.seconds:.0f} s per phase; "
+        f"gunicorn {args.workers} sync workers; TENANT_LIMIT_SET_CALLS={args.limit_set_calls}; "
+        f"{args.clients} clients; {args.seconds:.0f} s per phase; "
         f"load average {os.getloadavg()[0]:.2f} (other work on the machine skews every figure alike)",
         flush=True,
     )
@@ -429,7 +439,7 @@ def main() -> None:
         connection.close()
 
         folder = Path(tempfile.mkdtemp(prefix="bench-citizen-"))
-        server = Server(url, args.workers, folder)
+        server = Server(url, args.workers, folder, limit_set_calls=args.limit_set_calls)
         server.wait()
         port = server.port
         form_path = f"/q/{world.code}"
