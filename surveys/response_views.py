@@ -1,0 +1,507 @@
+"""The officers' view of a unit's responses (list, detail, CSV) and the paper-ballot entry screens."""
+
+import csv
+import uuid
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_tenants.utils import tenant_context
+
+from tenants.decorators import unit_permission_required
+from tenants.permissions import Action, has_perm
+
+from .answers import NO_ANSWER, OTHER, field_name
+from .builtin.questionnaires import OTHER_CHOICE
+from .definition import SCALE_BY_KEY, Definition
+from .models import Bucket, Campaign, Channel, Desk, Field, PaperBatch, Procedure, Response, StaffMember
+from .paper import (
+    MAX_DECLARED_COUNT,
+    paper_ballot_enter,
+    paper_ballot_void,
+    paper_batch_close,
+    paper_batch_entered,
+    paper_batch_open,
+    paper_batch_reopen,
+)
+from .response_selectors import (
+    ResponseFilter,
+    filter_choices,
+    lang_of,
+    overall_answers_prefetch,
+    response_csv_rows,
+    response_detail,
+    response_get,
+    response_list,
+    response_rows,
+)
+from .response_services import response_flag_clear
+from .services import SubmissionError
+
+PAGE_SIZE = 50
+DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
+DATE_ERROR = gettext_lazy("Write the date as dd/mm/yyyy, e.g. 01/09/2024.")
+
+
+def _language() -> str:
+    return lang_of(translation.get_language())
+
+
+# --------------------------------------------------------------------------- responses
+
+
+def _choice(queryset: Any, label: str) -> forms.ModelChoiceField:
+    return forms.ModelChoiceField(
+        queryset=queryset,
+        required=False,
+        label=label[:1].upper() + label[1:],
+        error_messages={"invalid_choice": _("Unknown %(what)s: choose one from the list.") % {"what": label}},
+    )
+
+
+class ResponseFilterForm(forms.Form):
+    """Parses the list's query string; anything it refuses gives a 400 with its message."""
+
+    date_from = forms.DateField(
+        required=False,
+        input_formats=DATE_FORMATS,
+        error_messages={"invalid": DATE_ERROR},
+        label=gettext_lazy("From"),
+    )
+    date_to = forms.DateField(
+        required=False,
+        input_formats=DATE_FORMATS,
+        error_messages={"invalid": DATE_ERROR},
+        label=gettext_lazy("To"),
+    )
+    channel = forms.ChoiceField(
+        required=False, choices=[("", "")] + Channel.choices, label=gettext_lazy("Channel")
+    )
+    satisfaction = forms.ChoiceField(
+        required=False, choices=[("", "")] + Bucket.choices, label=gettext_lazy("Overall satisfaction")
+    )
+    flagged = forms.ChoiceField(
+        required=False, choices=[("", ""), ("1", "1")], label=gettext_lazy("Flagged only")
+    )
+    page = forms.IntegerField(
+        required=False,
+        label=gettext_lazy("Page"),
+        min_value=1,
+        error_messages={
+            "invalid": gettext_lazy("The page number must be a whole number."),
+            "min_value": gettext_lazy("The page number must be a whole number."),
+        },
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Built per request: the querysets belong to the current unit's schema.
+        self.fields["campaign"] = _choice(Campaign.objects.all(), _("campaign"))
+        self.fields["procedure"] = _choice(Procedure.objects.all(), _("procedure"))
+        self.fields["staff"] = _choice(StaffMember.objects.all(), _("civil servant"))
+        self.fields["desk"] = _choice(Desk.objects.all(), _("desk"))
+        for name in ("channel", "satisfaction", "flagged"):
+            self.fields[name].error_messages["invalid_choice"] = _("This filter value is not in the list.")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", _("The period ends before it starts."))
+        return data
+
+    def filters(self) -> ResponseFilter:
+        d = self.cleaned_data
+        return ResponseFilter(
+            date_from=d.get("date_from"),
+            date_to=d.get("date_to"),
+            campaign=d.get("campaign"),
+            procedure=d.get("procedure"),
+            staff=d.get("staff"),
+            desk=d.get("desk"),
+            channel=d.get("channel") or "",
+            satisfaction=d.get("satisfaction") or "",
+            flagged=d.get("flagged") == "1",
+        )
+
+
+def _list_context(request: HttpRequest, form: ResponseFilterForm) -> dict[str, Any]:
+    return {
+        "form": form,
+        "q": request.GET,
+        "choices": filter_choices(),
+        "channels": Channel.choices,
+        "buckets": Bucket.choices,
+    }
+
+
+def _filter_error(request: HttpRequest, form: ResponseFilterForm, message: str = "") -> HttpResponse:
+    context = _list_context(request, form)
+    context["filter_errors"] = [
+        f"{form.fields[name].label or name}: {' '.join(errs)}" if name != "__all__" else " ".join(errs)
+        for name, errs in form.errors.items()
+    ] + ([message] if message else [])
+    return render(request, "console/responses/list.html", context, status=400)
+
+
+@require_GET
+@unit_permission_required(Action.VIEW_RESPONSES)
+def responses(request: HttpRequest) -> HttpResponse:
+    form = ResponseFilterForm(request.GET)
+    if not form.is_valid():
+        return _filter_error(request, form)
+    filters = form.filters()
+    paginator = Paginator(
+        response_list(filters=filters).prefetch_related(overall_answers_prefetch()), PAGE_SIZE
+    )
+    number = form.cleaned_data.get("page") or 1
+    if number > paginator.num_pages:
+        return _filter_error(
+            request,
+            form,
+            _("There is no page %(n)d: the list has %(pages)d.")
+            % {"n": number, "pages": paginator.num_pages},
+        )
+    page = paginator.page(number)
+    context = _list_context(request, form)
+    context.update(
+        {
+            "filters": filters,
+            "page": page,
+            "rows": response_rows(responses=list(page.object_list), language=_language()),
+            "total": paginator.count,
+            "can_manage": has_perm(request.user, Action.MANAGE, request.tenant),
+        }
+    )
+    return render(request, "console/responses/list.html", context)
+
+
+class _Echo:
+    """A file-like sink for csv.writer: each row is returned instead of stored."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_stream(unit: Any, filters: ResponseFilter, language: str) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    # Runs after the view has returned, while the server sends the body: hold the unit's schema and the
+    # language for the whole stream.
+    with tenant_context(unit), translation.override(language):
+        yield "\ufeff"  # the BOM makes Excel read the file as UTF-8 (Vietnamese diacritics)
+        for row in response_csv_rows(filters=filters, language=language):
+            yield writer.writerow(row)
+
+
+@require_GET
+@unit_permission_required(Action.VIEW_RESPONSES)
+def responses_csv(request: HttpRequest) -> HttpResponse:
+    form = ResponseFilterForm(request.GET)
+    if not form.is_valid():
+        return _filter_error(request, form)
+    unit = request.tenant
+    filename = f"phieu-khao-sat-{unit.code}-{timezone.localdate():%Y%m%d}.csv"
+    response = StreamingHttpResponse(
+        _csv_stream(unit, form.filters(), _language()), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"  # raw responses must not sit in shared caches
+    return response
+
+
+@require_GET
+@unit_permission_required(Action.VIEW_RESPONSES)
+def response(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    found = response_get(public_id=public_id)
+    if found is None:
+        raise Http404(_("No such response."))
+    full = has_perm(request.user, Action.MANAGE, request.tenant)
+    detail = response_detail(response=found, language=_language(), full_text=full)
+    return render(
+        request, "console/responses/detail.html", {"detail": detail, "r": found, "can_manage": full}
+    )
+
+
+@require_POST
+@unit_permission_required(Action.VIEW_RESPONSES)
+def response_unflag(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    found = response_get(public_id=public_id)
+    if found is None:
+        raise Http404(_("No such response."))
+    if not has_perm(request.user, Action.MANAGE, request.tenant):
+        return HttpResponse(_("Only the unit's admin can clear a flag."), status=403)
+    response_flag_clear(response=found, user=request.user)
+    messages.success(request, _("The flag is cleared; its reasons stay on the response."))
+    return redirect("unit:response", public_id=found.public_id)
+
+
+# --------------------------------------------------------------------------- paper ballots
+
+
+class PaperBatchForm(forms.Form):
+    campaign = forms.ModelChoiceField(queryset=Campaign.objects.none(), label=gettext_lazy("Campaign"))
+    desk = forms.ModelChoiceField(queryset=Desk.objects.none(), required=False, label=gettext_lazy("Desk"))
+    box_label = forms.CharField(max_length=100, label=gettext_lazy("Ballot box"))
+    collected_from = forms.DateField(
+        input_formats=DATE_FORMATS,
+        error_messages={"invalid": DATE_ERROR},
+        label=gettext_lazy("Collected from"),
+    )
+    collected_to = forms.DateField(
+        input_formats=DATE_FORMATS,
+        error_messages={"invalid": DATE_ERROR},
+        label=gettext_lazy("Collected until"),
+    )
+    declared_count = forms.IntegerField(
+        min_value=1, max_value=MAX_DECLARED_COUNT, label=gettext_lazy("Valid ballots in the box")
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["campaign"].queryset = Campaign.objects.filter(
+            is_active=True, channels__contains=[Channel.PAPER]
+        ).order_by("-starts_on", "name")
+        self.fields["desk"].queryset = Desk.objects.filter(is_active=True).order_by("name")
+
+
+def _batches() -> Any:
+    return PaperBatch.objects.select_related("campaign", "desk", "opened_by").annotate(
+        entered=Count("responses")
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@unit_permission_required(Action.OPERATE)
+def paper(request: HttpRequest) -> HttpResponse:
+    form = PaperBatchForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            batch = paper_batch_open(**form.cleaned_data, opened_by=request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return redirect("unit:paper_batch", batch_id=batch.pk)
+    status = 400 if form.is_bound else 200
+    return render(request, "console/paper/list.html", {"form": form, "batches": _batches()}, status=status)
+
+
+def _ballot_questions(definition: Definition, data: Mapping[str, Any] | None, language: str) -> list[dict]:
+    """The questions as the entry screen draws them, with what was typed kept after an error."""
+
+    def posted(name: str) -> list[str]:
+        return data.getlist(name) if data is not None else []  # type: ignore[attr-defined]
+
+    questions = []
+    for number, q in enumerate(definition.questions, start=1):
+        name = field_name(q)
+        item: dict[str, Any] = {
+            "number": number,
+            "key": q["key"],
+            "kind": q["kind"],
+            "name": name,
+            "text": Definition.text(q["text"], language),
+            "required": bool(q.get("required")),
+            "value": (posted(name) or [""])[0],
+        }
+        if q["kind"] == "rating":
+            scale = SCALE_BY_KEY[q["scale"]]
+            # Lowest first, as typed: 1 … 5; the Sơn Tây ballot prints its levels in this order too.
+            levels = sorted(scale.levels, key=lambda lv: lv.value)
+            item["options"] = [
+                {
+                    "value": str(lv.value),
+                    "key": str(lv.value),
+                    "label": lv.label_en if language == "en" else lv.label_vi,
+                }
+                for lv in levels
+            ]
+            if not q.get("required"):
+                item["options"].append({"value": NO_ANSWER, "key": "0", "label": _("No answer")})
+        elif q["kind"] == "reasons":
+            chosen = set(posted(name))
+            item["options"] = [
+                {
+                    "value": o["key"],
+                    "label": Definition.text(o["text"], language),
+                    "checked": o["key"] in chosen,
+                }
+                for o in q["options"]
+            ]
+        elif q["kind"] in ("procedure", "field"):
+            item["other_name"] = field_name(q, "other")
+            item["other_value"] = (posted(item["other_name"]) or [""])[0]
+            item["other_label"] = Definition.text(OTHER_CHOICE["text"], language)
+            item["other_key"] = OTHER
+            if q["kind"] == "procedure":
+                item["groups"] = _procedure_groups(language)
+            else:
+                item["groups"] = [
+                    ("", [(str(f.pk), _name(f, language)) for f in Field.objects.filter(is_active=True)])
+                ]
+        elif q["kind"] == "text":
+            item["max_length"] = q["max_length"]
+        elif q["kind"] == "contact":
+            item["parts"] = [
+                {
+                    "name": field_name(q, part),
+                    "label": label,
+                    "value": (posted(field_name(q, part)) or [""])[0],
+                }
+                for part, label in (("name", _("Name")), ("phone", _("Phone")), ("email", _("E-mail")))
+            ]
+            item["consent_name"] = field_name(q, "consent")
+            item["consent"] = posted(field_name(q, "consent")) == ["yes"]
+        questions.append(item)
+    return questions
+
+
+def _name(obj: Any, language: str) -> str:
+    return (obj.name_en or obj.name_vi) if language == "en" else obj.name_vi
+
+
+def _procedure_groups(language: str) -> list[tuple[str, list[tuple[str, str]]]]:
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for p in Procedure.objects.filter(is_active=True).select_related("field"):
+        groups.setdefault(_name(p.field, language), []).append((str(p.pk), _name(p, language)))
+    return list(groups.items())
+
+
+def _batch_page(
+    request: HttpRequest,
+    batch: PaperBatch,
+    *,
+    data: Any = None,
+    errors: Mapping[str, str] | None = None,
+    submission_key: uuid.UUID | None = None,
+    error: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    language = _language()
+    definition = Definition(batch.campaign.version.definition)
+    ballots = list(
+        response_list(filters=ResponseFilter())
+        .filter(paper_batch=batch)
+        .select_related("entered_by")
+        .prefetch_related(overall_answers_prefetch())
+    )
+    errors = dict(errors or {})
+    questions = _ballot_questions(definition, data, language)
+    for q in questions:
+        q["error"] = errors.pop(q["key"], "")
+    first_error = next((q["key"] for q in questions if q["error"]), None)
+    context = {
+        "batch": batch,
+        "entered": len(ballots),
+        "is_open": batch.status == PaperBatch.Status.OPEN,
+        "questions": questions,
+        "focus": first_error or (questions[0]["key"] if questions else None),
+        "form_errors": [m for m in errors.values()] + ([error] if error else []),
+        "submission_key": submission_key or uuid.uuid4(),
+        "version_id": batch.campaign.version_id,
+        "ballots": response_rows(responses=ballots, language=language),
+        "can_manage": has_perm(request.user, Action.MANAGE, request.tenant),
+        "can_view_responses": has_perm(request.user, Action.VIEW_RESPONSES, request.tenant),
+    }
+    return render(request, "console/paper/batch.html", context, status=status)
+
+
+def _batch(batch_id: int) -> PaperBatch:
+    return get_object_or_404(PaperBatch.objects.select_related("campaign__version", "desk"), pk=batch_id)
+
+
+def _uuid(raw: str | None) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(raw))
+    except ValueError:
+        return None
+
+
+@require_http_methods(["GET", "POST"])
+@unit_permission_required(Action.OPERATE)
+def paper_batch(request: HttpRequest, batch_id: int) -> HttpResponse:
+    batch = _batch(batch_id)
+    if request.method == "GET":
+        return _batch_page(request, batch)
+    key = _uuid(request.POST.get("submission_key"))
+    version = request.POST.get("version", "")
+    if key is None or not version.isdigit():
+        return _batch_page(request, batch, error=_("This form is damaged; reload the page."), status=400)
+    try:
+        ballot, created = paper_ballot_enter(
+            batch=batch,
+            data=request.POST,
+            submission_key=key,
+            entered_by=request.user,
+            version_id=int(version),
+        )
+    except SubmissionError as problem:
+        batch.refresh_from_db()
+        return _batch_page(
+            request,
+            batch,
+            data=request.POST,
+            errors=problem.errors,
+            submission_key=key,
+            status=problem.status,
+        )
+    count = paper_batch_entered(batch)
+    if created:
+        messages.success(
+            request,
+            _("Ballot saved: %(entered)d of %(declared)d.")
+            % {"entered": count, "declared": batch.declared_count},
+        )
+    else:
+        messages.info(request, _("This ballot was already saved; it is stored once."))
+    return redirect("unit:paper_batch", batch_id=batch.pk)
+
+
+@require_POST
+@unit_permission_required(Action.OPERATE)
+def paper_close(request: HttpRequest, batch_id: int) -> HttpResponse:
+    batch = _batch(batch_id)
+    try:
+        paper_batch_close(batch=batch, user=request.user)
+    except ValidationError as error:
+        return _batch_page(request, batch, error=" ".join(error.messages), status=400)
+    messages.success(request, _("The batch is closed."))
+    return redirect("unit:paper_batch", batch_id=batch.pk)
+
+
+@require_POST
+@unit_permission_required(Action.OPERATE)
+def paper_reopen(request: HttpRequest, batch_id: int) -> HttpResponse:
+    batch = _batch(batch_id)
+    if not has_perm(request.user, Action.MANAGE, request.tenant):
+        return HttpResponse(_("Only the unit's admin can reopen a batch."), status=403)
+    try:
+        paper_batch_reopen(batch=batch, user=request.user)
+    except ValidationError as error:
+        return _batch_page(request, batch, error=" ".join(error.messages), status=400)
+    messages.success(request, _("The batch is open again."))
+    return redirect("unit:paper_batch", batch_id=batch.pk)
+
+
+@require_POST
+@unit_permission_required(Action.OPERATE)
+def paper_void(request: HttpRequest, batch_id: int, public_id: uuid.UUID) -> HttpResponse:
+    batch = _batch(batch_id)
+    ballot = get_object_or_404(Response, public_id=public_id, paper_batch=batch)
+    try:
+        paper_ballot_void(
+            batch=batch, response=ballot, reason=request.POST.get("reason", ""), user=request.user
+        )
+    except ValidationError as error:
+        return _batch_page(request, batch, error=" ".join(error.messages), status=400)
+    messages.success(request, _("The ballot is voided."))
+    return redirect("unit:paper_batch", batch_id=batch.pk)
