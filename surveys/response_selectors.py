@@ -190,6 +190,7 @@ class AnswerItem:
     question: str
     values: list[str] = field(default_factory=list)
     asked: bool = True  # False: the response holds nothing for this question
+    conditional: bool = False  # asked only after some answers (show_if)
 
 
 @dataclass
@@ -223,9 +224,15 @@ def response_detail(*, response: Response, language: Language, full_text: bool) 
     by_key: dict[str, list[Answer]] = {}
     for a in answers:
         by_key.setdefault(a.question_key, []).append(a)
+    has_contact = _has_contact(response)
     items = []
     for q in definition.questions:
-        item = AnswerItem(key=q["key"], kind=q["kind"], question=Definition.text(q["text"], language))
+        item = AnswerItem(
+            key=q["key"],
+            kind=q["kind"],
+            question=Definition.text(q["text"], language),
+            conditional="show_if" in q,
+        )
         stored = by_key.get(q["key"], [])
         if q["kind"] == "procedure":
             item.values = [v for v in [procedure_label(response, language, full=full_text)] if v]
@@ -245,9 +252,9 @@ def response_detail(*, response: Response, language: Language, full_text: bool) 
             item.values = [a.text if full_text else a.text_masked for a in stored]
         elif q["kind"] == "contact":
             item.values = []
-        item.asked = bool(item.values)
+        item.asked = bool(item.values) or (q["kind"] == "contact" and has_contact)
         items.append(item)
-    contact = getattr(response, "contact", None) if _has_contact(response) else None
+    contact = response.contact if has_contact else None
     return ResponseDetail(
         response=response,
         items=items,

@@ -301,6 +301,7 @@ def _ballot_questions(definition: Definition, data: Mapping[str, Any] | None, la
     def posted(name: str) -> list[str]:
         return data.getlist(name) if data is not None else []  # type: ignore[attr-defined]
 
+    numbers = {q["key"]: n for n, q in enumerate(definition.questions, start=1)}
     questions = []
     for number, q in enumerate(definition.questions, start=1):
         name = field_name(q)
@@ -313,6 +314,14 @@ def _ballot_questions(definition: Definition, data: Mapping[str, Any] | None, la
             "required": bool(q.get("required")),
             "value": (posted(name) or [""])[0],
         }
+        if q.get("show_if"):
+            # The ballot prints every question; the form stores this one only after that answer.
+            item["condition"] = _(
+                "Only when question %(n)d is answered “%(bucket)s”; otherwise left out."
+            ) % {
+                "n": numbers.get(q["show_if"]["question"], 0),
+                "bucket": Bucket(q["show_if"]["bucket"]).label,
+            }
         if q["kind"] == "rating":
             scale = SCALE_BY_KEY[q["scale"]]
             # Lowest first, as typed: 1 … 5; the Sơn Tây ballot prints its levels in this order too.
@@ -399,13 +408,18 @@ def _batch_page(
     for q in questions:
         q["error"] = errors.pop(q["key"], "")
     first_error = next((q["key"] for q in questions if q["error"]), None)
+    if first_error:
+        numbers = ", ".join(str(q["number"]) for q in questions if q["error"])
+        errors.setdefault(
+            "__questions__", _("Check the questions marked in red: %(numbers)s.") % {"numbers": numbers}
+        )
     context = {
         "batch": batch,
         "entered": len(ballots),
         "is_open": batch.status == PaperBatch.Status.OPEN,
         "questions": questions,
         "focus": first_error or (questions[0]["key"] if questions else None),
-        "form_errors": [m for m in errors.values()] + ([error] if error else []),
+        "form_errors": list(errors.values()) + ([error] if error else []),
         "submission_key": submission_key or uuid.uuid4(),
         "version_id": batch.campaign.version_id,
         "ballots": response_rows(responses=ballots, language=language),
