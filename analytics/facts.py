@@ -16,10 +16,13 @@ from tenants.models import Unit
 from .models import DailyFact, DirtyDay
 
 # One row per (response × dimension): the total and each breakdown partition the same responses.
+# Response facts carry question = 'reasons' when their questionnaire asks for reasons, so the
+# dissatisfaction profile divides only by the unsatisfied responses that could have given one.
 # Honeypot hits are bots and never counted; other flags (bursts, duplicates) are counted and shown.
 FACTS_SQL = """
 WITH r AS (
     SELECT r.id, r.answered_on AS day, r.overall_bucket, q.key AS questionnaire,
+           jsonb_path_exists(v.definition, '$.questions[*] ? (@.kind == "reasons")') AS asks_reasons,
            COALESCE(p.key, CASE WHEN r.procedure_other <> '' THEN 'other' ELSE '' END) AS procedure,
            COALESCE(f.key, CASE WHEN r.field_other <> '' THEN 'other' ELSE '' END) AS field,
            COALESCE(r.staff_id::text, '') AS staff, COALESCE(r.desk_id::text, '') AS desk, r.channel
@@ -30,14 +33,14 @@ WITH r AS (
     LEFT JOIN surveys_field f ON f.id = r.field_id
     WHERE r.answered_on = ANY(%(days)s) AND NOT ('honeypot' = ANY(r.flag_reasons))
 ), d AS (
-    SELECT r.id, r.day, r.overall_bucket, r.questionnaire, x.dim, x.dim_value
+    SELECT r.id, r.day, r.overall_bucket, r.questionnaire, r.asks_reasons, x.dim, x.dim_value
     FROM r CROSS JOIN LATERAL (VALUES ('', ''), ('procedure', r.procedure), ('field', r.field),
                                       ('staff', r.staff), ('desk', r.desk), ('channel', r.channel))
          AS x(dim, dim_value)
 )
-SELECT d.day, 'response', d.questionnaire, '', '', '', NULL::smallint, '', d.overall_bucket,
-       d.dim, d.dim_value, count(*)
-FROM d GROUP BY d.day, d.questionnaire, d.overall_bucket, d.dim, d.dim_value
+SELECT d.day, 'response', d.questionnaire, CASE WHEN d.asks_reasons THEN 'reasons' ELSE '' END, '', '',
+       NULL::smallint, '', d.overall_bucket, d.dim, d.dim_value, count(*)
+FROM d GROUP BY d.day, d.questionnaire, d.asks_reasons, d.overall_bucket, d.dim, d.dim_value
 UNION ALL
 SELECT d.day, 'rating', d.questionnaire, a.question_key, a.element, a.scale, a.value, '', a.bucket, d.dim,
        d.dim_value, count(*)

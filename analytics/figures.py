@@ -163,7 +163,10 @@ def unit_figures(
 
     responses = facts.filter(kind=FactKind.RESPONSE).aggregate(n=Sum("count"))["n"] or 0
     unsatisfied = (
-        facts.filter(kind=FactKind.RESPONSE, bucket="unsatisfied").aggregate(n=Sum("count"))["n"] or 0
+        facts.filter(kind=FactKind.RESPONSE, bucket="unsatisfied", question="reasons").aggregate(
+            n=Sum("count")
+        )["n"]
+        or 0
     )
     reasons = facts.filter(kind=FactKind.REASON, bucket="unsatisfied").values(
         "questionnaire", "question", "option"
@@ -228,6 +231,9 @@ def breakdown(
     """Overall satisfaction per procedure, field, civil servant, desk or channel (largest n first)."""
     if dim not in Dimension.values or dim == Dimension.TOTAL:
         raise ValidationError(_("Unknown breakdown “%(dim)s”.") % {"dim": dim})
+    if dim in (Dimension.STAFF, Dimension.DESK) and contributing_units(unit).count() > 1:
+        # Civil servants and desks are numbered per unit schema: pooled, different people would merge.
+        raise ValidationError(_("Civil servants and desks can only be compared within one unit."))
     rows = (
         _facts(unit, period)
         .filter(dim=dim, kind=FactKind.RATING, element="OVERALL")

@@ -764,6 +764,11 @@ NAM_DONG_2024: Final = BandQuotaRule.from_table(
 )
 SLOVIN_5_PERCENT: Final = SlovinQuotaRule("slovin_5_percent", Fraction(1, 20), "Slovin, e = 5 % (ministry).")
 
+#: The quota rules a unit or campaign may name, by code.
+QUOTA_RULES: Final[dict[str, QuotaRule]] = {
+    r.code: r for r in (NAM_DONG_2024, SON_TAY_2017, SLOVIN_5_PERCENT)
+}
+
 
 def margin_of_error(
     n: int, population: int, *, p: Fraction | float = Fraction(1, 2), z: float = Z_95

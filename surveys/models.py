@@ -346,7 +346,9 @@ class Dossier(models.Model):
     """A dossier (hồ sơ) as synchronised by a one-stop system; the first sight of it counts a transaction."""
 
     code = models.CharField(_("dossier code"), max_length=60, unique=True)  # MaHoSo
-    procedure = models.ForeignKey(Procedure, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    procedure = models.ForeignKey(
+        Procedure, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     procedure_code = models.CharField(max_length=40)  # MaTTHC as sent
     received_at = models.DateTimeField()  # NgayTiepNhan
     due_at = models.DateTimeField(null=True, blank=True)  # NgayHenTra

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from analytics.formulas import NAM_DONG_2024, SLOVIN_5_PERCENT, SON_TAY_2017
+from analytics.formulas import QUOTA_RULES
 from tenants.models import QuestionnaireShare, Unit
 from tenants.permissions import ancestor_paths
 
@@ -25,7 +25,6 @@ from .models import (
 )
 
 # The quota rules a campaign may name, with the descriptions of analytics.formulas (one source of truth).
-QUOTA_RULES = {rule.code: rule for rule in (NAM_DONG_2024, SON_TAY_2017, SLOVIN_5_PERCENT)}
 
 
 def quota_rule_choices() -> list[tuple[str, str]]:

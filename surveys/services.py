@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django_tenants.utils import get_current_tenant, tenant_context
 
 from analytics.facts import facts_mark_dirty
+from analytics.formulas import QUOTA_RULES
 from tenants.models import ShortLink, Unit
 
 from .answers import ParsedAnswers, PostData, answers_parse
@@ -73,7 +74,11 @@ def catalog_seed() -> tuple[int, int]:
             key=f["key"], defaults={"name_vi": f["name"]["vi"], "name_en": f["name"]["en"]}
         )
     created = 0
+    # A unit may already hold a national code under a procedure of its own: keep theirs.
+    taken = set(Procedure.objects.exclude(national_code=None).values_list("national_code", flat=True))
     for p in PROCEDURES:
+        if p["national_code"] in taken and not Procedure.objects.filter(key=p["key"]).exists():
+            continue
         _obj, was_created = Procedure.objects.get_or_create(
             key=p["key"],
             defaults={
@@ -177,6 +182,10 @@ def campaign_create(
 ) -> Campaign:
     if not version.is_published:
         raise ValidationError(_("Only a published questionnaire version can be used in a campaign."))
+    if not name.strip():
+        raise ValidationError(_("The campaign needs a name."))
+    if quota_rule not in QUOTA_RULES:
+        raise ValidationError(_("Choose a quota rule from the list."))
     if ends_on < starts_on:
         raise ValidationError(_("The last day is before the first day."))
     unknown = set(channels) - set(Channel.values)

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from analytics.formulas import QUOTA_RULES
 from tenants.models import Level, QuestionnaireShare, Unit
 
 from .definition import definition_errors
@@ -28,7 +29,7 @@ from .models import (
     QuestionnaireVersion,
     StaffMember,
 )
-from .selectors import QUOTA_RULES, fold, questionnaire_draft
+from .selectors import fold, questionnaire_draft
 from .services import (
     campaign_create,
     qr_link_create,

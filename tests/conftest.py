@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_tenants.utils import tenant_context
 
 from surveys.services import campaign_create, catalog_seed, questionnaire_install_builtin
@@ -78,6 +78,17 @@ def django_db_setup(django_db_setup, django_db_blocker):
 def world(db) -> World:
     """Fresh instances per test, so one test's refresh or move cannot leak into the next."""
     return _load_world()
+
+
+@pytest.fixture
+def english(settings):
+    """For modules whose assertions read English: pages and messages default to English in them.
+
+    Everything else runs in Vietnamese, the default language of every page.
+    """
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -8,7 +8,7 @@ from fractions import Fraction
 import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
-from django.urls import NoReverseMatch, clear_url_caches, include, path
+from django.urls import NoReverseMatch
 from django.utils import timezone, translation
 from django_tenants.utils import tenant_context
 
@@ -97,22 +97,6 @@ def results_url(unit, name="unit:results", *args) -> str:
 def vi(text) -> str:
     with translation.override("vi"):
         return str(text)
-
-
-@pytest.fixture
-def public_urls():
-    """The public results pages, wherever the public URLconf includes them (added here until it does)."""
-    from config import urls_public
-
-    if not any(getattr(p, "urlconf_name", None) == "analytics.urls_public" for p in urls_public.urlpatterns):
-        extra = path("", include("analytics.urls_public"))
-        urls_public.urlpatterns.append(extra)
-        clear_url_caches()
-        yield
-        urls_public.urlpatterns.remove(extra)
-        clear_url_caches()
-    else:
-        yield
 
 
 @pytest.fixture
@@ -278,6 +262,7 @@ def test_an_unknown_or_unavailable_breakdown_is_400(answered, district_viewer, u
     assert page.status_code == expected
 
 
+@pytest.mark.usefixtures("english")
 def test_breakdown_check_names_the_problem(world):
     with pytest.raises(ValidationError, match="Unknown breakdown"):
         breakdown_check(unit=world.commune, dim="<b>")
@@ -309,7 +294,7 @@ def test_quota_and_alert_links_appear_only_when_those_pages_exist(answered, comm
 # --------------------------------------------------------------------------- public pages and the board
 
 
-def test_the_public_results_page_needs_no_login_and_shows_no_names_or_text(answered, public_urls):
+def test_the_public_results_page_needs_no_login_and_shows_no_names_or_text(answered):
     page = Client().get(f"/ket-qua/{answered.commune.slug}/")
     assert page.status_code == 200
     assert answered.commune.name in page.text
@@ -321,7 +306,7 @@ def test_the_public_results_page_needs_no_login_and_shows_no_names_or_text(answe
     assert SECRET_TEXT not in page.text
 
 
-def test_the_board_refreshes_itself_and_shows_todays_count(answered, public_urls):
+def test_the_board_refreshes_itself_and_shows_todays_count(answered):
     page = Client().get(f"/ket-qua/{answered.commune.slug}/bang/")
     assert page.status_code == 200
     assert '<meta http-equiv="refresh" content="60">' in page.text
@@ -334,13 +319,13 @@ def test_the_board_refreshes_itself_and_shows_todays_count(answered, public_urls
     assert SECRET_TEXT not in page.text
 
 
-def test_the_board_of_a_district_pools_its_communes(answered, public_urls):
+def test_the_board_of_a_district_pools_its_communes(answered):
     page = Client().get(f"/ket-qua/{answered.district.slug}/bang/")
     assert re.search(r'class="value">6<', page.text)
 
 
 @pytest.mark.parametrize("slug", ["lx99999", "lp20", "../etc", "a" * 80, "LX06175", "public"])
-def test_an_unknown_or_not_onboarded_unit_has_no_public_page(world, public_urls, slug):
+def test_an_unknown_or_not_onboarded_unit_has_no_public_page(world, slug):
     # lp20 is Lạng Sơn (legacy): in the registry but not onboarded in the test world
     assert not world.province.is_onboarded
     for url in (f"/ket-qua/{slug}/", f"/ket-qua/{slug}/bang/"):
@@ -434,7 +419,7 @@ def test_a_merged_communes_successor_pools_its_history_without_mixing_staff_ids(
     assert procedure.name_vi in page.text
 
 
-def test_head_requests_are_answered_like_get(answered, commune_officer, public_urls):
+def test_head_requests_are_answered_like_get(answered, commune_officer):
     assert signed_in(commune_officer).head(results_url(answered.commune)).status_code == 200
     assert Client().head(f"/ket-qua/{answered.commune.slug}/bang/").status_code == 200
     assert signed_in(commune_officer).post(results_url(answered.commune)).status_code == 405

@@ -16,7 +16,8 @@ from surveys.models import Answer, Campaign, Procedure, Response
 from surveys.services import response_submit
 from tests.surveys.conftest import post
 
-pytestmark = pytest.mark.django_db
+# Assertions read the English messages (see the `english` fixture).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 TODAY = timezone.localdate()
 YEAR = Period(TODAY - dt.timedelta(days=364), TODAY)
@@ -222,3 +223,27 @@ def test_a_period_accepts_vietnamese_and_iso_dates():
     assert period_parse(start="01/06/2024", end="2024-12-31") == Period(
         dt.date(2024, 6, 1), dt.date(2024, 12, 31)
     )
+
+
+def test_the_profile_divides_only_by_unsatisfied_answers_to_questionnaires_that_ask_reasons(world):
+    hong_thai(world.commune, 1, reasons=["official_attitude"])
+    with tenant_context(world.commune):
+        campaign = Campaign.objects.get(version__questionnaire__key="son_tay_2017")
+        ratings = [q for q in campaign.version.definition["questions"] if q["kind"] == "rating"]
+        response_submit(
+            campaign=campaign,
+            version_id=campaign.version_id,
+            submission_key=uuid.uuid4(),
+            channel="qr",
+            data=post(**{f"q_{q['key']}": 1 for q in ratings}),
+        )
+    facts_refresh()
+    figures = unit_figures(unit=world.commune, period=YEAR)
+    assert figures.responses == 2
+    assert figures.profile.n == 1  # the Sơn Tây ballot has no reasons question
+    assert figures.profile.shares[0].figure.value == 1
+
+
+def test_civil_servants_are_not_compared_across_schemas(world):
+    with pytest.raises(ValidationError, match="within one unit"):
+        breakdown(unit=world.district, period=YEAR, dim="staff")

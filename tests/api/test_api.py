@@ -15,7 +15,8 @@ from surveys.models import Dossier, DossierToken
 
 from .conftest import Api
 
-pytestmark = pytest.mark.django_db
+# Assertions read the English messages (see the `english` fixture).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def unit_url(unit, tail=""):

@@ -27,7 +27,8 @@ from tenants.routing import unit_reverse
 
 from .conftest import post
 
-pytestmark = pytest.mark.django_db
+# Assertions read the English messages (see the `english` fixture).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 PAGES = ["unit:catalog", "unit:staff", "unit:questionnaires", "unit:campaigns"]
 

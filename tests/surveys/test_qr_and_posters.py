@@ -26,7 +26,8 @@ from surveys.services import qr_link_create, short_url
 from tenants.models import Unit
 from tenants.routing import unit_reverse
 
-pytestmark = pytest.mark.django_db
+# Assertions read the English messages (see the `english` fixture).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 # --------------------------------------------------------------------------- helpers

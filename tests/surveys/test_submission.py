@@ -19,7 +19,8 @@ from surveys.services import (
 
 from .conftest import post
 
-pytestmark = pytest.mark.django_db
+# Assertions read the English messages (see the `english` fixture).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def submit(campaign, data, key=None, **kw):

@@ -1,7 +1,7 @@
 """The staff console shell: sign-in, the units a user may act in, members, language, health."""
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 
 from tenants.models import Membership, Role, User
 
@@ -14,6 +14,7 @@ def signed_in(user) -> Client:
     return client
 
 
+@override_settings(LANGUAGE_CODE="vi")
 def test_the_login_page_is_vietnamese_by_default():
     page = Client().get("/accounts/login/")
     assert page.status_code == 200
@@ -119,8 +120,10 @@ def test_a_bad_member_form_shows_errors_and_writes_nothing(world, province_admin
     assert not Membership.objects.filter(unit=world.commune).exclude(user=province_admin).exists()
 
 
+@override_settings(LANGUAGE_CODE="vi")
 def test_the_language_switch_gives_the_english_console(world, province_admin):
     client = signed_in(province_admin)
+    assert 'lang="vi"' in client.get("/console/").text
     client.post("/i18n/setlang/", {"language": "en", "next": "/console/"})
     page = client.get("/console/")
     assert 'lang="en"' in page.text

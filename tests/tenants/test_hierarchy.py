@@ -4,6 +4,9 @@ from django.core.exceptions import ValidationError
 from tenants.models import DivisionType, Level, Structure, Unit
 from tenants.services import unit_create, unit_move
 
+# Assertions read the English messages (see the `english` fixture).
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def _province(code="90", structure=Structure.CURRENT):
     return unit_create(

@@ -12,6 +12,9 @@ from surveys.models import Desk
 from tenants.models import Domain, Membership, Role, Structure, Unit
 from tenants.services import unit_offboard, unit_onboard
 
+# Assertions read the English messages (see the `english` fixture).
+pytestmark = pytest.mark.usefixtures("english")
+
 
 @pytest.mark.django_db
 def test_onboarding_creates_a_working_schema_a_route_and_an_admin():

@@ -6,6 +6,10 @@ from tenants.permissions import Action, has_perm, visible_units
 from tenants.services import membership_grant
 
 # (persona, unit of the world, action, allowed)
+# Assertions read the English messages (see the `english` fixture).
+pytestmark = pytest.mark.usefixtures("english")
+
+
 MATRIX = [
     ("commune_officer", "commune", Action.VIEW_FIGURES, True),
     ("commune_officer", "commune", Action.VIEW_RESPONSES, True),
