@@ -79,6 +79,8 @@ SYSTEM_TOOLS = {
     "fc-list": "fontconfig",
     "zbarimg": "zbar-tools",
     "pdftoppm": "poppler-utils",
+    # The browser tests look at the citizen form as a phone shows it.
+    "chromium": "chromium",
 }
 # Serif families with full Vietnamese coverage (stacked diacritics such as ệ, ở, ữ).
 SERIF_FAMILIES = ("Tinos", "Liberation Serif")

@@ -195,7 +195,7 @@ def _client_address(request: HttpRequest) -> str:
     whose X-Real-IP is believed; the header of anyone else is ignored.
     """
     remote = request.META.get("REMOTE_ADDR", "")
-    networks = getattr(settings, "TRUSTED_PROXY_NETWORKS", ())
+    networks = settings.TRUSTED_PROXY_NETWORKS
     if not networks:
         return remote
     try:

@@ -145,7 +145,7 @@ def test_database_and_redis_urls_set_are_honoured_without_private_servers(tmp_pa
 
 def test_missing_system_packages_names_debian_packages():
     ldconfig = "libpango-1.0.so.0 (libc6) => /lib/libpango-1.0.so.0\n"
-    tools = {"fc-list": True, "zbarimg": False, "pdftoppm": True}
+    tools = {"fc-list": True, "zbarimg": False, "pdftoppm": True, "chromium": True}
 
     missing = dev.missing_system_packages(ldconfig, "DejaVu Sans\n", tools)
 
