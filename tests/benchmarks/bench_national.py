@@ -1,0 +1,973 @@
+"""National-scale benchmark (issue 4): onboarding, bulk responses, fact rebuild/refresh, a province dashboard.
+
+Run on demand, never by pytest (no test_ prefix, everything under __main__):
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/sipas_bench_national \\
+        nice -n 10 .venv/bin/python tests/benchmarks/bench_national.py [--communes N] [--responses N]
+
+The database named in DATABASE_URL is dropped and created anew (its name must contain "bench"), and
+dropped again at the end unless --keep. Defaults are the full scale: every current commune (3,321) and
+its province onboarded, 5,000,000 responses over a year, then one more day. Each measured figure is
+printed beside its floor: one GROUP BY over the same raw rows, run as a loop over the unit schemas in
+the same process (a UNION ALL over thousands of schemas would exceed the server's lock table).
+"""
+
+import argparse
+import bisect
+import datetime as dt
+import itertools
+import math
+import os
+import platform as stdlib_platform
+import random
+import statistics
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parents[2]
+TODAY = dt.date.today()  # noqa: DTZ011 - a calendar day for synthetic data, not a timestamp
+YEAR_DAYS = 365
+QUESTIONNAIRE_MIX = (("son_tay_2017", 0.55), ("hong_thai_quick", 0.35), ("nam_dong_2024", 0.10))
+CHANNEL_MIX = (("qr", 0.45), ("desk", 0.20), ("staff", 0.15), ("dossier", 0.10), ("paper", 0.10))
+TET = (dt.date(2026, 2, 14), dt.date(2026, 2, 22))
+COMMENTS = ("Cán bộ nhiệt tình, hướng dẫn rõ ràng", "Phải chờ lâu", "Cần thêm ghế ngồi chờ")
+
+
+# --------------------------------------------------------------------------- output
+
+
+class Report:
+    """Prints as it goes and keeps every line for the results file."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.rows: list[tuple[str, str, str, str]] = []
+
+    def say(self, text: str = "") -> None:
+        if text.startswith("\n## "):  # the machine is shared: say how busy it was at each phase
+            text += " [load average {:.1f} {:.1f} {:.1f}]".format(*os.getloadavg())
+        print(text, flush=True)
+        self.lines.append(text)
+
+    def progress(self, text: str) -> None:
+        print(f"  … {text}", file=sys.stderr, flush=True)
+
+    def row(self, what: str, measured: str, floor: str = "", note: str = "") -> None:
+        self.rows.append((what, measured, floor, note))
+
+    def table(self) -> None:
+        head = ("measure", "measured", "floor (raw GROUP BY)", "note")
+        widths = [max(len(r[i]) for r in [head, *self.rows]) for i in range(4)]
+        self.say(" | ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)))
+        self.say("-+-".join("-" * w for w in widths))
+        for r in self.rows:
+            self.say(" | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)))
+
+
+def secs(t: float) -> str:
+    return f"{t:.3f} s" if t < 10 else f"{t:.1f} s" if t < 600 else f"{t:.0f} s ({t / 60:.1f} min)"
+
+
+def size(n: int) -> str:
+    return f"{n / 2**30:.2f} GiB" if n >= 2**30 else f"{n / 2**20:.1f} MiB"
+
+
+def timed[T](fn: Callable[[], T]) -> tuple[T, float]:
+    start = time.perf_counter()
+    result = fn()
+    return result, time.perf_counter() - start
+
+
+# --------------------------------------------------------------------------- database and Django
+
+
+def database_recreate(url: str, *, drop_only: bool = False) -> None:
+    import psycopg
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    if "bench" not in name:
+        sys.exit(f"Refusing to drop the database {name!r}: its name must contain 'bench'.")
+    maintenance = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(maintenance, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if not drop_only:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def django_start() -> None:
+    sys.path[:0] = [str(ROOT), str(ROOT / "platform")]
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.base"
+    os.environ["DEBUG"] = "false"  # DEBUG would keep every query of the run in memory
+    import django
+
+    django.setup()
+
+
+def raw_connection():
+    """A plain psycopg connection beside Django's, for COPY and the floor queries."""
+    import psycopg
+
+    return psycopg.connect(os.environ["DATABASE_URL"])
+
+
+def server_facts(conn) -> list[str]:
+    settings = (
+        "server_version",
+        "shared_buffers",
+        "work_mem",
+        "effective_cache_size",
+        "max_locks_per_transaction",
+    )
+    values = [f"{s}={conn.execute(f'SHOW {s}').fetchone()[0]}" for s in settings]
+    return [
+        f"machine: {os.cpu_count()} cores, {_memory()}, {stdlib_platform.platform()}",
+        "postgres: " + ", ".join(values) + " (server defaults, untuned)",
+    ]
+
+
+def _memory() -> str:
+    try:
+        kib = int(Path("/proc/meminfo").read_text().split()[1])
+        return f"{kib / 2**20:.0f} GiB RAM"
+    except (OSError, ValueError, IndexError):
+        return "RAM unknown"
+
+
+def database_size(conn) -> int:
+    return conn.execute("SELECT pg_database_size(current_database())").fetchone()[0]
+
+
+# --------------------------------------------------------------------------- the world
+
+
+def survey_template_setup(first_day: dt.date, last_day: dt.date) -> dict:
+    """In the template schema: catalog, the three built-in questionnaires, one campaign each, desks, staff.
+
+    Every unit schema is cloned from the template with its rows (clone_mode DATA), so this is done once
+    and every unit gets the same ids, which the bulk loader relies on.
+    """
+    from django.conf import settings
+    from django_tenants.utils import schema_context
+
+    from surveys.models import Desk, Procedure, StaffMember
+    from surveys.services import campaign_create, catalog_seed, questionnaire_install_builtin
+    from tenants.services import template_schema_ensure
+
+    template_schema_ensure()
+    ids: dict = {"campaign": {}, "version": {}}
+    with schema_context(settings.TENANT_BASE_SCHEMA):
+        catalog_seed()
+        for key, _share in QUESTIONNAIRE_MIX:
+            version = questionnaire_install_builtin(key=key).latest_published
+            campaign = campaign_create(
+                name=f"Khảo sát {key}",
+                version=version,
+                starts_on=first_day,
+                ends_on=last_day + dt.timedelta(days=30),
+                channels=["qr", "desk", "staff", "dossier", "paper"],
+            )
+            ids["campaign"][key], ids["version"][key] = campaign.pk, version.pk
+        desks = [Desk.objects.create(name=f"Bộ phận một cửa {i}") for i in (1, 2)]
+        ids["desks"] = [d.pk for d in desks]
+        ids["staff"] = [
+            StaffMember.objects.create(full_name=f"Cán bộ {i}", desk=desks[i % 2]).pk for i in range(1, 6)
+        ]
+        ids["procedures"] = list(Procedure.objects.order_by("pk").values_list("pk", flat=True))
+        from surveys.models import Field
+
+        ids["fields"] = list(Field.objects.order_by("pk").values_list("pk", flat=True))
+    return ids
+
+
+def units_choose(n_communes: int):
+    """Whole provinces, largest first, until n communes (the last province cut); their provinces too."""
+    from django.db.models import Count
+
+    from tenants.models import Level, Structure, Unit
+
+    provinces = list(
+        Unit.objects.filter(structure=Structure.CURRENT, level=Level.PROVINCE)
+        .annotate(n=Count("children"))
+        .order_by("-n", "path")
+    )
+    chosen_provinces, communes = [], []
+    for province in provinces:
+        if len(communes) >= n_communes:
+            break
+        children = list(province.children.filter(level=Level.COMMUNE).order_by("path"))
+        chosen_provinces.append(province)
+        communes += children[: n_communes - len(communes)]
+    return chosen_provinces, communes
+
+
+def onboard_all(units: Sequence, report: Report) -> list[float]:
+    """The production path, unit_onboard (django-tenants' clone_schema of the template), timed per unit."""
+    from tenants.services import unit_onboard
+
+    durations = []
+    for i, unit in enumerate(units, start=1):
+        _result, took = timed(lambda u=unit: unit_onboard(unit=u))
+        durations.append(took)
+        if i % 50 == 0 or i == len(units):
+            report.progress(
+                f"onboarded {i}/{len(units)}, last 50 at {statistics.mean(durations[-50:]):.3f} s/unit"
+            )
+    return durations
+
+
+def schemas_replay(units: Sequence, report: Report, batch: int = 50) -> list[float]:
+    """The rest of the world, fast: the template's pg_dump replayed under each unit's name, then onboarded.
+
+    unit_onboard's clone_schema asks information_schema about every column of every table, so each clone
+    gets slower as schemas accumulate (quadratic in all); a replayed dump gives identical tables and rows
+    at a near-constant cost. Returns the seconds per unit of each batch.
+    """
+    import re
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    from tenants.models import Domain, Unit
+
+    template = settings.TENANT_BASE_SCHEMA
+    url = os.environ["DATABASE_URL"]
+    dump = subprocess.run(  # noqa: S603 - fixed arguments
+        ["pg_dump", "--schema", template, "--no-owner", "--no-privileges", "--dbname", url],  # noqa: S607
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    dump = "\n".join(line for line in dump.splitlines() if not re.match(r"\\(un)?restrict ", line))
+    pattern = re.compile(rf"\b{re.escape(template)}\b")
+    per_unit: list[float] = []
+    for i in range(0, len(units), batch):
+        part = units[i : i + batch]
+        script = "".join(f"BEGIN;\n{pattern.sub(u.schema_name, dump)}\nCOMMIT;\n" for u in part)
+        start = time.perf_counter()
+        subprocess.run(  # noqa: S603 - fixed arguments
+            ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "--dbname", url],  # noqa: S607
+            input=script,
+            text=True,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        # what unit_onboard writes besides the schema: the route and the onboarding time
+        Domain.objects.bulk_create(
+            [Domain(domain=u.slug, tenant=u, is_primary=True) for u in part], ignore_conflicts=True
+        )
+        Unit.objects.filter(pk__in=[u.pk for u in part]).update(onboarded_at=timezone.now())
+        took = time.perf_counter() - start
+        per_unit += [took / len(part)] * len(part)
+        report.progress(f"replayed {i + len(part)}/{len(units)}, {took / len(part):.3f} s/unit")
+    return per_unit
+
+
+def migrate_first(schemas: list[str]) -> float:
+    """`manage.py migrate_schemas --tenant` restricted to these schemas (patches its schema list)."""
+    from django.core.management import call_command
+
+    import tenants.management.commands.migrate_schemas as command
+
+    original = command.schemas_with_data
+    command.schemas_with_data = lambda: list(schemas)
+    try:
+        _none, took = timed(
+            lambda: call_command("migrate_schemas", tenant=True, interactive=False, verbosity=0)
+        )
+    finally:
+        command.schemas_with_data = original
+    return took
+
+
+# --------------------------------------------------------------------------- synthetic responses
+
+
+def day_weight(day: dt.date) -> float:
+    if TET[0] <= day <= TET[1]:
+        return 0.1
+    weekday = day.weekday()
+    base = 1.0 if weekday < 5 else 0.25 if weekday == 5 else 0.05
+    seasonal = 1.0 + 0.15 * math.sin(2 * math.pi * (day.timetuple().tm_yday - 60) / 365)
+    return base * seasonal
+
+
+@dataclass
+class UnitPlan:
+    schema: str
+    unit_id: int
+    weight: float
+    questionnaire: str
+    satisfied_p: float
+    procedure_order: list[int]
+    next_id: int = 1
+
+
+@dataclass
+class LoadStats:
+    responses: int = 0
+    answers: int = 0
+    by_questionnaire: Counter = field(default_factory=Counter)
+    seconds_generate: float = 0.0
+    seconds_copy: float = 0.0
+
+
+class Generator:
+    """Writes a unit's responses and answers as COPY text; ids are the unit's own, counted from 1."""
+
+    RESPONSE_COLUMNS = (
+        "id, public_id, submission_key, campaign_id, version_id, channel, desk_id, staff_id, procedure_id, "
+        "procedure_other, field_id, field_other, overall_bucket, language, submitted_at, answered_on, "
+        "client_hash, flagged, flag_reasons"
+    )
+    ANSWER_COLUMNS = (
+        "response_id, question_key, kind, element, scale, value, bucket, option_key, text, text_masked"
+    )
+
+    def __init__(self, ids: dict, rng: random.Random) -> None:
+        from surveys.builtin.questionnaires import BUILTIN_BY_KEY
+
+        self.ids = ids
+        self.rng = rng
+        self.definitions = {key: BUILTIN_BY_KEY[key] for key, _s in QUESTIONNAIRE_MIX}
+        self.times = [
+            f"{h:02d}:{m:02d}:{s:02d}+07" for h in range(7, 17) for m in range(0, 60, 7) for s in (5, 41)
+        ]
+        zipf = [1 / (k + 1) ** 1.1 for k in range(len(ids["procedures"]))]
+        self.procedure_cum = list(itertools.accumulate(zipf))
+        self.channel_cum = list(itertools.accumulate(s for _c, s in CHANNEL_MIX))
+        # Answer lines without the leading response id, prepared once: (question, value) -> text.
+        self.rating_line: dict[tuple[str, int | None], str] = {}
+        self.reason_line: dict[tuple[str, str], str] = {}
+        for definition in self.definitions.values():
+            for q in definition["questions"]:
+                if q["kind"] == "rating":
+                    values = (5, 4, 3, 2, 1) if q["scale"] == "5" else (3, 2, 1)
+                    for v in (*values, None):
+                        bucket = "" if v is None else self.bucket(q["scale"], v)
+                        value = r"\N" if v is None else str(v)
+                        self.rating_line[(q["key"], v)] = (
+                            f"\t{q['key']}\trating\t{q['element']}\t{q['scale']}\t{value}\t{bucket}\t\t\t\n"
+                        )
+                elif q["kind"] == "reasons":
+                    for o in q["options"]:
+                        self.reason_line[(q["key"], o["key"])] = (
+                            f"\t{q['key']}\treason\t{o.get('element', '')}\t\t\\N\t\t{o['key']}\t\t\n"
+                        )
+
+    @staticmethod
+    def bucket(scale: str, value: int) -> str:
+        if scale == "5":
+            return "satisfied" if value >= 4 else "neutral" if value == 3 else "unsatisfied"
+        return "satisfied" if value >= 2 else "unsatisfied"
+
+    def plan(self, unit) -> UnitPlan:
+        rng = self.rng
+        r = rng.random()
+        questionnaire = next(
+            k
+            for k, cum in zip(
+                [k for k, _s in QUESTIONNAIRE_MIX],
+                itertools.accumulate(s for _k, s in QUESTIONNAIRE_MIX),
+                strict=True,
+            )
+            if r <= cum
+        )
+        order = list(self.ids["procedures"])
+        rng.shuffle(order)
+        return UnitPlan(
+            schema=unit.schema_name,
+            unit_id=unit.pk,
+            weight=rng.lognormvariate(0, 0.9),  # a few busy wards, many quiet communes
+            questionnaire=questionnaire,
+            satisfied_p=min(0.98, max(0.45, rng.gauss(0.85, 0.08))),
+            procedure_order=order,
+        )
+
+    def mood_value(self, plan: UnitPlan, scale: str) -> int:
+        """A rating of this unit's typical respondent on a scale."""
+        r = self.rng.random()
+        if r < plan.satisfied_p:
+            return (
+                (5 if self.rng.random() < 0.45 else 4)
+                if scale == "5"
+                else (3 if self.rng.random() < 0.4 else 2)
+            )
+        if scale == "5":
+            return 3 if self.rng.random() < 0.55 else (2 if self.rng.random() < 0.7 else 1)
+        return 1
+
+    def unit_rows(self, plan: UnitPlan, days: Iterable[dt.date], stats: LoadStats) -> tuple[str, str]:
+        rng = self.rng
+        ids, key = self.ids, plan.questionnaire
+        campaign, version = ids["campaign"][key], ids["version"][key]
+        responses, answers = [], []
+        n_answers = 0
+        for day in days:
+            rid = plan.next_id
+            plan.next_id += 1
+            rid_text = str(rid)
+            # channel, and the desk / civil servant it implies
+            channel = CHANNEL_MIX[bisect.bisect_left(self.channel_cum, rng.random() * self.channel_cum[-1])][
+                0
+            ]
+            desk = staff = r"\N"
+            if channel in ("desk", "paper"):
+                desk = str(rng.choice(ids["desks"]))
+            elif channel == "staff" or (channel == "dossier" and rng.random() < 0.5):
+                staff = str(rng.choice(ids["staff"]))
+            procedure, procedure_other, field_id = r"\N", "", r"\N"
+            if key == "hong_thai_quick" or rng.random() < 0.9:
+                if rng.random() < 0.95:
+                    k = bisect.bisect_left(self.procedure_cum, rng.random() * self.procedure_cum[-1])
+                    procedure = str(plan.procedure_order[min(k, len(plan.procedure_order) - 1)])
+                else:
+                    procedure_other = "Thủ tục khác"
+                    if key == "hong_thai_quick" and rng.random() < 0.7:
+                        field_id = str(rng.choice(ids["fields"]))
+            overall = ""
+            lines = []
+            if key == "son_tay_2017":
+                base = self.mood_value(plan, "5")
+                for q in (
+                    "access_information",
+                    "facilities",
+                    "procedure_requirements",
+                    "official_service",
+                    "result",
+                ):
+                    v = base if rng.random() < 0.6 else max(1, min(5, base + rng.choice((-1, 1))))
+                    lines.append(self.rating_line[(q, v)])
+                feedback = None if rng.random() < 0.4 else base
+                lines.append(self.rating_line[("feedback_handling", feedback)])
+                lines.append(self.rating_line[("overall", base)])
+                overall = self.bucket("5", base)
+            elif key == "hong_thai_quick":
+                v = self.mood_value(plan, "3")
+                lines.append(self.rating_line[("satisfaction", v)])
+                overall = self.bucket("3", v)
+                if overall == "unsatisfied":
+                    options = [o for (q, o) in self.reason_line if q == "reasons"]
+                    for option in rng.sample(options, rng.choice((1, 1, 2, 3))):
+                        lines.append(self.reason_line[("reasons", option)])
+            else:
+                base = self.mood_value(plan, "5")
+                for q in ("access", "attitude", "responsibility", "guidance"):
+                    v = base if rng.random() < 0.7 else max(1, min(5, base + rng.choice((-1, 1))))
+                    lines.append(self.rating_line[(q, v)])
+                lines.append(self.rating_line[("overall", base)])
+                overall = self.bucket("5", base)
+                if rng.random() < 0.05:
+                    lines.append(
+                        self.reason_line[("other_issues", rng.choice(("harassment", "unofficial_costs")))]
+                    )
+            if rng.random() < 0.03:
+                comment = rng.choice(COMMENTS)
+                lines.append(f"\tcomment\ttext\t\t\t\\N\t\t\t{comment}\t{comment}\n")
+            flags, flagged = "{}", "f"
+            r = rng.random()
+            if r < 0.002:
+                flags, flagged = "{honeypot}", "t"
+            elif r < 0.005:
+                flags, flagged = "{burst}", "t"
+            uid = f"{plan.unit_id:08x}-0000-4000-{{}}-{rid:012x}"
+            responses.append(
+                f"{rid}\t{uid.format('8000')}\t{uid.format('9000')}\t{campaign}\t{version}\t{channel}\t{desk}\t"
+                f"{staff}\t{procedure}\t{procedure_other}\t{field_id}\t\t{overall}\tvi\t"
+                f"{day} {rng.choice(self.times)}\t{day}\t\t{flagged}\t{flags}\n"
+            )
+            answers.append(rid_text + rid_text.join(lines) if lines else "")
+            n_answers += len(lines)
+        stats.responses += len(responses)
+        stats.answers += n_answers
+        stats.by_questionnaire[key] += len(responses)
+        return "".join(responses), "".join(answers)
+
+    def copy_unit(self, conn, plan: UnitPlan, days: list[dt.date], stats: LoadStats) -> None:
+        start = time.perf_counter()
+        response_text, answer_text = self.unit_rows(plan, days, stats)
+        stats.seconds_generate += time.perf_counter() - start
+        start = time.perf_counter()
+        with conn.cursor() as cur:
+            with cur.copy(
+                f'COPY "{plan.schema}".surveys_response ({self.RESPONSE_COLUMNS}) FROM STDIN'
+            ) as copy:
+                copy.write(response_text)
+            with cur.copy(f'COPY "{plan.schema}".surveys_answer ({self.ANSWER_COLUMNS}) FROM STDIN') as copy:
+                copy.write(answer_text)
+            cur.execute(
+                "SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)",
+                [f'"{plan.schema}".surveys_response', plan.next_id - 1],
+            )
+        stats.seconds_copy += time.perf_counter() - start
+
+
+def split_counts(total: int, weights: Sequence[float]) -> list[int]:
+    """Integer shares of `total` proportional to weights (largest remainders)."""
+    whole = sum(weights)
+    raw = [total * w / whole for w in weights]
+    counts = [int(x) for x in raw]
+    for i in sorted(range(len(raw)), key=lambda i: raw[i] - counts[i], reverse=True)[: total - sum(counts)]:
+        counts[i] += 1
+    return counts
+
+
+# --------------------------------------------------------------------------- floors (raw GROUP BY)
+
+FLOOR_SQL = """
+SELECT r.answered_on, a.question_key, a.value, count(*)
+FROM "{schema}".surveys_response r JOIN "{schema}".surveys_answer a ON a.response_id = r.id
+WHERE NOT ('honeypot' = ANY(r.flag_reasons)) {where}
+GROUP BY r.answered_on, a.question_key, a.value
+"""
+OVERALL_SQL = """
+SELECT a.bucket, count(*)
+FROM "{schema}".surveys_response r JOIN "{schema}".surveys_answer a ON a.response_id = r.id
+WHERE NOT ('honeypot' = ANY(r.flag_reasons)) AND a.kind = 'rating' AND a.element = 'OVERALL'
+  AND r.answered_on BETWEEN %s AND %s
+GROUP BY a.bucket
+"""
+
+
+def floor_loop(
+    conn, schemas: Iterable[str], where: str = "", params: Sequence = ()
+) -> tuple[float, int, int]:
+    """One GROUP BY per schema, one after another on one connection: (seconds, groups, rows counted)."""
+    start = time.perf_counter()
+    groups = counted = 0
+    with conn.cursor() as cur:
+        for schema in schemas:
+            cur.execute(FLOOR_SQL.format(schema=schema, where=where), params)  # noqa: S608 - our schema names
+            rows = cur.fetchall()
+            groups += len(rows)
+            counted += sum(r[3] for r in rows)
+    conn.rollback()
+    return time.perf_counter() - start, groups, counted
+
+
+# --------------------------------------------------------------------------- the run
+
+
+def main() -> None:  # noqa: C901 - one linear script, phase after phase
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--communes", type=int, default=None, help="communes to onboard (default: all 3,321)")
+    parser.add_argument("--responses", type=int, default=5_000_000, help="responses over the year")
+    parser.add_argument(
+        "--rebuild-budget",
+        type=float,
+        default=0,
+        help="stop the full rebuild after this many seconds and extrapolate (default 0: no limit)",
+    )
+    parser.add_argument(
+        "--onboard-real",
+        type=int,
+        default=100,
+        help="units onboarded by unit_onboard itself (the rest by replaying the template's dump)",
+    )
+    parser.add_argument("--seed", type=int, default=20251)
+    parser.add_argument("--keep", action="store_true", help="keep the database at the end")
+    parser.add_argument(
+        "--out", type=Path, default=None, help="results file (default results/national-<date>.txt)"
+    )
+    args = parser.parse_args()
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        sys.exit(
+            "Set DATABASE_URL=postgres://…/sipas_bench_national (the database is dropped and recreated)."
+        )
+
+    report = Report()
+    rng = random.Random(args.seed)
+    out = args.out or ROOT / "tests/benchmarks/results" / f"national-{TODAY:%Y-%m-%d}.txt"
+    report.say(f"# SIPAS national benchmark, {dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}")  # noqa: DTZ005
+    report.say("command: " + " ".join(["nice -n 10", ".venv/bin/python", *sys.argv]))
+    commit = subprocess.run(  # noqa: S603 - a fixed command
+        ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],  # noqa: S607
+        capture_output=True,
+        text=True,
+    )
+    report.say(f"code: main @ {commit.stdout.strip()}; database: {urlsplit(url).path.lstrip('/')}")
+
+    database_recreate(url)
+    django_start()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.db.models import Sum
+    from django.test.utils import CaptureQueriesContext
+
+    from analytics.facts import facts_mark_dirty, facts_rebuild, facts_refresh
+    from analytics.figures import Period, child_ranking, contributing_units, unit_figures
+    from analytics.models import DailyFact, DirtyDay
+    from tenants.models import Level, Structure, Unit
+    from tenants.registry import registry_import
+    from tenants.services import public_tenant_ensure
+
+    raw = raw_connection()
+    for line in server_facts(raw):
+        report.say(line)
+    raw.commit()
+
+    # ---------------------------------------------------------------- 1. the world
+    report.say("\n## 1. World: registry, template, onboarding")
+    _n, took = timed(lambda: call_command("migrate_schemas", shared=True, interactive=False, verbosity=0))
+    report.say(f"shared migrations: {secs(took)}")
+    public_tenant_ensure()
+    imported, took = timed(registry_import)
+    counts = Counter(Unit.objects.exclude(level=Level.NATIONAL).values_list("structure", "level"))
+    report.say(
+        f"registry_import: {secs(took)}; units: "
+        + ", ".join(f"{s} {lv}: {n}" for (s, lv), n in sorted(counts.items()))
+    )
+    all_current_communes = counts[(Structure.CURRENT, Level.COMMUNE)]
+    first_day = TODAY - dt.timedelta(days=YEAR_DAYS)
+    year = [first_day + dt.timedelta(days=i) for i in range(YEAR_DAYS)]  # the year before today
+    ids, took = timed(lambda: survey_template_setup(first_day, TODAY))
+    report.say(
+        f"template schema with catalog ({len(ids['procedures'])} procedures), 3 questionnaires, "
+        f"3 campaigns, 2 desks, 5 staff: {secs(took)} (cloned into every unit with its rows)"
+    )
+    provinces, communes = units_choose(args.communes or all_current_communes)
+    if len(communes) < all_current_communes:
+        report.say(f"SCALED: {len(communes)} of {all_current_communes} communes ({len(provinces)} provinces)")
+    before = database_size(raw)
+    raw.commit()
+    world = [*provinces, *communes]
+    real = world[: args.onboard_real]
+    durations = onboard_all(real, report)
+    total_onboard = sum(durations)
+    middle = database_size(raw)
+    raw.commit()
+    quarters = [durations[i : i + 50] for i in range(0, len(durations), 50)]
+    report.say(
+        f"unit_onboard (production path, clone_schema) for the first {len(real)} units: "
+        f"{secs(total_onboard)}, "
+        f"mean {statistics.mean(durations):.3f} s, max {max(durations):.3f} s per unit; mean per 50 units: "
+        + ", ".join(f"{statistics.mean(q):.2f}" for q in quarters)
+        + " s (grows with the number of schemas already there)"
+    )
+    report.say(
+        f"database size: {size(before)} before onboarding, {size(middle)} after "
+        f"({size((middle - before) // max(len(real), 1))} per empty unit schema)"
+    )
+    report.row(
+        f"onboarding: unit_onboard, first {len(real)} units",
+        secs(total_onboard),
+        "",
+        f"{statistics.mean(durations[:50]):.2f} s/unit first 50, "
+        f"{statistics.mean(durations[-50:]):.2f} last 50",
+    )
+    rest = world[len(real) :]
+    if rest:
+        replayed = schemas_replay(rest, report)
+        report.say(
+            f"the other {len(rest)} units by pg_dump replay of the template: {secs(sum(replayed))}, "
+            f"{statistics.mean(replayed[:50]):.3f} s/unit first batch, "
+            f"{statistics.mean(replayed[-50:]):.3f} s/unit "
+            f"last batch (not the production path; identical tables and rows)"
+        )
+        report.row(
+            f"onboarding: the other {len(rest)} units, pg_dump replay",
+            secs(sum(replayed)),
+            "",
+            f"{statistics.mean(replayed):.3f} s/unit",
+        )
+    after = database_size(raw)
+    schema_count = raw.execute(
+        "SELECT count(*), (SELECT count(*) FROM pg_class) FROM pg_namespace WHERE nspname ~ '^l?[pdx][0-9]'"
+    ).fetchone()
+    raw.commit()
+    report.say(
+        f"{schema_count[0]} unit schemas + template, {schema_count[1]:,} relations in pg_class; "
+        f"database {size(after)}"
+    )
+    first100 = [u.schema_name for u in world[:100]]
+    took = migrate_first(first100)
+    report.say(
+        f"migrate_schemas --tenant over the first {len(first100)} onboarded schemas (nothing to apply, "
+        f"{schema_count[0]} schemas in the database): {secs(took)} = "
+        f"{took / len(first100):.3f} s per schema; "
+        f"x {schema_count[0] + 1} schemas ≈ {secs(took / len(first100) * (schema_count[0] + 1))}"
+    )
+    report.row(
+        f"migrate_schemas --tenant, first {len(first100)} schemas",
+        secs(took),
+        "",
+        f"{took / len(first100):.3f} s/schema",
+    )
+
+    # ---------------------------------------------------------------- 2. responses
+    report.say(
+        f"\n## 2. {args.responses:,} synthetic responses over {year[0]:%d/%m/%Y} – {year[-1]:%d/%m/%Y}, COPY"
+    )
+    generator = Generator(ids, rng)
+    plans = [generator.plan(u) for u in communes]
+    per_unit = split_counts(args.responses, [p.weight for p in plans])
+    day_cum = list(itertools.accumulate(day_weight(d) for d in year))
+    stats = LoadStats()
+    start = time.perf_counter()
+    for i, (plan, n) in enumerate(zip(plans, per_unit, strict=True), start=1):
+        days = sorted(rng.choices(year, cum_weights=day_cum, k=n))
+        generator.copy_unit(raw, plan, days, stats)
+        if i % 200 == 0 or i == len(plans):
+            raw.commit()
+            report.progress(f"loaded {i}/{len(plans)} units, {stats.responses:,} responses")
+    raw.commit()
+    load_wall = time.perf_counter() - start
+    _n, analyze = timed(
+        lambda: [
+            raw.execute(f'ANALYZE "{p.schema}".surveys_response, "{p.schema}".surveys_answer') for p in plans
+        ]
+    )
+    raw.commit()
+    report.say(
+        f"loaded {stats.responses:,} responses and {stats.answers:,} answers in {secs(load_wall)} "
+        f"(generating {secs(stats.seconds_generate)}, COPY {secs(stats.seconds_copy)}: "
+        f"{(stats.responses + stats.answers) / stats.seconds_copy:,.0f} rows/s); ANALYZE {secs(analyze)}"
+    )
+    report.say(
+        "per unit: min {}, median {}, max {} responses; questionnaires: {}".format(
+            min(per_unit),
+            int(statistics.median(per_unit)),
+            max(per_unit),
+            ", ".join(f"{k} {n:,}" for k, n in stats.by_questionnaire.most_common()),
+        )
+    )
+    raw_size = raw.execute(
+        "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c"
+        " WHERE c.relkind = 'r' AND c.relname IN ('surveys_response', 'surveys_answer')"
+    ).fetchone()[0]
+    raw.commit()
+    report.say(
+        f"raw responses + answers with indexes: {size(raw_size)}; database: {size(database_size(raw))}"
+    )
+    raw.commit()
+
+    # ---------------------------------------------------------------- 3a. full rebuild
+    report.say("\n## 3a. Full rebuild (facts_rebuild), the dashboard province first")
+    province = max(provinces, key=lambda p: sum(1 for c in communes if c.parent_id == p.pk))
+    schemas = {p.unit_id: p.schema for p in plans}
+    responses_of = {p.unit_id: n for p, n in zip(plans, per_unit, strict=True)}
+    order = [c for c in communes if c.parent_id == province.pk] + [
+        c for c in communes if c.parent_id != province.pk
+    ]
+    order += provinces  # province schemas hold no responses, but a rebuild visits them
+    rebuilt, written, covered, rebuild_time = 0, 0, 0, 0.0
+    chunk = 25
+    for i in range(0, len(order), chunk):
+        part = order[i : i + chunk]
+        n, took = timed(lambda part=part: facts_rebuild(units=part))
+        written += n
+        rebuild_time += took
+        rebuilt += len(part)
+        covered += sum(responses_of.get(u.pk, 0) for u in part)
+        if (i // chunk) % 8 == 0:
+            report.progress(f"rebuilt {rebuilt}/{len(order)} units, {written:,} facts, {secs(rebuild_time)}")
+        if (
+            args.rebuild_budget
+            and rebuild_time > args.rebuild_budget
+            and rebuilt >= sum(1 for c in communes if c.parent_id == province.pk)
+        ):
+            break
+    # Autovacuum would analyze the freshly filled table within minutes; without it the planner
+    # believes the table is tiny and the dashboard figures below would measure a stale plan.
+    _n, took = timed(lambda: raw.execute("ANALYZE public.analytics_dailyfact"))
+    fact_rows = DailyFact.objects.count()
+    facts_size = raw.execute("SELECT pg_total_relation_size('public.analytics_dailyfact')").fetchone()[0]
+    raw.commit()
+    report.say(f"ANALYZE analytics_dailyfact: {secs(took)}")
+    full = rebuilt == len(order)
+    floor_all, groups_all, counted_all = floor_loop(raw, [schemas[c.pk] for c in communes])
+    floor_done, _g, _c = (
+        (floor_all, groups_all, counted_all)
+        if full
+        else floor_loop(raw, [schemas[u.pk] for u in order[:rebuilt] if u.pk in schemas])
+    )
+    report.say(
+        f"facts_rebuild over {rebuilt} of {len(order)} units ({covered:,} of {stats.responses:,} responses): "
+        f"{secs(rebuild_time)}, {written:,} fact rows written "
+        f"({written / max(covered, 1):.1f} per response); "
+        f"dailyfact table {size(facts_size)} with indexes"
+    )
+    report.say(
+        f"floor: GROUP BY answered_on, question_key, value over all {counted_all:,} answers, "
+        f"one query per schema ({len(communes)} schemas): {secs(floor_all)} ({groups_all:,} groups)"
+    )
+    if full:
+        report.row(
+            "full rebuild (facts_rebuild, all units)",
+            secs(rebuild_time),
+            secs(floor_all),
+            f"{fact_rows:,} fact rows",
+        )
+    else:
+        estimate = rebuild_time * stats.responses / max(covered, 1)
+        report.say(
+            f"budget reached: full rebuild extrapolated by responses ≈ {secs(estimate)}; "
+            f"fact rows ≈ {written * stats.responses / max(covered, 1):,.0f}, "
+            f"table ≈ {size(int(facts_size * stats.responses / max(covered, 1)))}"
+        )
+        report.row(
+            f"full rebuild, {rebuilt} units measured ({covered / stats.responses:.0%} of responses)",
+            secs(rebuild_time),
+            secs(floor_done),
+            "same units",
+        )
+        report.row(
+            "full rebuild, extrapolated to all", f"≈ {secs(estimate)}", secs(floor_all), "linear in responses"
+        )
+
+    # ---------------------------------------------------------------- 3b. one more day
+    report.say(f"\n## 3b. One more day ({TODAY:%d/%m/%Y}): insert, mark dirty, facts_refresh")
+    n_day = round(args.responses / YEAR_DAYS)
+    picks = Counter(rng.choices(range(len(plans)), weights=[p.weight for p in plans], k=n_day))
+    day_stats = LoadStats()
+    _n, took_load = timed(
+        lambda: [generator.copy_unit(raw, plans[i], [TODAY] * n, day_stats) for i, n in picks.items()]
+    )
+    raw.commit()
+    units_by_pk = {u.pk: u for u in communes}
+    _n, took_mark = timed(
+        lambda: [facts_mark_dirty(unit=units_by_pk[plans[i].unit_id], day=TODAY) for i in picks]
+    )
+    report.say(
+        f"inserted {day_stats.responses:,} responses / {day_stats.answers:,} answers in {len(picks)} units "
+        f"({secs(took_load)}); facts_mark_dirty × {len(picks)}: {secs(took_mark)}"
+    )
+    calls, refreshed = 0, 0
+    start = time.perf_counter()
+    while DirtyDay.objects.exists():
+        refreshed += facts_refresh()
+        calls += 1
+    refresh_time = time.perf_counter() - start
+    day_facts = DailyFact.objects.filter(day=TODAY).count()
+    floor_day, _g, counted_day = floor_loop(raw, [p.schema for p in plans], "AND r.answered_on = %s", [TODAY])
+    report.say(
+        f"facts_refresh: {calls} call(s), {refreshed} unit-days, {secs(refresh_time)}, "
+        f"{day_facts:,} fact rows; floor over the day's {counted_day:,} answers "
+        f"(one query per schema, {len(plans)} schemas): {secs(floor_day)}"
+    )
+    report.row(
+        f"refresh after one day ({day_stats.responses:,} responses, {len(picks)} unit-days)",
+        secs(refresh_time),
+        secs(floor_day),
+        f"{day_facts:,} fact rows",
+    )
+
+    # ---------------------------------------------------------------- 3c. province dashboard
+    province_communes = [c for c in communes if c.parent_id == province.pk]
+    period = Period(first_day, TODAY)
+    contributors = contributing_units(province).count()
+    report.say(
+        f"\n## 3c. Province dashboard: {province.name} ({province.code}), {len(province_communes)} communes, "
+        f"{contributors} contributing units (subtree + merged legacy units), period {period}"
+    )
+    slowest: list[tuple[float, str]] = []
+    for run in (1, 2, 3):
+        if run == 1:
+            connection.close()  # a new backend: cold caches of the catalog, warm OS and shared buffers
+        with CaptureQueriesContext(connection) as ctx:
+            figures, t_fig = timed(lambda: unit_figures(unit=province, period=period))
+            ranking, t_rank = timed(lambda: child_ranking(unit=province, period=period))
+        queries = len(ctx.captured_queries)
+        slowest = sorted(((float(q["time"]), q["sql"]) for q in ctx.captured_queries), reverse=True)[:5]
+        label = "cold-ish (new connection)" if run == 1 else "warm"
+        report.say(
+            f"run {run} ({label}): unit_figures {secs(t_fig)} + child_ranking {secs(t_rank)} = "
+            f"{secs(t_fig + t_rank)}, {queries} queries"
+        )
+        report.row(
+            f"province dashboard run {run} ({label})",
+            f"{secs(t_fig + t_rank)}",
+            "",
+            f"figures {secs(t_fig)}, ranking {secs(t_rank)}, {queries} queries",
+        )
+    floor_province, groups_p, counted_p = floor_loop(
+        raw,
+        [schemas[c.pk] for c in province_communes],
+        "AND r.answered_on BETWEEN %s AND %s",
+        [period.start, period.end],
+    )
+    for i in (-3, -2, -1):
+        report.rows[i] = (*report.rows[i][:2], secs(floor_province), report.rows[i][3])
+    report.say(
+        f"floor: GROUP BY over the province's {counted_p:,} answers "
+        f"({len(province_communes)} schemas, loop): {secs(floor_province)}"
+    )
+
+    # correctness: overall satisfied / valid from facts == from raw rows
+    raw_buckets: Counter = Counter()
+    with raw.cursor() as cur:
+        for c in province_communes:
+            cur.execute(OVERALL_SQL.format(schema=schemas[c.pk]), [period.start, period.end])  # noqa: S608
+            raw_buckets.update(dict(cur.fetchall()))
+    raw.commit()
+    fact_buckets = dict(
+        DailyFact.objects.filter(
+            unit__in=contributing_units(province),
+            day__range=(period.start, period.end),
+            kind="rating",
+            element="OVERALL",
+            dim="",
+        )
+        .values_list("bucket")
+        .annotate(n=Sum("count"))
+    )
+    raw_valid = sum(raw_buckets[b] for b in ("satisfied", "neutral", "unsatisfied"))
+    fact_valid = sum(fact_buckets.get(b, 0) for b in ("satisfied", "neutral", "unsatisfied"))
+    ok = (
+        raw_buckets["satisfied"] == fact_buckets.get("satisfied", 0)
+        and raw_valid == fact_valid == figures.overall.n
+    )
+    report.say(
+        f"check: satisfied/valid from raw rows {raw_buckets['satisfied']:,}/{raw_valid:,}, from facts "
+        f"{fact_buckets.get('satisfied', 0):,}/{fact_valid:,}, figure n {figures.overall.n:,} "
+        f"→ {'OK' if ok else 'MISMATCH'}; "
+        f"{len(ranking)} communes ranked/listed"
+    )
+    report.say("slowest queries of the last run:")
+    for t, sql in slowest[:3]:
+        report.say(f"  {t:.3f} s  {sql[:300]}")
+    if slowest:
+        with connection.cursor() as cur:
+            cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + slowest[0][1])
+            plan = [r[0] for r in cur.fetchall()]
+        report.say("EXPLAIN (ANALYZE, BUFFERS) of the slowest:")
+        for line in plan[:40]:
+            report.say("  " + line)
+
+    # ---------------------------------------------------------------- sizes and table
+    total_size = database_size(raw)
+    facts_size = raw.execute("SELECT pg_total_relation_size('public.analytics_dailyfact')").fetchone()[0]
+    fact_rows = DailyFact.objects.count()
+    raw.commit()
+    report.say("\n## Figures")
+    report.say(
+        f"responses {stats.responses + day_stats.responses:,}, "
+        f"answers {stats.answers + day_stats.answers:,}, "
+        f"fact rows {fact_rows:,} ({size(facts_size)}), raw rows {size(raw_size)} (before the extra day), "
+        f"database {size(total_size)}, unit schemas {schema_count[0]}"
+    )
+    report.table()
+    if not ok:
+        report.say("CORRECTNESS CHECK FAILED")
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("\n".join(report.lines) + "\n", encoding="utf-8")
+    print(f"results written to {out}")
+    raw.close()
+    connection.close()
+    if not args.keep:
+        database_recreate(url, drop_only=True)
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
