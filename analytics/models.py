@@ -4,6 +4,9 @@ Append-only in spirit (Zulip's analytics): a unit-day's rows are replaced as a w
 refresh, so every figure is a sum of facts and a full rebuild gives identical rows.
 """
 
+import uuid
+
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -168,3 +171,178 @@ class StaffAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.staff_name} {self.unsatisfied}/{self.valid} to {self.window_end}"
+
+
+class ParRuleSet(models.Model):
+    """How a province turns a unit's satisfaction into PAR Index points, as versioned data.
+
+    `params` by kind: band {"maximum", "bands": [[min_rate, points], ...]} (rates and points as
+    decimal strings); linear {"maximum", "threshold"}; decision_766 {} (criterion 5.4 built in).
+    A version is never edited: a change is a new version; `year_from`–`year_to` say when it applies.
+    """
+
+    class Kind(models.TextChoices):
+        BAND = "band", _("Band table")
+        LINEAR = "linear", _("Linear to a threshold")
+        DECISION_766 = "decision_766", _("Decision 766/QĐ-TTg, criterion 5.4")
+
+    class QuotaCondition(models.TextChoices):
+        NONE = "none", _("No quota condition")
+        ZERO = "zero", _("No points when the quota is missed")
+        SCALED = "scaled", _("Points scaled by quota attainment")
+
+    owner = models.ForeignKey(
+        Unit,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="par_rule_sets",
+        help_text=_("the province; empty for the platform default"),
+    )
+    name = models.CharField(_("name"), max_length=200)
+    version = models.PositiveIntegerField(default=1)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    params = models.JSONField(default=dict)
+    quota_condition = models.CharField(
+        max_length=10, choices=QuotaCondition.choices, default=QuotaCondition.NONE
+    )
+    year_from = models.PositiveIntegerField()
+    year_to = models.PositiveIntegerField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "name", "version"], nulls_distinct=False, name="par_rule_set_version_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.version}"
+
+
+class ParContribution(models.Model):
+    """One unit's computed points for a year (or the year to date), with every input kept.
+
+    `frozen` rows are copies taken when the province froze the year and never change; the live row
+    keeps being recomputed, so the two can be shown side by side.
+    """
+
+    class Scope(models.TextChoices):
+        YEAR = "year", _("Whole year")
+        YEAR_TO_DATE = "ytd", _("Year to date")
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveIntegerField()
+    scope = models.CharField(max_length=4, choices=Scope.choices)
+    frozen = models.BooleanField(default=False)
+    rule_set = models.ForeignKey(ParRuleSet, on_delete=models.PROTECT, related_name="contributions")
+    inputs = models.JSONField()
+    points = models.DecimalField(
+        max_digits=9, decimal_places=6, null=True, blank=True
+    )  # NULL = not applicable
+    maximum = models.DecimalField(max_digits=9, decimal_places=6)
+    not_applicable = models.CharField(max_length=300, blank=True)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "year", "scope", "frozen"], name="par_contribution_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.year} {self.scope}{' frozen' if self.frozen else ''}: {self.points}"
+
+
+class ParYearFreeze(models.Model):
+    """A province froze its units' contributions for a year; nothing frozen changes afterwards."""
+
+    province = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveIntegerField()
+    frozen_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    frozen_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["province", "year"], name="par_year_freeze_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.province_id} {self.year}"
+
+
+class PublicationSchedule(models.Model):
+    """When a unit publishes its results (seed 004: continuously at the desk, yearly on the website,
+    other channels at least every six months, before 10 June and 10 November)."""
+
+    class Kind(models.TextChoices):
+        MONTHLY = "monthly", _("Monthly")
+        SEMIANNUAL = "semiannual", _("Every six months (before 10 June and 10 November)")
+        ANNUAL = "annual", _("Yearly")
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    review_first = models.BooleanField(_("the admin reviews before it goes public"), default=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["unit", "kind"], name="publication_schedule_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.kind}"
+
+
+class Publication(models.Model):
+    """An immutable snapshot of a unit's figures at a cut-off, with its PDF and a permanent public URL."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SCHEDULED = "scheduled", _("Scheduled")
+        PUBLISHED = "published", _("Published")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=12)  # a PublicationSchedule.Kind, or "adhoc"
+    period_start = models.DateField()
+    period_end = models.DateField()
+    cutoff_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    internal = models.BooleanField(default=False, help_text=_("an internal report may name civil servants"))
+    snapshot = models.JSONField(default=dict)
+    pdf = models.BinaryField(null=True, blank=True, editable=False)
+    pdf_sha256 = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-period_end", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "kind", "period_start", "period_end", "internal"],
+                name="publication_period_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.kind} {self.period_start}–{self.period_end} ({self.status})"
+
+
+class PublicationSubscriber(models.Model):
+    """Someone told by e-mail when a unit publishes."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    email = models.EmailField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "email"], name="publication_subscriber_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.email
