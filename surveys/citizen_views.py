@@ -653,7 +653,8 @@ def _options_html(
         selected = " selected" if key == value else ""
         return f'<option value="{escape(key)}"{selected}>{escape(label)}</option>'
 
-    parts = [f'<option value="">{escape(_("Choose…"))}</option>']
+    choose = _("Choose…")
+    parts = [f'<option value="">{escape(choose)}</option>']
     for group in groups:
         inner = "\n".join(option(k, label) for k, label in group["options"])
         parts.append(f'<optgroup label="{escape(group["label"])}">\n{inner}\n</optgroup>')

@@ -28,7 +28,10 @@ def unit_code_normalize(*, code: str | int, level: str) -> str:
     text = str(code).strip()
     width = CODE_WIDTH[Level(level)]
     if not text.isdigit() or len(text.lstrip("0") or "0") > width:
-        raise ValidationError(_("“%(code)s” is not a valid %(level)s code.") % {"code": code, "level": level})
+        raise ValidationError(
+            _("“%(code)s” is not a valid code for a %(level)s.")
+            % {"code": code, "level": Level(level).label.lower()}
+        )
     return text.zfill(width)
 
 
