@@ -646,3 +646,21 @@ def test_another_units_batch_is_404(client, world, sibling_officer, batch):
     client.force_login(sibling_officer)
     assert client.get(url(world.sibling, "unit:paper_batch", batch.pk)).status_code == 404
     assert client.get(url(world.commune, "unit:paper_batch", batch.pk)).status_code == 404
+
+
+def test_a_procedure_typed_by_the_citizen_is_masked_for_officers_like_free_text(
+    client, world, commune_officer, commune_admin, campaigns
+):
+    typed = "Xin gọi lại 0912345678 giúp"
+    r = submit(
+        campaigns["hong_thai_quick"],
+        post(q_procedure="other", q_procedure_other=typed, q_satisfaction=3),
+    )
+    client.force_login(commune_officer)
+    for address in (url(world.commune, "unit:responses"), url(world.commune, "unit:response", r.public_id)):
+        html = client.get(address).content.decode()
+        assert "0912345678" not in html and "••••••••78" in html
+    rows = read_csv(client.get(url(world.commune, "unit:responses_csv")))
+    assert rows[1][4].endswith("Xin gọi lại ••••••••78 giúp")
+    client.force_login(commune_admin)
+    assert typed in client.get(url(world.commune, "unit:response", r.public_id)).content.decode()
