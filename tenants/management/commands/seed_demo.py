@@ -1,5 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from surveys.demo import demo_surveys_seed
+from surveys.services import short_url
 from tenants.demo import DEMO_PASSWORD, demo_seed
 
 
@@ -12,5 +14,9 @@ class Command(BaseCommand):
         except RuntimeError as error:
             raise CommandError(str(error)) from error
         self.stdout.write(self.style.SUCCESS(f"{len(units)} demo units onboarded."))
+        for survey in demo_surveys_seed():
+            self.stdout.write(f"  {survey.unit.name}: {survey.responses} demo answers; QR links:")
+            for link in survey.links:
+                self.stdout.write(f"    {short_url(link.code)}  ({link.get_channel_display()})")
         for account in accounts:
             self.stdout.write(f"  {account.email:36} {DEMO_PASSWORD}  {account.description}")
