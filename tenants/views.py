@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from .decorators import unit_permission_required
 from .forms import MembershipForm
-from .models import Membership, Structure, Unit, User
+from .models import Membership, Role, Structure, Unit, User
 from .permissions import Action, has_perm, membership_roots
 from .routing import public_reverse, unit_reverse
 from .selectors import unit_ancestors
@@ -54,7 +54,10 @@ def _visible_unit(request: HttpRequest, structure: str, code: str) -> Unit:
 @login_required
 def console_home(request: HttpRequest) -> HttpResponse:
     roots = list(membership_roots(request.user).order_by("structure", "path"))
-    roles = dict(Membership.objects.filter(user=request.user).values_list("unit_id", "role"))
+    roles = {
+        unit_id: Role(role).label
+        for unit_id, role in Membership.objects.filter(user=request.user).values_list("unit_id", "role")
+    }
     entries = [
         {"unit": unit, "role": roles.get(unit.pk), "children": list(unit.children.order_by("path")[:500])}
         for unit in roots
