@@ -14,6 +14,11 @@ SCHEDULES: list[tuple[str, str, dict[str, str]]] = [
         "tenants.tasks.units_schema_check_dispatch",
         {"minute": "17", "hour": "2"},
     ),
+    (
+        "Cảnh báo cán bộ, công chức / staff alerts",
+        "analytics.alert_tasks.staff_alerts_dispatch",
+        {"minute": "10", "hour": "6"},
+    ),
 ]
 
 
