@@ -33,6 +33,10 @@ from .quotas import ALL_PROCEDURES, procedure_lookup, transaction_count_check
 
 MAX_BYTES: Final = 5 * 1024 * 1024
 MAX_ROWS: Final = 10_000
+# Lines read at most, blank ones included, and columns read per row: a sheet padded with a million
+# empty styled rows or thousands of columns is refused or cut before it costs time.
+MAX_LINES: Final = 2 * MAX_ROWS + 100
+MAX_COLUMNS: Final = 50
 # An XLSX is a zip: a 5 MB file may expand a hundredfold; past this it is not a list of counts.
 MAX_UNZIPPED_BYTES: Final = 100 * 1024 * 1024
 
@@ -148,7 +152,7 @@ def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[object]]]:
         sheet = workbook.worksheets[0] if workbook.worksheets else None
         if sheet is None:
             raise not_xlsx
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+        for number, values in enumerate(sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS), start=1):
             yield number, list(values)
     except ImportRejected:
         raise
@@ -345,6 +349,9 @@ def counts_parse(*, unit: Unit, filename: str, data: bytes) -> list[_Row]:
     layout: _Layout | None = None
     data_rows = 0
     for number, cells in reader:
+        if number > MAX_LINES:
+            message = _("the file has more than %(max)s lines.") % {"max": f"{MAX_LINES:,}"}
+            raise ImportRejected([Problem(number, None, message)])
         if _blank(cells):
             continue  # blank lines, above the header or between rows
         if layout is None:

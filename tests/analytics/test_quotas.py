@@ -24,7 +24,7 @@ from analytics import formulas as f
 from analytics import urls_quotas
 from analytics.facts import facts_refresh
 from analytics.figures import Period
-from analytics.imports import MAX_ROWS, ImportRejected, transaction_counts_import
+from analytics.imports import MAX_LINES, MAX_ROWS, ImportRejected, transaction_counts_import
 from analytics.models import DailyFact, TransactionCount, UnitPolicy
 from analytics.policy import Source, policy_effective, policy_update
 from analytics.quotas import quota_status, transaction_count_set, units_below_quota
@@ -573,6 +573,14 @@ def test_more_than_ten_thousand_rows_are_refused(world):
     problem = rejected.value.problems[0]
     assert problem.row == MAX_ROWS + 2
     assert "more than 10,000 rows" in str(problem)
+    assert not TransactionCount.objects.exists()
+
+
+def test_a_file_padded_with_blank_lines_is_refused_early(world):
+    data = csv_bytes([GOOD]) + b",,,\n" * (MAX_LINES + 5)
+    with pytest.raises(ImportRejected) as rejected:
+        transaction_counts_import(unit=world.commune, filename="padded.csv", data=data)
+    assert rejected.value.problems[0].row == MAX_LINES + 1
     assert not TransactionCount.objects.exists()
 
 
