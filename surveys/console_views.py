@@ -5,6 +5,7 @@ Every view needs OPERATE in the current unit (404 otherwise, so nothing leaks); 
 """
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -87,10 +88,41 @@ def _active_flag(request: HttpRequest) -> bool:
 
 
 def _form_page(
-    request: HttpRequest, form: Form, *, title: str, back: str, status: int = 200, **extra: Any
+    request: HttpRequest,
+    form: Form,
+    *,
+    back: str,
+    title: str = "",
+    template: str = "console/surveys/form.html",
+    **extra: Any,
 ) -> HttpResponse:
     context = {"form": form, "title": title, "back": back, **extra}
-    return render(request, "console/surveys/form.html", context, status=status)
+    return render(request, template, context, status=400 if request.method == "POST" else 200)
+
+
+def _form_view(
+    request: HttpRequest,
+    form: Form,
+    *,
+    save: Callable[[dict[str, Any]], Any],
+    success: Callable[[Any], str],
+    back: str,
+    then: Callable[[Any], str] | None = None,
+    page: Callable[..., HttpResponse] = _form_page,
+    **context: Any,
+) -> HttpResponse:
+    """The set-up pages' form: a valid POST goes to `save(cleaned_data)` (a service), then says
+    `success(saved)` and redirects to `then(saved)`, or to `back`. A refused POST, by the form or by the
+    service (its errors attached to the fields they name), shows `page` again with status 400."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = save(form.cleaned_data)
+        except ValidationError as error:
+            _attach(form, error)
+        else:
+            messages.success(request, success(saved))
+            return redirect(then(saved) if then else back)
+    return page(request, form, back=back, **context)
 
 
 # --------------------------------------------------------------------------- catalog
@@ -144,17 +176,14 @@ def catalog_seed_view(request: HttpRequest) -> HttpResponse:
 @operate
 @require_http_methods(["GET", "POST"])
 def field_new(request: HttpRequest) -> HttpResponse:
-    form = FieldForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            field = field_create(**form.cleaned_data)
-        except ValidationError as error:
-            _attach(form, error)
-        else:
-            messages.success(request, _("Field “%(name)s” added.") % {"name": field.name_vi})
-            return redirect("unit:catalog")
-    status = 400 if request.method == "POST" else 200
-    return _form_page(request, form, title=_("New field"), back=reverse("unit:catalog"), status=status)
+    return _form_view(
+        request,
+        FieldForm(request.POST or None),
+        save=lambda data: field_create(**data),
+        success=lambda field: _("Field “%(name)s” added.") % {"name": field.name_vi},
+        back=reverse("unit:catalog"),
+        title=_("New field"),
+    )
 
 
 @operate
@@ -165,23 +194,13 @@ def field_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = FieldForm(request.POST or None, initial=initial)
     form.fields["key"].disabled = True
     form.fields["key"].help_text = ""
-    if request.method == "POST" and form.is_valid():
-        try:
-            field_update(
-                field=field, name_vi=form.cleaned_data["name_vi"], name_en=form.cleaned_data["name_en"]
-            )
-        except ValidationError as error:
-            _attach(form, error)
-        else:
-            messages.success(request, _("Field “%(name)s” saved.") % {"name": field.name_vi})
-            return redirect("unit:catalog")
-    status = 400 if request.method == "POST" else 200
-    return _form_page(
+    return _form_view(
         request,
         form,
-        title=_("Edit field"),
+        save=lambda data: field_update(field=field, name_vi=data["name_vi"], name_en=data["name_en"]),
+        success=lambda field: _("Field “%(name)s” saved.") % {"name": field.name_vi},
         back=reverse("unit:catalog"),
-        status=status,
+        title=_("Edit field"),
         toggle={"url": reverse("unit:field_active", args=[field.pk]), "active": field.is_active},
     )
 
@@ -203,17 +222,14 @@ def procedure_new(request: HttpRequest) -> HttpResponse:
     if not Field.objects.filter(is_active=True).exists():
         messages.error(request, _("Add a field first: every procedure belongs to a field."))
         return redirect("unit:catalog")
-    form = ProcedureForm(request.POST or None, initial={"field": request.GET.get("field")})
-    if request.method == "POST" and form.is_valid():
-        try:
-            procedure = procedure_create(**form.cleaned_data)
-        except ValidationError as error:
-            _attach(form, error)
-        else:
-            messages.success(request, _("Procedure “%(name)s” added.") % {"name": procedure.name_vi})
-            return redirect("unit:catalog")
-    status = 400 if request.method == "POST" else 200
-    return _form_page(request, form, title=_("New procedure"), back=reverse("unit:catalog"), status=status)
+    return _form_view(
+        request,
+        ProcedureForm(request.POST or None, initial={"field": request.GET.get("field")}),
+        save=lambda data: procedure_create(**data),
+        success=lambda procedure: _("Procedure “%(name)s” added.") % {"name": procedure.name_vi},
+        back=reverse("unit:catalog"),
+        title=_("New procedure"),
+    )
 
 
 @operate
@@ -230,28 +246,19 @@ def procedure_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = ProcedureForm(request.POST or None, initial=initial, current_field=procedure.field)
     form.fields["key"].disabled = True
     form.fields["key"].help_text = ""
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            procedure_update(
-                procedure=procedure,
-                field=data["field"],
-                name_vi=data["name_vi"],
-                name_en=data["name_en"],
-                national_code=data["national_code"],
-            )
-        except ValidationError as error:
-            _attach(form, error)
-        else:
-            messages.success(request, _("Procedure “%(name)s” saved.") % {"name": procedure.name_vi})
-            return redirect("unit:catalog")
-    status = 400 if request.method == "POST" else 200
-    return _form_page(
+    return _form_view(
         request,
         form,
-        title=_("Edit procedure"),
+        save=lambda data: procedure_update(
+            procedure=procedure,
+            field=data["field"],
+            name_vi=data["name_vi"],
+            name_en=data["name_en"],
+            national_code=data["national_code"],
+        ),
+        success=lambda procedure: _("Procedure “%(name)s” saved.") % {"name": procedure.name_vi},
         back=reverse("unit:catalog"),
-        status=status,
+        title=_("Edit procedure"),
         toggle={"url": reverse("unit:procedure_active", args=[procedure.pk]), "active": procedure.is_active},
         note=_("A procedure is never deleted, because responses point to it; deactivate it instead."),
     )
@@ -281,39 +288,27 @@ def staff(request: HttpRequest) -> HttpResponse:
 @operate
 @require_http_methods(["GET", "POST"])
 def desk_new(request: HttpRequest) -> HttpResponse:
-    form = DeskForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            desk = desk_create(**form.cleaned_data)
-        except ValidationError as error:
-            _attach(form, error)
-        else:
-            messages.success(request, _("Desk “%(name)s” added.") % {"name": desk.name})
-            return redirect("unit:staff")
-    status = 400 if request.method == "POST" else 200
-    return _form_page(request, form, title=_("New service desk"), back=reverse("unit:staff"), status=status)
+    return _form_view(
+        request,
+        DeskForm(request.POST or None),
+        save=lambda data: desk_create(**data),
+        success=lambda desk: _("Desk “%(name)s” added.") % {"name": desk.name},
+        back=reverse("unit:staff"),
+        title=_("New service desk"),
+    )
 
 
 @operate
 @require_http_methods(["GET", "POST"])
 def desk_edit(request: HttpRequest, pk: int) -> HttpResponse:
     desk = get_object_or_404(Desk, pk=pk)
-    form = DeskForm(request.POST or None, initial={"name": desk.name, "location": desk.location})
-    if request.method == "POST" and form.is_valid():
-        try:
-            desk_update(desk=desk, **form.cleaned_data)
-        except ValidationError as error:
-            _attach(form, error)
-        else:
-            messages.success(request, _("Desk “%(name)s” saved.") % {"name": desk.name})
-            return redirect("unit:staff")
-    status = 400 if request.method == "POST" else 200
-    return _form_page(
+    return _form_view(
         request,
-        form,
-        title=_("Edit service desk"),
+        DeskForm(request.POST or None, initial={"name": desk.name, "location": desk.location}),
+        save=lambda data: desk_update(desk=desk, **data),
+        success=lambda desk: _("Desk “%(name)s” saved.") % {"name": desk.name},
         back=reverse("unit:staff"),
-        status=status,
+        title=_("Edit service desk"),
         toggle={"url": reverse("unit:desk_active", args=[desk.pk]), "active": desk.is_active},
     )
 
@@ -332,17 +327,14 @@ def desk_active(request: HttpRequest, pk: int) -> HttpResponse:
 @operate
 @require_http_methods(["GET", "POST"])
 def staff_new(request: HttpRequest) -> HttpResponse:
-    form = StaffMemberForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            member = staff_member_create(**form.cleaned_data)
-        except ValidationError as error:
-            _attach(form, error)
-        else:
-            messages.success(request, _("“%(name)s” added.") % {"name": member.full_name})
-            return redirect("unit:staff")
-    status = 400 if request.method == "POST" else 200
-    return _form_page(request, form, title=_("New civil servant"), back=reverse("unit:staff"), status=status)
+    return _form_view(
+        request,
+        StaffMemberForm(request.POST or None),
+        save=lambda data: staff_member_create(**data),
+        success=lambda member: _("“%(name)s” added.") % {"name": member.full_name},
+        back=reverse("unit:staff"),
+        title=_("New civil servant"),
+    )
 
 
 @operate
@@ -355,22 +347,13 @@ def staff_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "desk": member.desk_id,
         "fields": list(member.fields.values_list("pk", flat=True)),
     }
-    form = StaffMemberForm(request.POST or None, initial=initial, member=member)
-    if request.method == "POST" and form.is_valid():
-        try:
-            staff_member_update(member=member, **form.cleaned_data)
-        except ValidationError as error:
-            _attach(form, error)
-        else:
-            messages.success(request, _("“%(name)s” saved.") % {"name": member.full_name})
-            return redirect("unit:staff")
-    status = 400 if request.method == "POST" else 200
-    return _form_page(
+    return _form_view(
         request,
-        form,
-        title=_("Edit civil servant"),
+        StaffMemberForm(request.POST or None, initial=initial, member=member),
+        save=lambda data: staff_member_update(member=member, **data),
+        success=lambda member: _("“%(name)s” saved.") % {"name": member.full_name},
         back=reverse("unit:staff"),
-        status=status,
+        title=_("Edit civil servant"),
         toggle={"url": reverse("unit:staff_active", args=[member.pk]), "active": member.is_active},
     )
 
@@ -508,19 +491,16 @@ def questionnaire_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if draft is None:
         return redirect("unit:questionnaire", pk=pk)
     form = QuestionnaireEditorForm(request.POST or None, definition=draft.definition)
-    if request.method == "POST" and form.is_valid():
-        try:
-            questionnaire_draft_save(questionnaire=questionnaire, definition=form.definition)
-        except ValidationError as error:
-            _attach(form, error)
-        else:
-            messages.success(
-                request, _("Draft v%(n)s saved. Publish it when it is ready.") % {"n": draft.number}
-            )
-            return redirect("unit:questionnaire", pk=pk)
-    context = {"questionnaire": questionnaire, "draft": draft, "form": form}
-    status = 400 if request.method == "POST" else 200
-    return render(request, "console/surveys/questionnaire_edit.html", context, status=status)
+    return _form_view(
+        request,
+        form,
+        save=lambda data: questionnaire_draft_save(questionnaire=questionnaire, definition=form.definition),
+        success=lambda saved: _("Draft v%(n)s saved. Publish it when it is ready.") % {"n": draft.number},
+        back=reverse("unit:questionnaire", args=[pk]),
+        template="console/surveys/questionnaire_edit.html",
+        questionnaire=questionnaire,
+        draft=draft,
+    )
 
 
 @operate
@@ -531,20 +511,18 @@ def questionnaire_edit_json(request: HttpRequest, pk: int) -> HttpResponse:
     if draft is None:
         return redirect("unit:questionnaire", pk=pk)
     text = json.dumps(draft.definition, ensure_ascii=False, indent=2)
-    form = DefinitionJSONForm(request.POST or None, initial={"definition": text})
-    if request.method == "POST" and form.is_valid():
-        try:
-            questionnaire_draft_save(questionnaire=questionnaire, definition=form.cleaned_data["definition"])
-        except ValidationError as error:
-            _attach(form, error)
-        else:
-            messages.success(
-                request, _("Draft v%(n)s saved. Publish it when it is ready.") % {"n": draft.number}
-            )
-            return redirect("unit:questionnaire", pk=pk)
-    context = {"questionnaire": questionnaire, "draft": draft, "form": form}
-    status = 400 if request.method == "POST" else 200
-    return render(request, "console/surveys/questionnaire_json.html", context, status=status)
+    return _form_view(
+        request,
+        DefinitionJSONForm(request.POST or None, initial={"definition": text}),
+        save=lambda data: questionnaire_draft_save(
+            questionnaire=questionnaire, definition=data["definition"]
+        ),
+        success=lambda saved: _("Draft v%(n)s saved. Publish it when it is ready.") % {"n": draft.number},
+        back=reverse("unit:questionnaire", args=[pk]),
+        template="console/surveys/questionnaire_json.html",
+        questionnaire=questionnaire,
+        draft=draft,
+    )
 
 
 @operate
@@ -640,12 +618,10 @@ def campaigns(request: HttpRequest) -> HttpResponse:
     return render(request, "console/surveys/campaigns.html", context)
 
 
-def _campaign_form_page(
-    request: HttpRequest, form: CampaignForm, *, title: str, back: str, status: int
-) -> HttpResponse:
+def _campaign_form_page(request: HttpRequest, form: CampaignForm, *, title: str, back: str) -> HttpResponse:
     if not selectors.published_versions().exists():
         form.add_error(None, _("Install or publish a questionnaire first."))
-    return _form_page(request, form, title=title, back=back, status=status)
+    return _form_page(request, form, title=title, back=back)
 
 
 @operate
@@ -658,18 +634,15 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
         "channels": [Channel.QR, Channel.DESK, Channel.STAFF],
         "version": selectors.published_versions().values_list("pk", flat=True).first(),
     }
-    form = CampaignForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            campaign = campaign_open(**form.cleaned_data)
-        except ValidationError as error:
-            _attach(form, error)
-        else:
-            messages.success(request, _("Campaign “%(name)s” created.") % {"name": campaign.name})
-            return redirect("unit:campaign", pk=campaign.pk)
-    status = 400 if request.method == "POST" else 200
-    return _campaign_form_page(
-        request, form, title=_("New campaign"), back=reverse("unit:campaigns"), status=status
+    return _form_view(
+        request,
+        CampaignForm(request.POST or None, initial=initial),
+        save=lambda data: campaign_open(**data),
+        success=lambda campaign: _("Campaign “%(name)s” created.") % {"name": campaign.name},
+        back=reverse("unit:campaigns"),
+        then=lambda campaign: reverse("unit:campaign", args=[campaign.pk]),
+        page=_campaign_form_page,
+        title=_("New campaign"),
     )
 
 
@@ -685,18 +658,15 @@ def campaign_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "channels": campaign.channels,
         "quota_rule": campaign.quota_rule,
     }
-    form = CampaignForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            campaign_update(campaign=campaign, **form.cleaned_data)
-        except ValidationError as error:
-            _attach(form, error)
-        else:
-            messages.success(request, _("Campaign “%(name)s” saved.") % {"name": campaign.name})
-            return redirect("unit:campaign", pk=campaign.pk)
-    status = 400 if request.method == "POST" else 200
-    back = reverse("unit:campaign", args=[campaign.pk])
-    return _campaign_form_page(request, form, title=_("Edit campaign"), back=back, status=status)
+    return _form_view(
+        request,
+        CampaignForm(request.POST or None, initial=initial),
+        save=lambda data: campaign_update(campaign=campaign, **data),
+        success=lambda campaign: _("Campaign “%(name)s” saved.") % {"name": campaign.name},
+        back=reverse("unit:campaign", args=[campaign.pk]),
+        page=_campaign_form_page,
+        title=_("Edit campaign"),
+    )
 
 
 @operate
