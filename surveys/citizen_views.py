@@ -17,7 +17,7 @@ import re
 import time
 import unicodedata
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from django.conf import settings
@@ -178,6 +178,9 @@ class Target:
         )
 
 
+Page = Callable[[HttpRequest, str, Target], HttpResponse]
+
+
 def _language(request: HttpRequest) -> str:
     """Vietnamese unless the page was asked for in English: no cookie, the choice rides in the URL."""
     return "en" if request.GET.get("lang") == "en" else "vi"
@@ -268,11 +271,9 @@ def _dossier_unit(signed: str) -> tuple[Unit, int, str] | None:
 # --------------------------------------------------------------------------- views
 
 
-@csrf_exempt
-@never_cache
-@require_http_methods(["GET", "HEAD", "POST"])
-def qr_form(request: HttpRequest, code: str) -> HttpResponse:
-    """The form behind a printed QR code of the campaign, a desk or a civil servant."""
+def _at_qr_code(request: HttpRequest, code: str, page: Page, *, active_only: bool = True) -> HttpResponse:
+    """Answer with `page` for the unit and link of a printed code, in that unit's schema and the reader's
+    language; a code that leads nowhere gets the not-found notice."""
     lang = _language(request)
     code = code.strip().lower()
     with translation.override(lang):
@@ -280,10 +281,33 @@ def qr_form(request: HttpRequest, code: str) -> HttpResponse:
         if unit is None:
             return _not_found(request, lang)
         with tenant_context(unit):
-            link = _qr_link(code)
+            link = _qr_link(code, active_only=active_only)
             if link is None:
                 return _not_found(request, lang, unit=unit)
-            return _form(request, _qr_target(unit, link), lang)
+            return page(request, lang, _qr_target(unit, link))
+
+
+def _at_dossier_link(request: HttpRequest, token: str, page: Page) -> HttpResponse:
+    """The same for a signed dossier link."""
+    lang = _language(request)
+    with translation.override(lang):
+        found = _dossier_unit(token)
+        if found is None:
+            return _not_found(request, lang)
+        unit, token_id, nonce = found
+        with tenant_context(unit):
+            dossier = _dossier_token(token_id)
+            if dossier is None:
+                return _not_found(request, lang, unit=unit)
+            return page(request, lang, _dossier_target(unit, dossier, nonce, token))
+
+
+@csrf_exempt
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def qr_form(request: HttpRequest, code: str) -> HttpResponse:
+    """The form behind a printed QR code of the campaign, a desk or a civil servant."""
+    return _at_qr_code(request, code, _form)
 
 
 @csrf_exempt
@@ -291,63 +315,36 @@ def qr_form(request: HttpRequest, code: str) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def dossier_form(request: HttpRequest, token: str) -> HttpResponse:
     """The form behind a one-time link printed on one dossier's receipt."""
-    lang = _language(request)
-    with translation.override(lang):
-        found = _dossier_unit(token)
-        if found is None:
-            return _not_found(request, lang)
-        unit, token_id, nonce = found
-        with tenant_context(unit):
-            dossier = _dossier_token(token_id)
-            if dossier is None:
-                return _not_found(request, lang, unit=unit)
-            target = _dossier_target(unit, dossier, nonce, token)
-            if request.method != "POST":
-                # On a POST, response_submit checks it after its idempotency check, so that a
-                # double tap still lands on the thank-you page.
-                try:
-                    dossier_token_check(dossier, nonce)
-                except SubmissionError as error:
-                    return _notice_from_error(request, lang, target, error)
-            return _form(request, target, lang)
+    return _at_dossier_link(request, token, _dossier_form)
+
+
+def _dossier_form(request: HttpRequest, lang: str, target: Target) -> HttpResponse:
+    if request.method != "POST":
+        # On a POST, response_submit checks it after its idempotency check, so that a
+        # double tap still lands on the thank-you page.
+        try:
+            dossier_token_check(target.dossier, target.nonce)
+        except SubmissionError as error:
+            return _notice_from_error(request, lang, target, error)
+    return _form(request, lang, target)
 
 
 @never_cache
 @require_http_methods(["GET", "HEAD"])
 def qr_thanks(request: HttpRequest, code: str) -> HttpResponse:
-    lang = _language(request)
-    code = code.strip().lower()
-    with translation.override(lang):
-        unit = _qr_unit(code) if CODE_RE.fullmatch(code) else None
-        if unit is None:
-            return _not_found(request, lang)
-        with tenant_context(unit):
-            link = _qr_link(code, active_only=False)
-            if link is None:
-                return _not_found(request, lang, unit=unit)
-            return _thanks(request, lang, _qr_target(unit, link))
+    return _at_qr_code(request, code, _thanks, active_only=False)
 
 
 @never_cache
 @require_http_methods(["GET", "HEAD"])
 def dossier_thanks(request: HttpRequest, token: str) -> HttpResponse:
-    lang = _language(request)
-    with translation.override(lang):
-        found = _dossier_unit(token)
-        if found is None:
-            return _not_found(request, lang)
-        unit, token_id, nonce = found
-        with tenant_context(unit):
-            dossier = _dossier_token(token_id)
-            if dossier is None:
-                return _not_found(request, lang, unit=unit)
-            return _thanks(request, lang, _dossier_target(unit, dossier, nonce, token))
+    return _at_dossier_link(request, token, _thanks)
 
 
 # --------------------------------------------------------------------------- the form's steps
 
 
-def _form(request: HttpRequest, target: Target, lang: str) -> HttpResponse:
+def _form(request: HttpRequest, lang: str, target: Target) -> HttpResponse:
     if request.method == "POST":
         return _submit(request, target, lang)
     closed = _closed_notice(request, lang, target)
