@@ -21,11 +21,11 @@ from surveys.builtin.catalog import FIELDS_BY_KEY, PROCEDURES_BY_KEY
 from surveys.builtin.questionnaires import BUILTIN_BY_KEY, ELEMENTS
 from surveys.models import Channel, Desk, Field, Procedure, Questionnaire, StaffMember
 from tenants.models import Unit
-from tenants.permissions import ancestor_paths
 
 from . import formulas as f
 from .figures import Period, contributing_units, period_parse
-from .models import DailyFact, Dimension, DirtyDay, FactKind, UnitPolicy
+from .models import DailyFact, Dimension, DirtyDay, FactKind
+from .policy import policy_effective
 
 # Query strings a stranger controls are cut before they reach a parser or an error message.
 MAX_DATE_INPUT = 40
@@ -99,14 +99,8 @@ def month_to_date(*, today: dt.date) -> Period:
 
 
 def unit_minimum_n(*, unit: Unit) -> int:
-    """The minimum n below which a figure is "too few answers": the nearest unit policy up the tree."""
-    policies = dict(
-        UnitPolicy.objects.filter(unit__path__in=ancestor_paths(unit), minimum_n__isnull=False).values_list(
-            "unit__path", "minimum_n"
-        )
-    )
-    # the deepest path is the nearest unit
-    return policies[max(policies, key=len)] if policies else f.DEFAULT_MINIMUM_N
+    """The minimum n below which a figure is "too few answers", from the unit's effective policy."""
+    return policy_effective(unit).figure_minimum_n
 
 
 def unit_is_pooled(*, unit: Unit) -> bool:

@@ -24,10 +24,7 @@ from tenants.permissions import ancestor_paths
 from . import formulas as f
 from .models import UnitPolicy
 
-#: The rules a unit may choose, by code (the three of METHODOLOGY.md, "Sample quotas").
-QUOTA_RULES: Final[dict[str, f.QuotaRule]] = {
-    rule.code: rule for rule in (f.NAM_DONG_2024, f.SON_TAY_2017, f.SLOVIN_5_PERCENT)
-}
+QUOTA_RULES = f.QUOTA_RULES  # the rules a unit may choose (METHODOLOGY.md, "Sample quotas")
 QUOTA_RULE_LABELS: Final = {
     "nam_dong_2024": gettext_lazy(
         "Nam Dong 2024: under 100 dossiers 50 %; 100–499: 30 %; 500–999: 20 %; 1,000 or more: 10 %"

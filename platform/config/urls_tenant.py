@@ -2,6 +2,7 @@
 
 from django.urls import include, path
 
+from analytics import urls_quotas
 from analytics import urls_unit as analytics_urls
 from surveys import urls_console, urls_links, urls_responses
 from tenants.views import unit_home
@@ -13,6 +14,7 @@ unit_patterns = (
         *urls_links.urlpatterns,
         *urls_responses.urlpatterns,
         *analytics_urls.urlpatterns,
+        *urls_quotas.urlpatterns,
     ],
     "unit",
 )

@@ -6,7 +6,8 @@ import uuid
 
 import pytest
 from django.core import mail
-from django.utils import timezone, translation
+from django.test import override_settings
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from analytics.alert_tasks import staff_alerts_dispatch, unit_staff_alerts
@@ -18,20 +19,14 @@ from surveys.models import Campaign, QRLink, Response, StaffMember
 from surveys.services import qr_link_create, response_submit
 from tenants.models import Role, User
 from tenants.routing import unit_reverse
-from tests.analytics.test_quotas import client_for, console  # noqa: F401 - the console fixture
+from tests.analytics.test_quotas import client_for
 from tests.surveys.conftest import post
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 YESTERDAY = alert_window_end()
 STAFF_NAME = "Hà Thị Cán Bộ"
 SECRET_TEXT = "Ông Lý Văn Bí Mật, số 0912345678, phàn nàn"
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture
@@ -172,7 +167,6 @@ def test_answers_not_tied_to_a_civil_servant_raise_nothing(world, commune_admin)
 # --------------------------------------------------------------------------- e-mail and idempotence
 
 
-@pytest.mark.usefixtures("console")
 def test_the_admin_gets_one_email_with_counts_and_no_free_text(
     world, staff_link, commune_admin, commune_officer, province_admin
 ):
@@ -202,6 +196,7 @@ def test_the_admin_gets_one_email_with_counts_and_no_free_text(
     assert unit_reverse(world.commune, "unit:alerts") in body
 
 
+@override_settings(LANGUAGE_CODE="vi")
 def test_the_email_is_in_vietnamese_by_default(world, staff_link, commune_admin):
     overall_facts(world, staff_link, YESTERDAY, {(5, "satisfied"): 5, (1, "unsatisfied"): 5})
     run(world)
@@ -250,7 +245,6 @@ def test_the_dispatcher_runs_every_onboarded_unit(world, staff_link, commune_adm
 # --------------------------------------------------------------------------- the chairman's page
 
 
-@pytest.mark.usefixtures("console")
 def test_the_admin_sees_the_current_alerts_with_share_n_window_and_method(world, staff_link, commune_admin):
     rate(world, staff_link, 5, times=6)
     rate(world, staff_link, 1, times=4, comment=SECRET_TEXT)
@@ -267,7 +261,6 @@ def test_the_admin_sees_the_current_alerts_with_share_n_window_and_method(world,
     assert [row.alert.staff_name for row in current.alerts] == [STAFF_NAME]
 
 
-@pytest.mark.usefixtures("console")
 def test_officers_and_district_viewers_do_not_see_the_alerts(
     world, commune_officer, district_viewer, sibling_officer
 ):
@@ -276,6 +269,5 @@ def test_officers_and_district_viewers_do_not_see_the_alerts(
         assert client_for(user).get(url).status_code == 404
 
 
-@pytest.mark.usefixtures("console")
 def test_the_province_admin_may_see_a_communes_alerts(world, province_admin):
     assert client_for(province_admin).get(unit_reverse(world.commune, "unit:alerts")).status_code == 200

@@ -4,8 +4,6 @@ imported (all rows or none), and who may see or change what."""
 import csv
 import datetime as dt
 import io
-import sys
-import types
 import uuid
 import zipfile
 from fractions import Fraction
@@ -15,34 +13,25 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import F
 from django.test import Client
-from django.urls import include, path
 from django.utils import timezone, translation
 from django_tenants.utils import tenant_context
 from openpyxl import Workbook
 
 from analytics import formulas as f
-from analytics import urls_quotas
 from analytics.facts import facts_refresh
 from analytics.figures import Period
 from analytics.imports import MAX_LINES, MAX_ROWS, ImportRejected, transaction_counts_import
 from analytics.models import DailyFact, TransactionCount, UnitPolicy
 from analytics.policy import Source, policy_effective, policy_update
 from analytics.quotas import quota_status, transaction_count_set, units_below_quota
-from config import urls_tenant
 from surveys.models import Campaign, Procedure
 from surveys.services import response_submit
 from tenants.models import Level, Role, Unit, User
 from tenants.routing import unit_reverse
 from tests.surveys.conftest import post
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    """Messages are checked in English; the pages are Vietnamese by default (checked where it matters)."""
-    with translation.override("en"):
-        yield
+# Messages are checked in English; pages are Vietnamese by default (checked where it matters).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 YEAR = Period(dt.date(2024, 1, 1), dt.date(2024, 12, 31))
@@ -51,23 +40,6 @@ MARRIAGE, MARRIAGE_CODE = "dang_ky_ket_hon", "1.000894"
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _console_urlconf() -> str:
-    """The unit URLconf with this area's pages, as the project will include them."""
-    name = "tests_analytics_quota_urlconf"
-    patterns = list(urls_tenant.unit_patterns[0])
-    known = {getattr(p, "name", None) for p in patterns}
-    patterns += [p for p in urls_quotas.urlpatterns if p.name not in known]
-    module = types.ModuleType(name)
-    module.urlpatterns = [path("", include((patterns, "unit")))]  # type: ignore[attr-defined]
-    sys.modules[name] = module
-    return name
-
-
-@pytest.fixture
-def console(settings):
-    settings.ROOT_URLCONF = _console_urlconf()
 
 
 def client_for(user: User) -> Client:
@@ -326,7 +298,7 @@ def test_policy_values_at_their_limits_are_accepted(world):
     assert policy_effective(world.sibling).threshold == f.Decimal("0.999")
 
 
-def test_the_admin_edits_the_policy_in_the_console(world, console, commune_admin):
+def test_the_admin_edits_the_policy_in_the_console(world, commune_admin):
     client = client_for(commune_admin)
     url = unit_reverse(world.commune, "unit:quota_policy")
     page = client.get(url)
@@ -346,7 +318,7 @@ def test_the_admin_edits_the_policy_in_the_console(world, console, commune_admin
 
 
 def test_a_district_viewer_or_an_officer_cannot_edit_a_communes_policy(
-    world, console, district_viewer, commune_officer
+    world, district_viewer, commune_officer
 ):
     url = unit_reverse(world.commune, "unit:quota_policy")
     for user in (district_viewer, commune_officer):
@@ -356,7 +328,7 @@ def test_a_district_viewer_or_an_officer_cannot_edit_a_communes_policy(
     assert not UnitPolicy.objects.filter(unit=world.commune).exists()
 
 
-def test_a_province_admin_may_set_a_communes_policy(world, console, province_admin):
+def test_a_province_admin_may_set_a_communes_policy(world, province_admin):
     url = unit_reverse(world.commune, "unit:quota_policy")
     response = client_for(province_admin).post(url, {"alert_minimum": "20"})
     assert response.status_code == 302
@@ -366,7 +338,7 @@ def test_a_province_admin_may_set_a_communes_policy(world, console, province_adm
 # --------------------------------------------------------------------------- typed-in counts
 
 
-def test_an_officer_types_in_a_count_and_typing_it_again_replaces_it(world, console, commune_officer):
+def test_an_officer_types_in_a_count_and_typing_it_again_replaces_it(world, commune_officer):
     client = client_for(commune_officer)
     url = unit_reverse(world.commune, "unit:quota_counts")
     assert client.get(url).status_code == 200
@@ -387,7 +359,7 @@ def test_an_officer_types_in_a_count_and_typing_it_again_replaces_it(world, cons
         {"procedure": "nhung_nhieu"},  # not in the catalog
     ],
 )
-def test_a_bad_typed_in_count_is_refused_with_nothing_stored(world, console, commune_officer, change):
+def test_a_bad_typed_in_count_is_refused_with_nothing_stored(world, commune_officer, change):
     form = {"procedure": BIRTH, "period_start": "01/01/2024", "period_end": "31/12/2024", "count": "120"}
     response = client_for(commune_officer).post(
         unit_reverse(world.commune, "unit:quota_counts"), {**form, **change}
@@ -396,14 +368,14 @@ def test_a_bad_typed_in_count_is_refused_with_nothing_stored(world, console, com
     assert not TransactionCount.objects.exists()
 
 
-def test_counts_are_the_units_own_work(world, console, district_viewer, sibling_officer):
+def test_counts_are_the_units_own_work(world, district_viewer, sibling_officer):
     url = unit_reverse(world.commune, "unit:quota_counts")
     for user in (district_viewer, sibling_officer):
         assert client_for(user).get(url).status_code == 404
         assert client_for(user).post(url, {"count": "1"}).status_code == 404
 
 
-def test_a_count_is_deleted_only_in_its_own_unit(world, console, commune_officer):
+def test_a_count_is_deleted_only_in_its_own_unit(world, commune_officer):
     mine = count(world.commune, 5)
     theirs = count(world.sibling, 7)
     client = client_for(commune_officer)
@@ -584,7 +556,7 @@ def test_a_file_padded_with_blank_lines_is_refused_early(world):
     assert not TransactionCount.objects.exists()
 
 
-def test_the_import_page_reports_the_row_and_column_and_stores_nothing(world, console, commune_officer):
+def test_the_import_page_reports_the_row_and_column_and_stores_nothing(world, commune_officer):
     client = client_for(commune_officer)
     url = unit_reverse(world.commune, "unit:quota_import")
     assert client.get(url).status_code == 200
@@ -601,7 +573,7 @@ def test_the_import_page_reports_the_row_and_column_and_stores_nothing(world, co
     assert TransactionCount.objects.filter(unit=world.commune, procedure=BIRTH, count=120).exists()
 
 
-def test_the_import_page_refuses_a_missing_file(world, console, commune_officer):
+def test_the_import_page_refuses_a_missing_file(world, commune_officer):
     response = client_for(commune_officer).post(unit_reverse(world.commune, "unit:quota_import"), {})
     assert response.status_code == 400
     assert not TransactionCount.objects.exists()
@@ -610,7 +582,7 @@ def test_the_import_page_refuses_a_missing_file(world, console, commune_officer)
 # --------------------------------------------------------------------------- the quota page
 
 
-def test_the_quota_page_shows_n_the_quota_and_the_margin_of_error(world, console, commune_officer):
+def test_the_quota_page_shows_n_the_quota_and_the_margin_of_error(world, commune_officer):
     count(world.commune, 80, BIRTH)
     responses(world.commune, dt.date(2024, 3, 1), 12, BIRTH)
     client = client_for(commune_officer)
@@ -624,7 +596,7 @@ def test_the_quota_page_shows_n_the_quota_and_the_margin_of_error(world, console
     assert "01/01/2024" in html
 
 
-def test_the_district_page_lists_the_communes_below_quota(world, console, district_viewer):
+def test_the_district_page_lists_the_communes_below_quota(world, district_viewer):
     count(world.sibling, 50)
     responses(world.sibling, dt.date(2024, 5, 5), 5)
     page = client_for(district_viewer).get(
@@ -634,16 +606,16 @@ def test_the_district_page_lists_the_communes_below_quota(world, console, distri
     assert world.sibling.name in page.content.decode()
 
 
-def test_a_bad_period_is_a_400_not_a_500(world, console, commune_officer):
+def test_a_bad_period_is_a_400_not_a_500(world, commune_officer):
     page = client_for(commune_officer).get(unit_reverse(world.commune, "unit:quotas"), {"from": "32/13/2024"})
     assert page.status_code == 400
 
 
-def test_an_outsider_sees_no_quota(world, console, outsider):
+def test_an_outsider_sees_no_quota(world, outsider):
     assert client_for(outsider).get(unit_reverse(world.commune, "unit:quotas")).status_code == 404
 
 
-def test_the_admins_membership_is_what_counts(world, console):
+def test_the_admins_membership_is_what_counts(world):
     # a viewer of the commune sees the quotas but no link to change the policy
     viewer = User.objects.create_user(username="v@x.test", email="v@x.test", password="x")
     viewer.memberships.create(unit=world.commune, role=Role.VIEWER)
