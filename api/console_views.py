@@ -1,0 +1,81 @@
+"""Console pages where a province admin or a platform operator manages API clients.
+
+Keys are shown once, on the page that follows creation or rotation, and never stored in clear.
+"""
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from tenants.models import Level, Structure, Unit
+from tenants.permissions import Action, has_perm
+
+from .models import ApiCall, ApiClient, Scope
+from .services import api_client_create, api_client_revoke, api_client_rotate
+
+
+class ApiClientForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
+    scopes = forms.MultipleChoiceField(
+        label=gettext_lazy("Scopes"), choices=Scope.choices, widget=forms.CheckboxSelectMultiple
+    )
+    rate_per_minute = forms.IntegerField(
+        label=gettext_lazy("Requests per minute"), min_value=1, max_value=100_000, initial=600
+    )
+
+
+def _managed_unit(request: HttpRequest, structure: str, code: str) -> Unit:
+    unit = Unit.objects.filter(structure=structure, code=code).exclude(level=Level.NATIONAL).first()
+    if structure not in Structure.values or unit is None or not has_perm(request.user, Action.MANAGE, unit):
+        raise Http404(_("No such unit."))
+    if unit.level != Level.PROVINCE and not request.user.is_superuser:
+        raise Http404(_("API clients are managed by provinces."))
+    return unit
+
+
+def _page(request, unit, form, *, key=None, status=200):
+    clients = ApiClient.objects.filter(unit=unit).order_by("-created_at")
+    calls = ApiCall.objects.filter(client__unit=unit).select_related("client").order_by("-at")[:50]
+    return render(
+        request,
+        "console/api_clients.html",
+        {"unit": unit, "clients": clients, "calls": calls, "form": form, "new_key": key},
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def api_clients(request: HttpRequest, structure: str, code: str) -> HttpResponse:
+    unit = _managed_unit(request, structure, code)
+    form = ApiClientForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                _client, key = api_client_create(creator=request.user, unit=unit, **form.cleaned_data)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                return _page(request, unit, ApiClientForm(), key=key, status=201)
+        return _page(request, unit, form, status=400)
+    return _page(request, unit, form)
+
+
+@login_required
+@require_POST
+def api_client_action(request: HttpRequest, structure: str, code: str, pk: int, action: str) -> HttpResponse:
+    unit = _managed_unit(request, structure, code)
+    client = get_object_or_404(ApiClient, pk=pk, unit=unit)
+    key = None
+    if action == "rotate" and client.is_active:
+        key = api_client_rotate(client=client)
+    elif action == "revoke":
+        api_client_revoke(client=client)
+    else:
+        raise Http404
+    return _page(request, unit, ApiClientForm(), key=key)
