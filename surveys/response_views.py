@@ -60,6 +60,12 @@ def _language() -> str:
 # --------------------------------------------------------------------------- responses
 
 
+def _day(label: Any, *, required: bool = True) -> forms.DateField:
+    return forms.DateField(
+        required=required, input_formats=DATE_FORMATS, error_messages={"invalid": DATE_ERROR}, label=label
+    )
+
+
 def _choice(queryset: Any, label: str) -> forms.ModelChoiceField:
     return forms.ModelChoiceField(
         queryset=queryset,
@@ -72,18 +78,8 @@ def _choice(queryset: Any, label: str) -> forms.ModelChoiceField:
 class ResponseFilterForm(forms.Form):
     """Parses the list's query string; anything it refuses gives a 400 with its message."""
 
-    date_from = forms.DateField(
-        required=False,
-        input_formats=DATE_FORMATS,
-        error_messages={"invalid": DATE_ERROR},
-        label=gettext_lazy("From"),
-    )
-    date_to = forms.DateField(
-        required=False,
-        input_formats=DATE_FORMATS,
-        error_messages={"invalid": DATE_ERROR},
-        label=gettext_lazy("To"),
-    )
+    date_from = _day(gettext_lazy("From"), required=False)
+    date_to = _day(gettext_lazy("To"), required=False)
     channel = forms.ChoiceField(
         required=False, choices=[("", "")] + Channel.choices, label=gettext_lazy("Channel")
     )
@@ -252,16 +248,8 @@ class PaperBatchForm(forms.Form):
     campaign = forms.ModelChoiceField(queryset=Campaign.objects.none(), label=gettext_lazy("Campaign"))
     desk = forms.ModelChoiceField(queryset=Desk.objects.none(), required=False, label=gettext_lazy("Desk"))
     box_label = forms.CharField(max_length=100, label=gettext_lazy("Ballot box"))
-    collected_from = forms.DateField(
-        input_formats=DATE_FORMATS,
-        error_messages={"invalid": DATE_ERROR},
-        label=gettext_lazy("Collected from"),
-    )
-    collected_to = forms.DateField(
-        input_formats=DATE_FORMATS,
-        error_messages={"invalid": DATE_ERROR},
-        label=gettext_lazy("Collected until"),
-    )
+    collected_from = _day(gettext_lazy("Collected from"))
+    collected_to = _day(gettext_lazy("Collected until"))
     declared_count = forms.IntegerField(
         min_value=1, max_value=MAX_DECLARED_COUNT, label=gettext_lazy("Valid ballots in the box")
     )
