@@ -198,3 +198,32 @@ def page_of(item: type[serializers.Serializer], name: str) -> type[serializers.S
 
 UnitPageSerializer = page_of(UnitSerializer, "UnitPage")
 ResponsePageSerializer = page_of(ResponseSerializer, "ResponsePage")
+
+
+class QuotaRowSerializer(serializers.Serializer):
+    procedure = serializers.CharField(help_text='procedure key, "" for the whole unit')
+    label = serializers.CharField()
+    transactions = serializers.IntegerField()
+    required = serializers.IntegerField()
+    collected = serializers.IntegerField()
+    met = serializers.BooleanField()
+    attainment = serializers.SerializerMethodField(help_text="collected / required, or null")
+    margin_of_error = serializers.SerializerMethodField(
+        help_text="95 %, finite-population corrected, or null"
+    )
+
+    def get_attainment(self, row) -> float | None:
+        ratio = row.attainment.ratio
+        return None if ratio is None else round(float(ratio), 6)
+
+    def get_margin_of_error(self, row) -> float | None:
+        moe = row.attainment.margin_of_error
+        return None if moe is None else round(float(moe), 6)
+
+
+class QuotaStatusSerializer(serializers.Serializer):
+    unit = UnitSerializer()
+    period = PeriodSerializer()
+    rule = serializers.CharField(source="rule.code")
+    unit_wide = QuotaRowSerializer(allow_null=True)
+    procedures = QuotaRowSerializer(many=True)

@@ -13,6 +13,7 @@ from rest_framework.response import Response as ApiResponse
 
 from analytics.figures import child_ranking, period_parse, unit_figures
 from analytics.models import TransactionCount
+from analytics.quotas import quota_status
 from api.models import Scope
 from surveys.dossiers import DossierEvent, dossier_event_ingest
 from surveys.models import Response
@@ -118,6 +119,19 @@ class UnitRanking(AuditedView):
         unit = unit_in_reach(request, structure, code)
         rows = child_ranking(unit=unit, period=_period(request))
         return ApiResponse(s.RankingRowSerializer(rows, many=True).data)
+
+
+class UnitQuotas(AuditedView):
+    required_scope = Scope.READ_FIGURES
+
+    @extend_schema(
+        summary="Sample quota status: transactions, required and collected responses, margin of error",
+        parameters=PERIOD_PARAMS,
+        responses=s.QuotaStatusSerializer,
+    )
+    def get(self, request, structure, code):
+        unit = unit_in_reach(request, structure, code)
+        return ApiResponse(s.QuotaStatusSerializer(quota_status(unit=unit, period=_period(request))).data)
 
 
 class ResponsePagination(CursorPagination):

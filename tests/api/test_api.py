@@ -288,3 +288,11 @@ def test_an_unknown_endpoint_is_a_structured_404(world, make_api, path):
     for answer in (api.get(path), api.post(path, {}), api.delete(path)):
         assert answer.status_code == 404
         assert answer.json()["error"]["code"] == "not_found"
+
+
+def test_quota_status_is_served_with_its_rule(world, make_api):
+    api, _ = make_api(world.commune)
+    answer = api.get(unit_url(world.commune, "quotas/"), **{"from": "2026-01-01", "to": "2026-01-31"})
+    assert answer.status_code == 200
+    assert answer.json()["rule"] == "nam_dong_2024"
+    assert answer.json()["unit_wide"] is None  # no transaction counts yet
