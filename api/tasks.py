@@ -1,9 +1,16 @@
 """Webhook delivery with retries and exponential backoff (about 1, 2, 4, 8, 16 minutes)."""
 
-from celery import shared_task
+import datetime as dt
+import uuid
 
-from .models import WebhookDelivery
-from .webhooks import MAX_ATTEMPTS, delivery_attempt
+from celery import shared_task
+from django.utils import timezone
+
+from analytics.figures import Period, unit_figures
+from tenants.models import Level, Structure, Unit
+
+from .models import Webhook, WebhookDelivery
+from .webhooks import MAX_ATTEMPTS, delivery_attempt, event_publish
 
 
 class DeliveryFailed(Exception):
@@ -26,3 +33,54 @@ def webhook_deliver(self, delivery_id: int) -> str:
     if delivery.status == WebhookDelivery.Status.FAILED:
         return "failed"
     raise self.retry(countdown=retry_countdown(delivery.attempts), exc=DeliveryFailed(delivery.last_error))
+
+
+def daily_figures_payload(*, unit: Unit, day: dt.date) -> dict:
+    """One day's headline figures of a client's subtree (a national client: each current province)."""
+    units = (
+        list(Unit.objects.filter(level=Level.PROVINCE, structure=Structure.CURRENT).order_by("code"))
+        if unit.level == Level.NATIONAL
+        else [unit]
+    )
+    rows = []
+    for u in units:
+        figures = unit_figures(unit=u, period=Period(day, day), language="en")
+        overall = figures.overall
+        rows.append(
+            {
+                "unit": {"code": u.code, "structure": u.structure, "name": u.name},
+                "responses": figures.responses,
+                "overall": {
+                    "value": None if overall.value is None else round(float(overall.value), 6),
+                    "n": overall.n,
+                    "interval": overall.interval,
+                    "too_few": overall.too_few,
+                    "method": overall.method.code,
+                },
+            }
+        )
+    return {"day": day.isoformat(), "units": rows}
+
+
+@shared_task
+def webhooks_daily_figures(day: str | None = None) -> int:
+    """Beat, every morning: yesterday's figures to each client subscribed to figures.daily (idempotent)."""
+    when = dt.date.fromisoformat(day) if day else timezone.localdate() - dt.timedelta(days=1)
+    clients = {
+        hook.client
+        for hook in Webhook.objects.filter(
+            is_active=True, events__contains=[Webhook.Event.DAILY_FIGURES], client__revoked_at__isnull=True
+        ).select_related("client__unit")
+    }
+    sent = 0
+    for client in clients:
+        event_id = uuid.uuid5(uuid.NAMESPACE_URL, f"sipas:figures.daily:{client.pk}:{when.isoformat()}")
+        sent += len(
+            event_publish(
+                event=Webhook.Event.DAILY_FIGURES,
+                client_ids=[client.pk],
+                event_id=event_id,
+                payload=daily_figures_payload(unit=client.unit, day=when),
+            )
+        )
+    return sent

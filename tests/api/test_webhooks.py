@@ -130,3 +130,20 @@ def test_a_bad_subscription_is_refused(world, make_api, body):
     answer = api.post("/api/v1/webhooks/", body)
     assert answer.status_code == 400
     assert answer.json()["error"]["field"] in {"url", "events", "events.0", "events[0]"}
+
+
+def test_the_daily_figures_go_once_to_each_subscribed_client(hook, world, django_capture_on_commit_callbacks):
+    from analytics.facts import facts_refresh
+    from api.tasks import webhooks_daily_figures
+    from tests.analytics.test_facts import hong_thai
+
+    webhook, _secret = hook("https://portal.example.vn/hook")
+    hong_thai(world.commune, 3)
+    facts_refresh()
+    today = __import__("django.utils.timezone", fromlist=["x"]).localdate().isoformat()
+    with django_capture_on_commit_callbacks(execute=False):
+        assert webhooks_daily_figures.apply(kwargs={"day": today}).get() == 1
+        assert webhooks_daily_figures.apply(kwargs={"day": today}).get() == 1  # the same delivery again
+    (delivery,) = WebhookDelivery.objects.filter(webhook=webhook)
+    assert delivery.payload["units"][0]["responses"] == 1
+    assert delivery.payload["units"][0]["unit"]["code"] == world.district.code
