@@ -6,6 +6,7 @@ import threading
 import time
 
 import pytest
+from django.utils import timezone
 
 from api.models import Webhook, WebhookDelivery
 from api.tasks import retry_countdown, webhook_deliver
@@ -140,7 +141,7 @@ def test_the_daily_figures_go_once_to_each_subscribed_client(hook, world, django
     webhook, _secret = hook("https://portal.example.vn/hook")
     hong_thai(world.commune, 3)
     facts_refresh()
-    today = __import__("django.utils.timezone", fromlist=["x"]).localdate().isoformat()
+    today = timezone.localdate().isoformat()
     with django_capture_on_commit_callbacks(execute=False):
         assert webhooks_daily_figures.apply(kwargs={"day": today}).get() == 1
         assert webhooks_daily_figures.apply(kwargs={"day": today}).get() == 1  # the same delivery again
