@@ -4,6 +4,7 @@ Counts and rates only: nothing here reads free text or contact details, so a dis
 a commune's dashboard sees the same figures as the commune and nothing of what citizens wrote.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -353,25 +354,8 @@ def results_breakdown(request: HttpRequest, dim: str) -> HttpResponse:
 # --------------------------------------------------------------------------- exports
 
 
-def _export_period(request: HttpRequest) -> tuple[Period | None, HttpResponse | None]:
-    period, errors = _period_or_error(request)
-    if period is None:
-        return None, _bad_request(request, errors)
-    return period, None
-
-
-def _file_name(unit: Unit, kind: str, period: Period, extension: str) -> str:
-    return f"{kind}-{unit.slug}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.{extension}"
-
-
-def _file_response(content: bytes, content_type: str, name: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
-def _results_table(unit: Unit, period: Period) -> exports.Table:
+def _results_table(request: HttpRequest, period: Period) -> exports.Table:
+    unit = request.tenant
     language = _language()
     minimum_n = unit_minimum_n(unit=unit)
     figures = unit_figures(unit=unit, period=period, minimum_n=minimum_n, language=language)
@@ -394,61 +378,60 @@ def _ranking_table(request: HttpRequest, period: Period) -> exports.Table | None
     return exports.ranking_table(ranking=ranking, period=period, language=_language())
 
 
-def _no_ranking(request: HttpRequest, period: Period) -> HttpResponse:
-    return render(
-        request,
-        "analytics/results_error.html",
-        _page_context(request, period) | {"errors": [_("This unit has no units below it to rank.")]},
-        status=404,
-    )
+FILE_FORMATS = {
+    "csv": (exports.csv_bytes, "text/csv; charset=utf-8"),
+    "xlsx": (exports.xlsx_bytes, exports.XLSX_TYPE),
+}
+
+
+def _export(
+    request: HttpRequest,
+    table_of: Callable[[HttpRequest, Period], exports.Table | None],
+    kind: str,
+    extension: str,
+) -> HttpResponse:
+    """The period's table as a file download; a bad period is a 400 page, a ranking without units a 404."""
+    period, errors = _period_or_error(request)
+    if period is None:
+        return _bad_request(request, errors)
+    table = table_of(request, period)
+    if table is None:
+        return render(
+            request,
+            "analytics/results_error.html",
+            _page_context(request, period) | {"errors": [_("This unit has no units below it to rank.")]},
+            status=404,
+        )
+    to_bytes, content_type = FILE_FORMATS[extension]
+    response = HttpResponse(to_bytes(table), content_type=content_type)
+    name = f"{kind}-{request.tenant.slug}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.{extension}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @unit_permission_required(Action.VIEW_FIGURES)
 @require_safe
 def results_csv(request: HttpRequest) -> HttpResponse:
-    period, error = _export_period(request)
-    if period is None:
-        return error  # type: ignore[return-value]
-    table = _results_table(request.tenant, period)
-    name = _file_name(request.tenant, "ket-qua", period, "csv")
-    return _file_response(exports.csv_bytes(table), "text/csv; charset=utf-8", name)
+    return _export(request, _results_table, "ket-qua", "csv")
 
 
 @unit_permission_required(Action.VIEW_FIGURES)
 @require_safe
 def results_xlsx(request: HttpRequest) -> HttpResponse:
-    period, error = _export_period(request)
-    if period is None:
-        return error  # type: ignore[return-value]
-    table = _results_table(request.tenant, period)
-    name = _file_name(request.tenant, "ket-qua", period, "xlsx")
-    return _file_response(exports.xlsx_bytes(table), exports.XLSX_TYPE, name)
+    return _export(request, _results_table, "ket-qua", "xlsx")
 
 
 @unit_permission_required(Action.VIEW_FIGURES)
 @require_safe
 def ranking_csv(request: HttpRequest) -> HttpResponse:
-    period, error = _export_period(request)
-    if period is None:
-        return error  # type: ignore[return-value]
-    table = _ranking_table(request, period)
-    if table is None:
-        return _no_ranking(request, period)
-    name = _file_name(request.tenant, "xep-hang", period, "csv")
-    return _file_response(exports.csv_bytes(table), "text/csv; charset=utf-8", name)
+    return _export(request, _ranking_table, "xep-hang", "csv")
 
 
 @unit_permission_required(Action.VIEW_FIGURES)
 @require_safe
 def ranking_xlsx(request: HttpRequest) -> HttpResponse:
-    period, error = _export_period(request)
-    if period is None:
-        return error  # type: ignore[return-value]
-    table = _ranking_table(request, period)
-    if table is None:
-        return _no_ranking(request, period)
-    name = _file_name(request.tenant, "xep-hang", period, "xlsx")
-    return _file_response(exports.xlsx_bytes(table), exports.XLSX_TYPE, name)
+    return _export(request, _ranking_table, "xep-hang", "xlsx")
 
 
 __all__ = [
