@@ -62,6 +62,12 @@ def _require(value: str, field: str) -> None:
         raise ValidationError({field: _("This field is required.")})
 
 
+def _set_active(obj: Any, active: bool) -> Any:
+    obj.is_active = active
+    obj.save(update_fields=["is_active"])
+    return obj
+
+
 # --------------------------------------------------------------------------- fields and procedures
 
 
@@ -97,9 +103,7 @@ def field_update(*, field: Field, name_vi: str, name_en: str = "") -> Field:
 
 
 def field_set_active(*, field: Field, active: bool) -> Field:
-    field.is_active = active
-    field.save(update_fields=["is_active"])
-    return field
+    return _set_active(field, active)
 
 
 def _national_code(raw: str | None, *, exclude: int | None = None) -> str | None:
@@ -156,9 +160,7 @@ def procedure_update(
 
 def procedure_set_active(*, procedure: Procedure, active: bool) -> Procedure:
     """Procedures are never deleted: responses point to them. An inactive one leaves the citizen's list."""
-    procedure.is_active = active
-    procedure.save(update_fields=["is_active"])
-    return procedure
+    return _set_active(procedure, active)
 
 
 # --------------------------------------------------------------------------- desks and civil servants
@@ -192,9 +194,7 @@ def desk_update(*, desk: Desk, name: str, location: str = "") -> Desk:
 
 
 def desk_set_active(*, desk: Desk, active: bool) -> Desk:
-    desk.is_active = active
-    desk.save(update_fields=["is_active"])
-    return desk
+    return _set_active(desk, active)
 
 
 def _staff_checks(desk: Desk | None, fields: Iterable[Field]) -> list[Field]:
@@ -241,9 +241,7 @@ def staff_member_update(
 
 
 def staff_member_set_active(*, member: StaffMember, active: bool) -> StaffMember:
-    member.is_active = active
-    member.save(update_fields=["is_active"])
-    return member
+    return _set_active(member, active)
 
 
 # --------------------------------------------------------------------------- questionnaires
@@ -302,8 +300,7 @@ def questionnaire_share(*, owner: Unit, questionnaire: Questionnaire) -> Questio
         defaults={"title": questionnaire.title_vi, "definition": version.definition},
     )
     if not created and not share.is_active:
-        share.is_active = True
-        share.save(update_fields=["is_active"])
+        _set_active(share, True)
     return share
 
 
@@ -311,9 +308,7 @@ def questionnaire_share_withdraw(*, owner: Unit, share: QuestionnaireShare) -> Q
     """Stop offering a share; units that already use it keep their copy."""
     if share.owner_id != owner.pk:
         raise ValidationError(_("This share belongs to another unit."))
-    share.is_active = False
-    share.save(update_fields=["is_active"])
-    return share
+    return _set_active(share, False)
 
 
 def _sibling_share_ids(share: QuestionnaireShare) -> list[int]:
@@ -457,9 +452,7 @@ def campaign_update(
 
 
 def campaign_set_active(*, campaign: Campaign, active: bool) -> Campaign:
-    campaign.is_active = active
-    campaign.save(update_fields=["is_active"])
-    return campaign
+    return _set_active(campaign, active)
 
 
 def campaign_link_ensure(
@@ -489,6 +482,4 @@ def qr_link_deactivate(*, link: QRLink) -> QRLink:
 
     There is no reactivation: a new code is made instead, so a withdrawn poster stays dead.
     """
-    link.is_active = False
-    link.save(update_fields=["is_active"])
-    return link
+    return _set_active(link, False)
