@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import NoReverseMatch
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -20,6 +21,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
 from tenants.models import Unit
+from tenants.routing import public_reverse
 from tenants.selectors import unit_ancestors
 
 from . import charts
@@ -37,6 +39,7 @@ from .dashboard_selectors import (
 )
 from .dashboard_views import figure_bar
 from .figures import Period, unit_figures
+from .publications import publications_public
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 BOARD_REFRESH_SECONDS = 60
@@ -56,6 +59,17 @@ def _language() -> str:
 def _place(unit: Unit) -> str:
     """ "Huyện Văn Lãng, Tỉnh Lạng Sơn": where the unit is, for a reader who does not know it."""
     return ", ".join(a.name for a in reversed(unit_ancestors(unit=unit)) if a.level != "national")
+
+
+def _published(unit: Unit) -> list[tuple[object, str]]:
+    """The unit's published reports with their permanent addresses (none where that page is not installed)."""
+    try:
+        return [
+            (p, public_reverse("publication_public", p.public_id))
+            for p in publications_public(unit=unit)[:24]
+        ]
+    except NoReverseMatch:
+        return []
 
 
 @require_safe
@@ -86,6 +100,7 @@ def public_results(request: HttpRequest, slug: str) -> HttpResponse:
         "elements": elements,
         "chart": mark_safe(chart),  # noqa: S308 - charts escape every text they draw
         "now": now,
+        "publications": _published(unit),
     }
     return render(request, "analytics/public/results.html", context)
 

@@ -19,6 +19,7 @@ SCHEDULES: list[tuple[str, str, dict[str, str]]] = [
         "analytics.alert_tasks.staff_alerts_dispatch",
         {"minute": "10", "hour": "6"},
     ),
+    ("Công bố / publish", "analytics.publication_tasks.publications_dispatch", {"minute": "30", "hour": "6"}),
 ]
 
 
