@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import tenant_context
@@ -85,56 +84,77 @@ def _open_dossier_campaign(day: dt.date) -> Campaign | None:
     return None
 
 
-def dossier_event_ingest(*, unit: Unit, event: DossierEvent) -> DossierResult:
-    """Record one event in the unit's schema, in its own transaction; raises ValidationError on bad input."""
-    _check(event)
-    owner = DossierIndex.objects.filter(code=event.code).values_list("unit_id", flat=True).first()
-    if owner is not None and owner != unit.pk:
-        raise ValidationError({"MaHoSo": _("This dossier belongs to another unit.")})
-    with tenant_context(unit), transaction.atomic():
-        procedure = Procedure.objects.filter(
-            Q(national_code=event.procedure_code) | Q(key=event.procedure_code)
-        ).first()
-        if procedure is None:
-            raise ValidationError(
-                {
-                    "MaTTHC": _("Unknown procedure code “%(c)s” in this unit's catalog.")
-                    % {"c": event.procedure_code}
-                }
-            )
-        values = {
-            "procedure": procedure,
-            "procedure_code": event.procedure_code,
-            "received_at": event.received_at,
-            "due_at": event.due_at,
-            "finished_at": event.finished_at,
-            "status": event.status,
-            "channel": event.channel,
-        }
-        dossier = Dossier.objects.select_for_update().filter(code=event.code).first()
-        if dossier is None:
+def dossier_events_ingest(*, unit: Unit, events: list[DossierEvent]) -> list[DossierResult | ValidationError]:
+    """Record events in the unit's schema, each in its own savepoint: one bad event spoils only itself.
+
+    Returns, in order, the result of each event or the ValidationError that refused it.
+    """
+    results: list[DossierResult | ValidationError] = []
+    owners = dict(
+        DossierIndex.objects.filter(code__in=[e.code for e in events]).values_list("code", "unit_id")
+    )
+    with tenant_context(unit):
+        campaign = _open_dossier_campaign(timezone.localdate())
+        catalog = {}
+        for procedure in Procedure.objects.exclude(national_code=None):
+            catalog[procedure.national_code] = procedure
+        for procedure in Procedure.objects.all():
+            catalog.setdefault(procedure.key, procedure)
+        for event in events:
             try:
+                _check(event)
+                if owners.get(event.code, unit.pk) != unit.pk:
+                    raise ValidationError({"MaHoSo": _("This dossier belongs to another unit.")})
+                procedure = catalog.get(event.procedure_code)
+                if procedure is None:
+                    raise ValidationError(
+                        {
+                            "MaTTHC": _("Unknown procedure code “%(c)s” in this unit's catalog.")
+                            % {"c": event.procedure_code}
+                        }
+                    )
                 with transaction.atomic():
-                    DossierIndex.objects.get_or_create(code=event.code, defaults={"unit": unit})
-                    dossier = Dossier.objects.create(code=event.code, **values)
-            except IntegrityError as error:
-                raise ValidationError(
-                    {"MaHoSo": _("This dossier is being recorded by another request.")}
-                ) from error
-            _count_transaction(unit, procedure, event.received_at)
-            outcome = "created"
-        elif any(getattr(dossier, k) != v for k, v in values.items()):
-            for k, v in values.items():
-                setattr(dossier, k, v)
-            dossier.save()
-            outcome = "updated"
-        else:
-            outcome = "unchanged"
-        token = signed = None
-        if dossier.status in FINISHED_STATUSES:
-            campaign = _open_dossier_campaign(timezone.localdate())
-            if campaign is not None:
-                token, signed = dossier_token_issue(
-                    unit=unit, campaign=campaign, dossier_code=dossier.code, procedure=procedure
-                )
+                    results.append(_ingest_one(unit, event, procedure, campaign))
+                owners[event.code] = unit.pk
+            except ValidationError as error:
+                results.append(error)
+    return results
+
+
+def _ingest_one(
+    unit: Unit, event: DossierEvent, procedure: Procedure, campaign: Campaign | None
+) -> DossierResult:
+    values = {
+        "procedure": procedure,
+        "procedure_code": event.procedure_code,
+        "received_at": event.received_at,
+        "due_at": event.due_at,
+        "finished_at": event.finished_at,
+        "status": event.status,
+        "channel": event.channel,
+    }
+    dossier = Dossier.objects.select_for_update().filter(code=event.code).first()
+    if dossier is None:
+        try:
+            with transaction.atomic():
+                DossierIndex.objects.get_or_create(code=event.code, defaults={"unit": unit})
+                dossier = Dossier.objects.create(code=event.code, **values)
+        except IntegrityError as error:
+            raise ValidationError(
+                {"MaHoSo": _("This dossier is being recorded by another request.")}
+            ) from error
+        _count_transaction(unit, procedure, event.received_at)
+        outcome = "created"
+    elif any(getattr(dossier, k) != v for k, v in values.items()):
+        for k, v in values.items():
+            setattr(dossier, k, v)
+        dossier.save()
+        outcome = "updated"
+    else:
+        outcome = "unchanged"
+    token = signed = None
+    if dossier.status in FINISHED_STATUSES and campaign is not None:
+        token, signed = dossier_token_issue(
+            unit=unit, campaign=campaign, dossier_code=dossier.code, procedure=procedure
+        )
     return DossierResult(event.code, outcome, dossier, token, signed)

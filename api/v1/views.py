@@ -15,7 +15,7 @@ from analytics.figures import child_ranking, period_parse, unit_figures
 from analytics.models import TransactionCount
 from analytics.quotas import quota_status
 from api.models import Scope
-from surveys.dossiers import DossierEvent, dossier_event_ingest
+from surveys.dossiers import DossierEvent, dossier_events_ingest
 from surveys.models import Response
 from surveys.qr import qr_svg
 from tenants.models import Level, Unit
@@ -186,6 +186,14 @@ class DossierEvents(AuditedView):
 
     @extend_schema(
         summary="Send one dossier event or a batch of up to 1,000 (idempotent by MaHoSo)",
+        parameters=[
+            OpenApiParameter(
+                "qr",
+                str,
+                enum=["svg", "none"],
+                description="include each survey link's QR code as SVG (default svg)",
+            )
+        ],
         request=s.DossierBatchSerializer,
         examples=[OpenApiExample("A batch with one finished dossier", value={"events": [DOSSIER_EXAMPLE]})],
         responses={200: OpenApiTypes.OBJECT},
@@ -198,54 +206,62 @@ class DossierEvents(AuditedView):
             raise serializers.ValidationError({"events": _('Send {"events": [...]} with 1 to 1,000 events.')})
         if not 1 <= len(request.data["events"]) <= 1000:
             raise serializers.ValidationError({"events": _("A batch holds 1 to 1,000 events.")})
-        results = [self._one(unit, index, item) for index, item in enumerate(request.data["events"])]
+        results: list[dict | None] = [None] * len(request.data["events"])
+        events, positions = [], []
+        for index, item in enumerate(request.data["events"]):
+            serializer = s.DossierEventSerializer(data=item)
+            if not serializer.is_valid():
+                code = item.get("MaHoSo") if isinstance(item, dict) else None
+                results[index] = {
+                    "index": index,
+                    "MaHoSo": code,
+                    "status": "error",
+                    "errors": _errors(serializer.errors),
+                }
+                continue
+            d = serializer.validated_data
+            events.append(
+                DossierEvent(
+                    d["MaHoSo"],
+                    d["MaTTHC"],
+                    d["NgayTiepNhan"],
+                    d.get("NgayHenTra"),
+                    d.get("NgayKetThucXuLy"),
+                    d["TrangThaiHoSo"],
+                    d.get("KenhThucHien"),
+                )
+            )
+            positions.append(index)
+        with_qr = request.query_params.get("qr", "svg") != "none"
+        for index, event, outcome in zip(
+            positions, events, dossier_events_ingest(unit=unit, events=events), strict=True
+        ):
+            results[index] = self._row(index, event, outcome, with_qr)
         failed = sum(1 for r in results if r["status"] == "error")
         return ApiResponse(
             {"accepted": len(results) - failed, "failed": failed, "results": results},
             status=status.HTTP_200_OK if failed < len(results) else status.HTTP_400_BAD_REQUEST,
         )
 
-    def _one(self, unit, index, item) -> dict:
-        serializer = s.DossierEventSerializer(data=item)
-        if not serializer.is_valid():
-            return {
-                "index": index,
-                "MaHoSo": item.get("MaHoSo") if isinstance(item, dict) else None,
-                "status": "error",
-                "errors": _errors(serializer.errors),
-            }
-        d = serializer.validated_data
-        event = DossierEvent(
-            d["MaHoSo"],
-            d["MaTTHC"],
-            d["NgayTiepNhan"],
-            d.get("NgayHenTra"),
-            d.get("NgayKetThucXuLy"),
-            d["TrangThaiHoSo"],
-            d.get("KenhThucHien"),
-        )
-        try:
-            result = dossier_event_ingest(unit=unit, event=event)
-        except DjangoValidationError as error:
-            return {
-                "index": index,
-                "MaHoSo": event.code,
-                "status": "error",
-                "errors": _errors(
-                    error.message_dict
-                    if hasattr(error, "error_dict")
-                    else {"non_field_errors": error.messages}
-                ),
-            }
-        row = {"index": index, "MaHoSo": event.code, "status": result.outcome}
-        if result.signed:
-            url = f"{settings.BASE_URL}/d/{result.signed}"
+    @staticmethod
+    def _row(index: int, event: DossierEvent, outcome, with_qr: bool) -> dict:
+        if isinstance(outcome, DjangoValidationError):
+            errors = (
+                outcome.message_dict
+                if hasattr(outcome, "error_dict")
+                else {"non_field_errors": outcome.messages}
+            )
+            return {"index": index, "MaHoSo": event.code, "status": "error", "errors": _errors(errors)}
+        row = {"index": index, "MaHoSo": event.code, "status": outcome.outcome}
+        if outcome.signed:
+            url = f"{settings.BASE_URL}/d/{outcome.signed}"
             row["survey"] = {
                 "url": url,
-                "expires_at": result.token.expires_at.isoformat(),
-                "used": result.token.used_at is not None,
-                "qr_svg": qr_svg(url).decode(),
+                "expires_at": outcome.token.expires_at.isoformat(),
+                "used": outcome.token.used_at is not None,
             }
+            if with_qr:
+                row["survey"]["qr_svg"] = qr_svg(url).decode()
         return row
 
 
