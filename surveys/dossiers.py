@@ -17,7 +17,7 @@ from django_tenants.utils import tenant_context
 from tenants.models import DossierIndex, Unit
 
 from .models import Campaign, Channel, Dossier, DossierToken, Procedure
-from .services import campaign_is_open, dossier_token_issue
+from .services import campaign_is_open, dossier_token_issue, dossier_token_sign
 
 # TrangThaiHoSo codes after which the citizen has their result: 9 processed, 10 result returned.
 FINISHED_STATUSES = frozenset({9, 10})
@@ -100,6 +100,9 @@ def dossier_events_ingest(*, unit: Unit, events: list[DossierEvent]) -> list[Dos
             catalog[procedure.national_code] = procedure
         for procedure in Procedure.objects.all():
             catalog.setdefault(procedure.key, procedure)
+        codes = [e.code for e in events]
+        known = {d.code: d for d in Dossier.objects.filter(code__in=codes)}
+        tokens = {t.dossier_code: t for t in DossierToken.objects.filter(dossier_code__in=codes)}
         for event in events:
             try:
                 _check(event)
@@ -114,7 +117,13 @@ def dossier_events_ingest(*, unit: Unit, events: list[DossierEvent]) -> list[Dos
                         }
                     )
                 with transaction.atomic():
-                    results.append(_ingest_one(unit, event, procedure, campaign))
+                    result = _ingest_one(
+                        unit, event, procedure, campaign, known.get(event.code), tokens.get(event.code)
+                    )
+                known[event.code] = result.dossier
+                if result.token is not None:
+                    tokens[event.code] = result.token
+                results.append(result)
                 owners[event.code] = unit.pk
             except ValidationError as error:
                 results.append(error)
@@ -122,8 +131,14 @@ def dossier_events_ingest(*, unit: Unit, events: list[DossierEvent]) -> list[Dos
 
 
 def _ingest_one(
-    unit: Unit, event: DossierEvent, procedure: Procedure, campaign: Campaign | None
+    unit: Unit,
+    event: DossierEvent,
+    procedure: Procedure,
+    campaign: Campaign | None,
+    dossier: Dossier | None,
+    token: DossierToken | None,
 ) -> DossierResult:
+    """One event; `dossier` and `token` are what the batch already read for this code (None if new)."""
     values = {
         "procedure": procedure,
         "procedure_code": event.procedure_code,
@@ -133,7 +148,6 @@ def _ingest_one(
         "status": event.status,
         "channel": event.channel,
     }
-    dossier = Dossier.objects.select_for_update().filter(code=event.code).first()
     if dossier is None:
         try:
             with transaction.atomic():
@@ -152,8 +166,10 @@ def _ingest_one(
         outcome = "updated"
     else:
         outcome = "unchanged"
-    token = signed = None
-    if dossier.status in FINISHED_STATUSES and campaign is not None:
+    signed = None
+    if token is not None:
+        signed = dossier_token_sign(unit=unit, token=token)
+    elif dossier.status in FINISHED_STATUSES and campaign is not None:
         token, signed = dossier_token_issue(
             unit=unit, campaign=campaign, dossier_code=dossier.code, procedure=procedure
         )

@@ -233,9 +233,9 @@ def short_url(code: str) -> str:
 DOSSIER_SIGNER = signing.Signer(salt="surveys.dossier")
 
 
-def _dossier_token_sign(unit_pk: int, token_pk: int, nonce: str) -> str:
-    # Compact ("<unit>-<token>-<nonce>:<signature>", hex ids): a short link makes a small QR on a receipt.
-    return DOSSIER_SIGNER.sign(f"{unit_pk:x}-{token_pk:x}-{nonce}")
+def dossier_token_sign(*, unit: Unit, token: DossierToken) -> str:
+    """The link's token. Compact ("<unit>-<token>-<nonce>:<signature>", hex ids) for a small receipt QR."""
+    return DOSSIER_SIGNER.sign(f"{unit.pk:x}-{token.pk:x}-{token.nonce}")
 
 
 def dossier_token_issue(
@@ -259,7 +259,7 @@ def dossier_token_issue(
                 "expires_at": timezone.now() + valid_for,
             },
         )
-    return token, _dossier_token_sign(unit.pk, token.pk, token.nonce)
+    return token, dossier_token_sign(unit=unit, token=token)
 
 
 def dossier_token_read(signed: str) -> tuple[Unit, int, str]:
