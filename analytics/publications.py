@@ -496,7 +496,7 @@ def publication_create(
             )
     except IntegrityError:  # created by a concurrent run between the check and the insert
         raise _duplicate_error() from None
-    logger.info("publication %s created by %s", publication.public_id, user.email if user else "schedule")
+    logger.info("publication %s created by %s", publication.public_id, user.email if user else "the system")
     return publication
 
 

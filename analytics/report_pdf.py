@@ -351,6 +351,17 @@ NAME_PREFIXES = sorted(
     key=len,
     reverse=True,
 )
+TYPES_EN = {
+    "Thành phố": "City",
+    "Thị trấn": "Township",
+    "Thị xã": "Town",
+    "Đặc khu": "Special Zone",
+    "Phường": "Ward",
+    "Huyện": "District",
+    "Quận": "District",
+    "Tỉnh": "Province",
+    "Xã": "Commune",
+}
 # Long tables are cut in the PDF (a province's procedures can run to hundreds): the page keeps them all.
 PDF_MAX_ROWS = 40
 
@@ -373,6 +384,14 @@ def _lower_type(name: str) -> str:
     for prefix in NAME_PREFIXES:
         if name.startswith(prefix + " "):
             return prefix.lower() + name[len(prefix) :]
+    return name
+
+
+def english_name(name: str) -> str:
+    """ "Xã Hồng Thái" → "Hồng Thái Commune", as the English page names a unit."""
+    for prefix in NAME_PREFIXES:
+        if name.startswith(prefix + " "):
+            return f"{name[len(prefix) + 1 :]} {TYPES_EN[prefix]}"
     return name
 
 
@@ -515,9 +534,9 @@ def report_build(publication: Publication, *, language: str = "vi", pdf: bool = 
         issuer_parent = f"{t['committee']} {parent['name']}".upper() if parent else ""
         committee = f"UBND {_lower_type(unit['name'])}"
     else:
-        issuer = f"{t['committee']} {unit['name']}".upper()
-        issuer_parent = f"{t['committee']} {parent['name']}".upper() if parent else ""
-        committee = f"the People's Committee of {unit['name']}"
+        issuer = f"{t['committee']} {english_name(unit['name'])}".upper()
+        issuer_parent = f"{t['committee']} {english_name(parent['name'])}".upper() if parent else ""
+        committee = f"the People's Committee of {english_name(unit['name'])}"
 
     # The date line: the day the document is issued (published, else rendered).
     issued = timezone.localtime(publication.published_at or timezone.now(), VIETNAM).date()
@@ -636,7 +655,9 @@ def report_build(publication: Publication, *, language: str = "vi", pdf: bool = 
         recipients.append(t["to_archive"])
     else:
         if parent:
-            recipients.append(t["to_parent"].format(parent=f"People's Committee of {parent['name']}"))
+            recipients.append(
+                t["to_parent"].format(parent=f"People's Committee of {english_name(parent['name'])}")
+            )
         recipients += [t["to_council"], t["to_leaders"]]
         if not publication.internal:
             recipients += [t["to_desk"], t["to_web"]]

@@ -502,6 +502,19 @@ def test_the_dispatcher_creates_what_is_due_on_its_day_and_nothing_on_a_second_r
     assert Publication.objects.count() == len(expected)
 
 
+def test_the_dispatcher_finishes_a_publication_whose_tasks_were_lost(answered, eager):
+    # given: queued for publication two hours ago, but the worker died before rendering it
+    lost = publication_create(
+        unit=answered.commune, kind=ADHOC, period=LAST_MONTH, status=Publication.Status.SCHEDULED
+    )
+    Publication.objects.filter(pk=lost.pk).update(created_at=timezone.now() - dt.timedelta(hours=2))
+
+    publications_dispatch.apply(kwargs={"today": dt.date(Y, 7, 20).isoformat()}).get()
+
+    lost.refresh_from_db()
+    assert lost.status == Publication.Status.PUBLISHED and bytes(lost.pdf).startswith(b"%PDF")
+
+
 # --------------------------------------------------------------------------- the PDF
 
 
