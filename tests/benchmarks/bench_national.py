@@ -493,6 +493,8 @@ class Generator:
         start = time.perf_counter()
         response_text, answer_text = self.unit_rows(plan, days, stats)
         stats.seconds_generate += time.perf_counter() - start
+        if conn is None:
+            return
         start = time.perf_counter()
         with conn.cursor() as cur:
             with cur.copy(
@@ -545,77 +547,24 @@ def floor_loop(
         for schema in schemas:
             cur.execute(FLOOR_SQL.format(schema=schema, where=where), params)  # noqa: S608 - our schema names
             rows = cur.fetchall()
+            conn.rollback()  # one schema's locks at a time: thousands would overflow the lock table
             groups += len(rows)
             counted += sum(r[3] for r in rows)
-    conn.rollback()
     return time.perf_counter() - start, groups, counted
 
 
 # --------------------------------------------------------------------------- the run
 
 
-def main() -> None:  # noqa: C901 - one linear script, phase after phase
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--communes", type=int, default=None, help="communes to onboard (default: all 3,321)")
-    parser.add_argument("--responses", type=int, default=5_000_000, help="responses over the year")
-    parser.add_argument(
-        "--rebuild-budget",
-        type=float,
-        default=0,
-        help="stop the full rebuild after this many seconds and extrapolate (default 0: no limit)",
-    )
-    parser.add_argument(
-        "--onboard-real",
-        type=int,
-        default=100,
-        help="units onboarded by unit_onboard itself (the rest by replaying the template's dump)",
-    )
-    parser.add_argument("--seed", type=int, default=20251)
-    parser.add_argument("--keep", action="store_true", help="keep the database at the end")
-    parser.add_argument(
-        "--out", type=Path, default=None, help="results file (default results/national-<date>.txt)"
-    )
-    args = parser.parse_args()
-    url = os.environ.get("DATABASE_URL")
-    if not url:
-        sys.exit(
-            "Set DATABASE_URL=postgres://…/sipas_bench_national (the database is dropped and recreated)."
-        )
-
-    report = Report()
-    rng = random.Random(args.seed)
-    out = args.out or ROOT / "tests/benchmarks/results" / f"national-{TODAY:%Y-%m-%d}.txt"
-    report.say(f"# SIPAS national benchmark, {dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}")  # noqa: DTZ005
-    report.say("command: " + " ".join(["nice -n 10", ".venv/bin/python", *sys.argv]))
-    commit = subprocess.run(  # noqa: S603 - a fixed command
-        ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],  # noqa: S607
-        capture_output=True,
-        text=True,
-    )
-    report.say(f"code: main @ {commit.stdout.strip()}; database: {urlsplit(url).path.lstrip('/')}")
-
-    database_recreate(url)
-    django_start()
+def world_build(raw, report: Report, args: argparse.Namespace):
+    """Phase 1: migrations, the registry, the template's survey data, every chosen unit onboarded."""
     from django.core.management import call_command
-    from django.db import connection
-    from django.db.models import Sum
-    from django.test.utils import CaptureQueriesContext
 
-    from analytics.facts import facts_mark_dirty, facts_rebuild, facts_refresh
-    from analytics.figures import Period, child_ranking, contributing_units, unit_figures
-    from analytics.models import DailyFact, DirtyDay
     from tenants.models import Level, Structure, Unit
     from tenants.registry import registry_import
     from tenants.services import public_tenant_ensure
 
-    raw = raw_connection()
-    for line in server_facts(raw):
-        report.say(line)
-    raw.commit()
-
-    # ---------------------------------------------------------------- 1. the world
+    first_day = TODAY - dt.timedelta(days=YEAR_DAYS)
     report.say("\n## 1. World: registry, template, onboarding")
     _n, took = timed(lambda: call_command("migrate_schemas", shared=True, interactive=False, verbosity=0))
     report.say(f"shared migrations: {secs(took)}")
@@ -627,8 +576,6 @@ def main() -> None:  # noqa: C901 - one linear script, phase after phase
         + ", ".join(f"{s} {lv}: {n}" for (s, lv), n in sorted(counts.items()))
     )
     all_current_communes = counts[(Structure.CURRENT, Level.COMMUNE)]
-    first_day = TODAY - dt.timedelta(days=YEAR_DAYS)
-    year = [first_day + dt.timedelta(days=i) for i in range(YEAR_DAYS)]  # the year before today
     ids, took = timed(lambda: survey_template_setup(first_day, TODAY))
     report.say(
         f"template schema with catalog ({len(ids['procedures'])} procedures), 3 questionnaires, "
@@ -703,6 +650,110 @@ def main() -> None:  # noqa: C901 - one linear script, phase after phase
         f"{took / len(first100):.3f} s/schema",
     )
 
+    return ids, provinces, communes, schema_count
+
+
+def world_resume(raw, n_communes: int | None):
+    """The ids and units of a world that an earlier run built (--resume)."""
+    from django.conf import settings
+    from django_tenants.utils import schema_context
+
+    from surveys.models import Campaign, Desk, Field, Procedure, StaffMember
+    from tenants.models import Level, Structure, Unit
+
+    with schema_context(settings.TENANT_BASE_SCHEMA):
+        campaigns = Campaign.objects.select_related("version__questionnaire")
+        ids = {
+            "campaign": {c.version.questionnaire.key: c.pk for c in campaigns},
+            "version": {c.version.questionnaire.key: c.version_id for c in campaigns},
+            "desks": list(Desk.objects.order_by("pk").values_list("pk", flat=True)),
+            "staff": list(StaffMember.objects.order_by("pk").values_list("pk", flat=True)),
+            "procedures": list(Procedure.objects.order_by("pk").values_list("pk", flat=True)),
+            "fields": list(Field.objects.order_by("pk").values_list("pk", flat=True)),
+        }
+    total = Unit.objects.filter(structure=Structure.CURRENT, level=Level.COMMUNE).count()
+    provinces, communes = units_choose(n_communes or total)
+    schema_count = raw.execute("SELECT count(*) FROM pg_namespace WHERE nspname ~ '^l?[pdx][0-9]'").fetchone()
+    raw.commit()
+    return ids, provinces, communes, schema_count
+
+
+def main() -> None:  # noqa: C901 - one linear script, phase after phase
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--communes", type=int, default=None, help="communes to onboard (default: all 3,321)")
+    parser.add_argument("--responses", type=int, default=5_000_000, help="responses over the year")
+    parser.add_argument(
+        "--rebuild-budget",
+        type=float,
+        default=0,
+        help="stop the full rebuild after this many seconds and extrapolate (default 0: no limit)",
+    )
+    parser.add_argument(
+        "--onboard-real",
+        type=int,
+        default=100,
+        help="units onboarded by unit_onboard itself (the rest by replaying the template's dump)",
+    )
+    parser.add_argument("--seed", type=int, default=20251)
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="reuse the world and responses of an earlier run with the same options (--keep, or a crash)",
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the database at the end")
+    parser.add_argument(
+        "--out", type=Path, default=None, help="results file (default results/national-<date>.txt)"
+    )
+    args = parser.parse_args()
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        sys.exit(
+            "Set DATABASE_URL=postgres://…/sipas_bench_national (the database is dropped and recreated)."
+        )
+
+    report = Report()
+    rng = random.Random(args.seed)
+    out = args.out or ROOT / "tests/benchmarks/results" / f"national-{TODAY:%Y-%m-%d}.txt"
+    report.say(f"# SIPAS national benchmark, {dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}")  # noqa: DTZ005
+    report.say("command: " + " ".join(["nice -n 10", ".venv/bin/python", *sys.argv]))
+    commit = subprocess.run(  # noqa: S603 - a fixed command
+        ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],  # noqa: S607
+        capture_output=True,
+        text=True,
+    )
+    report.say(f"code: main @ {commit.stdout.strip()}; database: {urlsplit(url).path.lstrip('/')}")
+
+    if not args.resume:
+        database_recreate(url)
+    django_start()
+    from django.db import connection
+    from django.db.models import Sum
+    from django.test.utils import CaptureQueriesContext
+
+    from analytics.facts import facts_mark_dirty, facts_rebuild, facts_refresh
+    from analytics.figures import Period, child_ranking, contributing_units, unit_figures
+    from analytics.models import DailyFact, DirtyDay
+
+    raw = raw_connection()
+    for line in server_facts(raw):
+        report.say(line)
+    raw.commit()
+
+    first_day = TODAY - dt.timedelta(days=YEAR_DAYS)
+    year = [first_day + dt.timedelta(days=i) for i in range(YEAR_DAYS)]  # the year before today
+    if args.resume:
+        ids, provinces, communes, schema_count = world_resume(raw, args.communes)
+        report.say(
+            f"RESUMED on the database built by an earlier run of the same command (phases 1 and 2 not "
+            f"remeasured; the same seed regenerates the same rows without writing them): "
+            f"{len(provinces)} provinces, {len(communes)} communes"
+        )
+    else:
+        ids, provinces, communes, schema_count = world_build(raw, report, args)
+
+    # ---------------------------------------------------------------- 2. responses
     # ---------------------------------------------------------------- 2. responses
     report.say(
         f"\n## 2. {args.responses:,} synthetic responses over {year[0]:%d/%m/%Y} – {year[-1]:%d/%m/%Y}, COPY"
@@ -715,7 +766,7 @@ def main() -> None:  # noqa: C901 - one linear script, phase after phase
     start = time.perf_counter()
     for i, (plan, n) in enumerate(zip(plans, per_unit, strict=True), start=1):
         days = sorted(rng.choices(year, cum_weights=day_cum, k=n))
-        generator.copy_unit(raw, plan, days, stats)
+        generator.copy_unit(None if args.resume else raw, plan, days, stats)
         if i % 200 == 0 or i == len(plans):
             raw.commit()
             report.progress(f"loaded {i}/{len(plans)} units, {stats.responses:,} responses")
@@ -723,14 +774,15 @@ def main() -> None:  # noqa: C901 - one linear script, phase after phase
     load_wall = time.perf_counter() - start
     _n, analyze = timed(
         lambda: [
-            raw.execute(f'ANALYZE "{p.schema}".surveys_response, "{p.schema}".surveys_answer') for p in plans
+            (raw.execute(f'ANALYZE "{p.schema}".surveys_response, "{p.schema}".surveys_answer'), raw.commit())
+            for p in plans
         ]
     )
-    raw.commit()
     report.say(
         f"loaded {stats.responses:,} responses and {stats.answers:,} answers in {secs(load_wall)} "
         f"(generating {secs(stats.seconds_generate)}, COPY {secs(stats.seconds_copy)}: "
-        f"{(stats.responses + stats.answers) / stats.seconds_copy:,.0f} rows/s); ANALYZE {secs(analyze)}"
+        f"{(stats.responses + stats.answers) / max(stats.seconds_copy, 1e-9):,.0f} rows/s); "
+        f"ANALYZE {secs(analyze)}" + (" [resumed: regenerated, not written]" if args.resume else "")
     )
     report.say(
         "per unit: min {}, median {}, max {} responses; questionnaires: {}".format(
@@ -826,6 +878,16 @@ def main() -> None:  # noqa: C901 - one linear script, phase after phase
 
     # ---------------------------------------------------------------- 3b. one more day
     report.say(f"\n## 3b. One more day ({TODAY:%d/%m/%Y}): insert, mark dirty, facts_refresh")
+    if args.resume:  # a kept database may hold the extra day of its earlier run
+        for plan in plans:
+            response = f'"{plan.schema}".surveys_response'
+            raw.execute(
+                f'DELETE FROM "{plan.schema}".surveys_answer WHERE response_id IN '  # noqa: S608
+                f"(SELECT id FROM {response} WHERE answered_on = %s)",
+                [TODAY],
+            )
+            raw.execute(f"DELETE FROM {response} WHERE answered_on = %s", [TODAY])  # noqa: S608
+            raw.commit()
     n_day = round(args.responses / YEAR_DAYS)
     picks = Counter(rng.choices(range(len(plans)), weights=[p.weight for p in plans], k=n_day))
     day_stats = LoadStats()
@@ -908,7 +970,7 @@ def main() -> None:  # noqa: C901 - one linear script, phase after phase
         for c in province_communes:
             cur.execute(OVERALL_SQL.format(schema=schemas[c.pk]), [period.start, period.end])  # noqa: S608
             raw_buckets.update(dict(cur.fetchall()))
-    raw.commit()
+            raw.rollback()
     fact_buckets = dict(
         DailyFact.objects.filter(
             unit__in=contributing_units(province),
