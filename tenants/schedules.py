@@ -20,6 +20,7 @@ SCHEDULES: list[tuple[str, str, dict[str, str]]] = [
         {"minute": "10", "hour": "6"},
     ),
     ("Công bố / publish", "analytics.publication_tasks.publications_dispatch", {"minute": "30", "hour": "6"}),
+    ("Điểm CCHC / PAR points", "analytics.par_tasks.par_recompute_dispatch", {"minute": "40", "hour": "3"}),
 ]
 
 
