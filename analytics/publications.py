@@ -154,18 +154,19 @@ def publication_schedule_due(*, today: dt.date) -> list[Due]:
         .order_by("unit__path", "kind")
     )
     due = []
+    existing: dict[tuple[str, Period], set[int]] = {}  # one query per kind due today, not per unit
     for schedule in schedules:
         period = scheduled_period(kind=schedule.kind, today=today)
         if period is None:
             continue
-        exists = Publication.objects.filter(
-            unit=schedule.unit,
-            kind=schedule.kind,
-            period_start=period.start,
-            period_end=period.end,
-            internal=False,
-        ).exists()
-        if not exists:
+        key = (schedule.kind, period)
+        if key not in existing:
+            existing[key] = set(
+                Publication.objects.filter(
+                    kind=schedule.kind, period_start=period.start, period_end=period.end, internal=False
+                ).values_list("unit_id", flat=True)
+            )
+        if schedule.unit_id not in existing[key]:
             due.append(Due(schedule.unit, schedule.kind, period, schedule.review_first))
     return due
 

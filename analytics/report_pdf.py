@@ -473,10 +473,7 @@ class Report:
     committee: str
     place_date: str
     period_text: str
-    start: str
-    end: str
     computed: str
-    responses: str
     pooled: bool
     internal: bool
     minimum_n: int
@@ -492,16 +489,13 @@ class Report:
     procedures: list[Line]
     procedures_more: int
     profile: list[Line]
-    profile_n: int
     profile_past_100: str
     staff: list[Line] | None
     ranking: list[Line] | None
-    ranking_number: int
     silent: str
     any_few: bool
     url: str
     recipients: list[str] = field(default_factory=list)
-    level_word: str = ""
     p: dict[str, str] = field(default_factory=dict)  # the finished sentences, by REPORT_TEXT key
     limits: list[str] = field(default_factory=list)
 
@@ -707,10 +701,7 @@ def report_build(publication: Publication, *, language: str = "vi", pdf: bool = 
         committee=committee,
         place_date=place_date,
         period_text=period_text,
-        start=_day(s["period"]["start"]),
-        end=_day(s["period"]["end"]),
         computed=f"{computed:%H:%M %d/%m/%Y}",
-        responses=_int(s["responses"], lang),
         pooled=s["pooled"],
         internal=publication.internal,
         minimum_n=s["minimum_n"],
@@ -726,7 +717,6 @@ def report_build(publication: Publication, *, language: str = "vi", pdf: bool = 
         procedures=procedures_all[:limit],
         procedures_more=max(0, len(procedures_all) - limit),
         profile=profile_lines,
-        profile_n=profile["n"],
         profile_past_100=(
             t["profile_past_100"].format(total=f"{_num(profile['total_share'], 2, lang)} %")
             if profile["sums_past_100"]
@@ -734,12 +724,10 @@ def report_build(publication: Publication, *, language: str = "vi", pdf: bool = 
         ),
         staff=staff,
         ranking=ranking,
-        ranking_number=7 if staff is not None else 6,
         silent=silent,
         any_few=any_few,
         url=url,
         recipients=recipients,
-        level_word=level_word,
         p=sentences,
         limits=limits,
     )
