@@ -8,6 +8,7 @@ from .permissions import Action, has_perm
 # (url name in the "unit" namespace, label, action needed)
 UNIT_MENU = [
     ("unit:results", _("Results"), Action.VIEW_FIGURES),
+    ("unit:publications", _("Publications"), Action.VIEW_FIGURES),
     ("unit:quotas", _("Sample quotas"), Action.VIEW_FIGURES),
     ("unit:alerts", _("Staff alerts"), Action.MANAGE),
     ("unit:responses", _("Responses"), Action.VIEW_RESPONSES),

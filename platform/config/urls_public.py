@@ -18,4 +18,5 @@ urlpatterns = [
     path("api/v1/", include("api.v1.urls")),
     path("", include("surveys.urls_citizen")),
     path("", include("analytics.urls_public")),
+    path("", include("analytics.urls_publications_public")),
 ]

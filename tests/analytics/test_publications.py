@@ -11,8 +11,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
-import types
 import unicodedata
 import uuid
 from pathlib import Path
@@ -23,11 +21,9 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
 from django.test import Client
-from django.urls import include, path
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from analytics import urls_publications, urls_publications_public
 from analytics.facts import facts_refresh
 from analytics.figures import Period
 from analytics.models import Publication, PublicationSchedule, PublicationSubscriber
@@ -51,7 +47,6 @@ from analytics.publications import (
     semiannual_periods,
 )
 from analytics.report_pdf import decree_date, report_build, short_name
-from config import urls_public, urls_tenant
 from surveys.models import Campaign, PaperBatch, Procedure, StaffMember
 from surveys.services import qr_link_create, response_submit
 from tenants.models import Unit, User
@@ -60,7 +55,7 @@ from tests.surveys.conftest import post
 
 # Assertions read the English messages (see the `english` fixture); the PDF is Vietnamese whatever
 # the language, as the official document is.
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english", "routes")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 TODAY = timezone.localdate()
 LAST_MONTH_END = TODAY.replace(day=1) - dt.timedelta(days=1)
@@ -74,35 +69,7 @@ Monthly, Semiannual, Annual = (
 )
 
 
-# --------------------------------------------------------------------------- routes and Celery
-
-
-def _module(name: str, patterns: list) -> str:
-    module = types.ModuleType(name)
-    module.urlpatterns = patterns  # type: ignore[attr-defined]
-    sys.modules[name] = module
-    return name
-
-
-def _tenant_urlconf() -> str:
-    """The unit URLconf with the publication pages, as the project includes them."""
-    patterns = list(urls_tenant.unit_patterns[0])
-    known = {getattr(p, "name", None) for p in patterns}
-    patterns += [p for p in urls_publications.urlpatterns if p.name not in known]
-    return _module("tests_analytics_publications_tenant", [path("", include((patterns, "unit")))])
-
-
-def _public_urlconf() -> str:
-    """The public URLconf with /cong-bo/… at the root, as the project includes it."""
-    names = {getattr(p, "name", None) for p in urls_public.urlpatterns}
-    extra = [] if "publication_public" in names else [path("", include(urls_publications_public))]
-    return _module("tests_analytics_publications_public", [*extra, *urls_public.urlpatterns])
-
-
-@pytest.fixture
-def routes(settings):
-    settings.ROOT_URLCONF = _tenant_urlconf()
-    settings.PUBLIC_SCHEMA_URLCONF = _public_urlconf()
+# --------------------------------------------------------------------------- Celery
 
 
 @pytest.fixture
