@@ -21,6 +21,7 @@ SCHEDULES: list[tuple[str, str, dict[str, str]]] = [
     ),
     ("Công bố / publish", "analytics.publication_tasks.publications_dispatch", {"minute": "30", "hour": "6"}),
     ("Điểm CCHC / PAR points", "analytics.par_tasks.par_recompute_dispatch", {"minute": "40", "hour": "3"}),
+    ("Webhook số liệu / daily figures", "api.tasks.webhooks_daily_figures", {"minute": "0", "hour": "7"}),
 ]
 
 
