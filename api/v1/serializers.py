@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from analytics.publications import publication_public_url
 from tenants.models import Unit
 
 
@@ -227,3 +228,23 @@ class QuotaStatusSerializer(serializers.Serializer):
     rule = serializers.CharField(source="rule.code")
     unit_wide = QuotaRowSerializer(allow_null=True)
     procedures = QuotaRowSerializer(many=True)
+
+
+class PublicationSerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="public_id")
+    kind = serializers.CharField()
+    period = serializers.SerializerMethodField()
+    cutoff_at = serializers.DateTimeField()
+    published_at = serializers.DateTimeField()
+    url = serializers.SerializerMethodField()
+    pdf = serializers.SerializerMethodField()
+    pdf_sha256 = serializers.CharField()
+
+    def get_period(self, publication) -> dict:
+        return {"start": publication.period_start.isoformat(), "end": publication.period_end.isoformat()}
+
+    def get_url(self, publication) -> str:
+        return publication_public_url(publication)
+
+    def get_pdf(self, publication) -> str:
+        return publication_public_url(publication, pdf=True)

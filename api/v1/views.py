@@ -12,7 +12,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response as ApiResponse
 
 from analytics.figures import child_ranking, period_parse, unit_figures
-from analytics.models import TransactionCount
+from analytics.models import Publication, TransactionCount
 from analytics.quotas import quota_status
 from api.models import Scope
 from surveys.dossiers import DossierEvent, dossier_events_ingest
@@ -132,6 +132,21 @@ class UnitQuotas(AuditedView):
     def get(self, request, structure, code):
         unit = unit_in_reach(request, structure, code)
         return ApiResponse(s.QuotaStatusSerializer(quota_status(unit=unit, period=_period(request))).data)
+
+
+class UnitPublications(AuditedView):
+    required_scope = Scope.READ_FIGURES
+
+    @extend_schema(
+        summary="A unit's published reports (immutable snapshots with their PDF), newest first",
+        responses=s.PublicationSerializer(many=True),
+    )
+    def get(self, request, structure, code):
+        unit = unit_in_reach(request, structure, code)
+        rows = Publication.objects.filter(
+            unit=unit, status=Publication.Status.PUBLISHED, internal=False
+        ).defer("pdf")
+        return ApiResponse(s.PublicationSerializer(rows.order_by("-period_end")[:200], many=True).data)
 
 
 class ResponsePagination(CursorPagination):

@@ -296,3 +296,34 @@ def test_quota_status_is_served_with_its_rule(world, make_api):
     assert answer.status_code == 200
     assert answer.json()["rule"] == "nam_dong_2024"
     assert answer.json()["unit_wide"] is None  # no transaction counts yet
+
+
+def test_only_published_public_reports_are_listed(world, make_api):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from analytics.models import Publication
+
+    common = {"unit": world.commune, "kind": "adhoc", "cutoff_at": timezone.now(), "snapshot": {}}
+    Publication.objects.create(
+        period_start=dt.date(2026, 1, 1),
+        period_end=dt.date(2026, 1, 31),
+        **common,
+        status="published",
+        published_at=timezone.now(),
+        pdf_sha256="ab",
+    )
+    Publication.objects.create(period_start=dt.date(2026, 2, 1), period_end=dt.date(2026, 2, 28), **common)
+    Publication.objects.create(
+        period_start=dt.date(2026, 3, 1),
+        period_end=dt.date(2026, 3, 31),
+        **common,
+        status="published",
+        published_at=timezone.now(),
+        internal=True,
+    )
+    api, _ = make_api(world.commune)
+    rows = api.get(unit_url(world.commune, "publications/")).json()
+    assert [r["period"]["start"] for r in rows] == ["2026-01-01"]
+    assert rows[0]["url"].endswith(f"/cong-bo/{rows[0]['id']}/")
