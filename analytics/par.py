@@ -179,9 +179,9 @@ def _clean_params(kind: str, params: object) -> tuple[dict[str, Any], dict[str, 
     if kind == Kind.LINEAR:
         threshold = _number(params.get("threshold"))
         if threshold is None:
-            error("threshold", _("Enter the threshold as a share of 1, e.g. 0.9 for 90 %."))
+            error("threshold", _("Enter the threshold as a share of 1, e.g. 0.9 for 90 %%.") % {})
         elif not 0 < threshold <= 1:
-            error("threshold", _("The threshold must be above 0 % and at most 100 %."))
+            error("threshold", _("The threshold must be above 0 %% and at most 100 %%.") % {})
         else:
             cleaned["threshold"] = _text(threshold)
     elif kind == Kind.BAND:
@@ -419,9 +419,14 @@ def par_rule_set_revise(
         year_from=rule_set.year_from if year_from is None else year_from,
         year_to=rule_set.year_to if year_to is _UNCHANGED else year_to,
     )
-    return ParRuleSet.objects.create(
-        owner=rule_set.owner, version=latest + 1, created_by=created_by, **values
-    )
+    try:
+        with transaction.atomic():
+            return ParRuleSet.objects.create(
+                owner=rule_set.owner, version=latest + 1, created_by=created_by, **values
+            )
+    except IntegrityError:
+        # Another revision took the number between our read and our write (a new row is not locked).
+        raise ValidationError(_("Someone revised this rule set at the same moment: open it again.")) from None
 
 
 def par_rule_set_default() -> ParRuleSet:
@@ -445,7 +450,7 @@ def is_platform_default(rule_set: ParRuleSet) -> bool:
 def rule_set_label(rule_set: ParRuleSet) -> str:
     """How a rule set is named on pages and exports; the platform default says what it is."""
     if is_platform_default(rule_set):
-        return _("Platform default (no rule set of the province): linear, 6 points at 90 % or more")
+        return _("Platform default (no rule set of the province): linear, 6 points at 90 %% or more") % {}
     return f"{rule_set.name} v{rule_set.version}"
 
 
@@ -487,7 +492,10 @@ def rule_summary(rule_set: ParRuleSet) -> str:
     """The rule in one line, rates in percent: "≥ 50 % → 2; ≥ 90 % → 6 (of 6)"."""
     params = rule_set.params or {}
     if rule_set.kind == Kind.DECISION_766:
-        return _("R5.4 = 100 % − (% late + % complained or disliked); 6 points from 90 %, else R × 6 / 90")
+        return (
+            _("R5.4 = 100 %% − (%% late + %% complained or disliked); 6 points from 90 %%, else R × 6 / 90")
+            % {}
+        )
     what = _("SIPAS index") if params.get("figure") == "index" else _("overall satisfaction")
     if rule_set.kind == Kind.BAND:
         bands = "; ".join(f"≥ {rate_percent_text(r)} % → {p}" for r, p in params.get("bands", []))
@@ -982,10 +990,15 @@ def par_year_freeze(*, province: Unit, year: int, user: User) -> ParYearFreeze:
     existing = ParYearFreeze.objects.filter(province=province, year=year).select_related("frozen_by").first()
     if existing is not None:
         raise ValidationError(_already_frozen(existing))
+    units = par_units(province=province, year=year)
+    if not units:
+        raise ValidationError(
+            _("No unit of this province was in force in %(year)s: there is nothing to freeze.")
+            % {"year": year}
+        )
     try:
         with transaction.atomic():
             freeze = ParYearFreeze.objects.create(province=province, year=year, frozen_by=user)
-            units = par_units(province=province, year=year)
             live = {
                 row.unit_id: row
                 for row in ParContribution.objects.filter(
@@ -1192,10 +1205,13 @@ class Side:
 
 
 def decision_766_text() -> str:
-    return _(
-        "Decision 766/QĐ-TTg criterion 5.4: R = 100 % − (% dossiers handled late + % dossiers with a "
-        "complaint or a dislike), from the dossiers whose processing ended in the period; 6 points if "
-        "R ≥ 90 %, else R × 6 / 90. Complaints are not recorded yet: only dislikes count."
+    return (
+        _(
+            "Decision 766/QĐ-TTg criterion 5.4: R = 100 %% − (%% dossiers handled late + %% dossiers with a "
+            "complaint or a dislike), from the dossiers whose processing ended in the period; 6 points if "
+            "R ≥ 90 %%, else R × 6 / 90. Complaints are not recorded yet: only dislikes count."
+        )
+        % {}
     )
 
 

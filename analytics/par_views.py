@@ -76,7 +76,10 @@ def _checked_year(year: int) -> int:
 @require_GET
 def contributions(request: HttpRequest) -> HttpResponse:
     province = request.tenant
-    year, errors = _year_from_query(request, timezone.localdate().year)
+    this_year = timezone.localdate().year
+    # A merged (three-tier) province opens on its last year in force, not on an empty year.
+    default = min(this_year, province.valid_to.year) if province.valid_to else this_year
+    year, errors = _year_from_query(request, default)
     table = par.par_table(province=province, year=year)
     context = {
         "table": table,
@@ -269,6 +272,7 @@ def _rule_page(
             "revising": revising,
             "band_errors": errors.get("bands", []) + errors.get("params", []),
             "rows_count": len(rows),
+            "decision_766_text": par.decision_766_text(),
         },
         status=status,
     )
