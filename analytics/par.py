@@ -975,27 +975,37 @@ def par_province_recompute(*, province: Unit, year: int) -> int:
     return written
 
 
+def par_freeze_refusal(*, province: Unit, year: int, today: dt.date | None = None) -> str | None:
+    """Why the province cannot freeze the year now (None when it can): shown before and checked at."""
+    today = today or timezone.localdate()
+    if province.level != Level.PROVINCE:
+        return _("Only a province freezes PAR Index contributions.")
+    try:
+        _check_year(year, today=today, allow_next=True)
+    except ValidationError as problem:
+        return problem.messages[0]
+    existing = ParYearFreeze.objects.filter(province=province, year=year).select_related("frozen_by").first()
+    if existing is not None:
+        return _already_frozen(existing)
+    if year >= today.year:
+        return _("%(year)s has not ended: it can be frozen from 01/01/%(next)s.") % {
+            "year": year,
+            "next": year + 1,
+        }
+    if not par_units(province=province, year=year):
+        return _("No unit of this province was in force in %(year)s: there is nothing to freeze.") % {
+            "year": year
+        }
+    return None
+
+
 def par_year_freeze(*, province: Unit, year: int, user: User) -> ParYearFreeze:
     """Freeze an ended year: copy each unit's live whole-year row to a frozen row (computing a live row
     first for a unit that has none). A year can be frozen once; frozen rows never change."""
-    today = timezone.localdate()
-    if province.level != Level.PROVINCE:
-        raise ValidationError(_("Only a province freezes PAR Index contributions."))
-    _check_year(year, today=today, allow_next=True)
-    if year >= today.year:
-        raise ValidationError(
-            _("%(year)s has not ended: it can be frozen from 01/01/%(next)s.")
-            % {"year": year, "next": year + 1}
-        )
-    existing = ParYearFreeze.objects.filter(province=province, year=year).select_related("frozen_by").first()
-    if existing is not None:
-        raise ValidationError(_already_frozen(existing))
+    refusal = par_freeze_refusal(province=province, year=year)
+    if refusal:
+        raise ValidationError(refusal)
     units = par_units(province=province, year=year)
-    if not units:
-        raise ValidationError(
-            _("No unit of this province was in force in %(year)s: there is nothing to freeze.")
-            % {"year": year}
-        )
     try:
         with transaction.atomic():
             freeze = ParYearFreeze.objects.create(province=province, year=year, frozen_by=user)

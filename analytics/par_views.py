@@ -143,13 +143,8 @@ def freeze(request: HttpRequest, year: int) -> HttpResponse:
             return redirect(f"{reverse('unit:par')}?year={year}")
     table = par.par_table(province=province, year=year)
     if not errors:
-        if table.freeze is not None:
-            errors = [par._already_frozen(table.freeze)]
-        elif year >= timezone.localdate().year:
-            errors = [
-                _("%(year)s has not ended: it can be frozen from 01/01/%(next)s.")
-                % {"year": year, "next": year + 1}
-            ]
+        refusal = par.par_freeze_refusal(province=province, year=year)
+        errors = [refusal] if refusal else []
     return render(
         request,
         "analytics/par/freeze.html",
