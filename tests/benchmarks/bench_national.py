@@ -507,6 +507,7 @@ class Generator:
                 "SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)",
                 [f'"{plan.schema}".surveys_response', plan.next_id - 1],
             )
+        conn.commit()  # one unit at a time: the FK checks of thousands of schemas overflow the lock table
         stats.seconds_copy += time.perf_counter() - start
 
 
@@ -702,6 +703,9 @@ def main() -> None:  # noqa: C901 - one linear script, phase after phase
         action="store_true",
         help="reuse the world and responses of an earlier run with the same options (--keep, or a crash)",
     )
+    parser.add_argument(
+        "--skip-rebuild", action="store_true", help="with --resume: keep the facts of the earlier run"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the database at the end")
     parser.add_argument(
         "--out", type=Path, default=None, help="results file (default results/national-<date>.txt)"
@@ -811,70 +815,79 @@ def main() -> None:  # noqa: C901 - one linear script, phase after phase
         c for c in communes if c.parent_id != province.pk
     ]
     order += provinces  # province schemas hold no responses, but a rebuild visits them
-    rebuilt, written, covered, rebuild_time = 0, 0, 0, 0.0
-    chunk = 25
-    for i in range(0, len(order), chunk):
-        part = order[i : i + chunk]
-        n, took = timed(lambda part=part: facts_rebuild(units=part))
-        written += n
-        rebuild_time += took
-        rebuilt += len(part)
-        covered += sum(responses_of.get(u.pk, 0) for u in part)
-        if (i // chunk) % 8 == 0:
-            report.progress(f"rebuilt {rebuilt}/{len(order)} units, {written:,} facts, {secs(rebuild_time)}")
-        if (
-            args.rebuild_budget
-            and rebuild_time > args.rebuild_budget
-            and rebuilt >= sum(1 for c in communes if c.parent_id == province.pk)
-        ):
-            break
-    # Autovacuum would analyze the freshly filled table within minutes; without it the planner
-    # believes the table is tiny and the dashboard figures below would measure a stale plan.
-    _n, took = timed(lambda: raw.execute("ANALYZE public.analytics_dailyfact"))
-    fact_rows = DailyFact.objects.count()
-    facts_size = raw.execute("SELECT pg_total_relation_size('public.analytics_dailyfact')").fetchone()[0]
-    raw.commit()
-    report.say(f"ANALYZE analytics_dailyfact: {secs(took)}")
-    full = rebuilt == len(order)
-    floor_all, groups_all, counted_all = floor_loop(raw, [schemas[c.pk] for c in communes])
-    floor_done, _g, _c = (
-        (floor_all, groups_all, counted_all)
-        if full
-        else floor_loop(raw, [schemas[u.pk] for u in order[:rebuilt] if u.pk in schemas])
-    )
-    report.say(
-        f"facts_rebuild over {rebuilt} of {len(order)} units ({covered:,} of {stats.responses:,} responses): "
-        f"{secs(rebuild_time)}, {written:,} fact rows written "
-        f"({written / max(covered, 1):.1f} per response); "
-        f"dailyfact table {size(facts_size)} with indexes"
-    )
-    report.say(
-        f"floor: GROUP BY answered_on, question_key, value over all {counted_all:,} answers, "
-        f"one query per schema ({len(communes)} schemas): {secs(floor_all)} ({groups_all:,} groups)"
-    )
-    if full:
-        report.row(
-            "full rebuild (facts_rebuild, all units)",
-            secs(rebuild_time),
-            secs(floor_all),
-            f"{fact_rows:,} fact rows",
-        )
+    if args.skip_rebuild:
+        report.say("skipped (--skip-rebuild): the facts an earlier run built are kept")
     else:
-        estimate = rebuild_time * stats.responses / max(covered, 1)
+        rebuilt, written, covered, rebuild_time = 0, 0, 0, 0.0
+        chunk = 25
+        for i in range(0, len(order), chunk):
+            part = order[i : i + chunk]
+            n, took = timed(lambda part=part: facts_rebuild(units=part))
+            written += n
+            rebuild_time += took
+            rebuilt += len(part)
+            covered += sum(responses_of.get(u.pk, 0) for u in part)
+            if (i // chunk) % 8 == 0:
+                report.progress(
+                    f"rebuilt {rebuilt}/{len(order)} units, {written:,} facts, {secs(rebuild_time)}"
+                )
+            if (
+                args.rebuild_budget
+                and rebuild_time > args.rebuild_budget
+                and rebuilt >= sum(1 for c in communes if c.parent_id == province.pk)
+            ):
+                break
+        # Autovacuum would analyze the freshly filled table within minutes; without it the planner
+        # believes the table is tiny and the dashboard figures below would measure a stale plan.
+        _n, took = timed(lambda: raw.execute("ANALYZE public.analytics_dailyfact"))
+        fact_rows = DailyFact.objects.count()
+        facts_size = raw.execute("SELECT pg_total_relation_size('public.analytics_dailyfact')").fetchone()[0]
+        raw.commit()
+        report.say(f"ANALYZE analytics_dailyfact: {secs(took)}")
+        full = rebuilt == len(order)
+        floor_all, groups_all, counted_all = floor_loop(raw, [schemas[c.pk] for c in communes])
+        floor_done, _g, _c = (
+            (floor_all, groups_all, counted_all)
+            if full
+            else floor_loop(raw, [schemas[u.pk] for u in order[:rebuilt] if u.pk in schemas])
+        )
         report.say(
-            f"budget reached: full rebuild extrapolated by responses ≈ {secs(estimate)}; "
-            f"fact rows ≈ {written * stats.responses / max(covered, 1):,.0f}, "
-            f"table ≈ {size(int(facts_size * stats.responses / max(covered, 1)))}"
+            f"facts_rebuild over {rebuilt} of {len(order)} units "
+            f"({covered:,} of {stats.responses:,} responses): "
+            f"{secs(rebuild_time)}, {written:,} fact rows written "
+            f"({written / max(covered, 1):.1f} per response); "
+            f"dailyfact table {size(facts_size)} with indexes"
         )
-        report.row(
-            f"full rebuild, {rebuilt} units measured ({covered / stats.responses:.0%} of responses)",
-            secs(rebuild_time),
-            secs(floor_done),
-            "same units",
+        report.say(
+            f"floor: GROUP BY answered_on, question_key, value over all {counted_all:,} answers, "
+            f"one query per schema ({len(communes)} schemas): {secs(floor_all)} ({groups_all:,} groups)"
         )
-        report.row(
-            "full rebuild, extrapolated to all", f"≈ {secs(estimate)}", secs(floor_all), "linear in responses"
-        )
+        if full:
+            report.row(
+                "full rebuild (facts_rebuild, all units)",
+                secs(rebuild_time),
+                secs(floor_all),
+                f"{fact_rows:,} fact rows",
+            )
+        else:
+            estimate = rebuild_time * stats.responses / max(covered, 1)
+            report.say(
+                f"budget reached: full rebuild extrapolated by responses ≈ {secs(estimate)}; "
+                f"fact rows ≈ {written * stats.responses / max(covered, 1):,.0f}, "
+                f"table ≈ {size(int(facts_size * stats.responses / max(covered, 1)))}"
+            )
+            report.row(
+                f"full rebuild, {rebuilt} units measured ({covered / stats.responses:.0%} of responses)",
+                secs(rebuild_time),
+                secs(floor_done),
+                "same units",
+            )
+            report.row(
+                "full rebuild, extrapolated to all",
+                f"≈ {secs(estimate)}",
+                secs(floor_all),
+                "linear in responses",
+            )
 
     # ---------------------------------------------------------------- 3b. one more day
     report.say(f"\n## 3b. One more day ({TODAY:%d/%m/%Y}): insert, mark dirty, facts_refresh")
