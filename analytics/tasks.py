@@ -3,7 +3,7 @@
 from celery import shared_task
 
 # Celery's autodiscovery imports <app>.tasks only: the other task modules are registered from here.
-from . import alert_tasks, publication_tasks  # noqa: F401
+from . import alert_tasks, par_tasks, publication_tasks  # noqa: F401
 from .facts import facts_refresh
 
 

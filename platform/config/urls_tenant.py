@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from analytics import urls_publications, urls_quotas
+from analytics import urls_par, urls_publications, urls_quotas
 from analytics import urls_unit as analytics_urls
 from surveys import urls_console, urls_links, urls_responses
 from tenants.views import unit_home
@@ -16,6 +16,7 @@ unit_patterns = (
         *analytics_urls.urlpatterns,
         *urls_quotas.urlpatterns,
         *urls_publications.urlpatterns,
+        *urls_par.urlpatterns,
     ],
     "unit",
 )

@@ -790,8 +790,7 @@ def _province_console(django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def console(settings, world, _province_console):
-    """The province's console, with the PAR pages routed."""
-    settings.ROOT_URLCONF = "tests.analytics.par_urls"
+    """The province's console."""
     assert world.province.is_onboarded
     return world
 
@@ -1063,10 +1062,6 @@ def test_a_tampered_row_count_is_harmless(console, province_admin, rows):
     assert not ParRuleSet.objects.exists()
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="Celery autodiscovers analytics.tasks only: it must import par_tasks (as it imports alert_tasks)",
-)
 def test_the_tasks_are_registered_with_the_worker():
     """In a fresh process, as the worker starts: the beat entry must name a registered task."""
     import os
