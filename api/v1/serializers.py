@@ -248,3 +248,25 @@ class PublicationSerializer(serializers.Serializer):
 
     def get_pdf(self, publication) -> str:
         return publication_public_url(publication, pdf=True)
+
+
+class ParContributionSerializer(serializers.Serializer):
+    year = serializers.IntegerField()
+    scope = serializers.CharField(help_text="year or ytd (year to date)")
+    frozen = serializers.BooleanField(help_text="the copy taken when the province froze the year")
+    points = serializers.SerializerMethodField(help_text="null = not applicable (never a silent 0)")
+    maximum = serializers.SerializerMethodField()
+    not_applicable = serializers.CharField()
+    rule = serializers.SerializerMethodField()
+    inputs = serializers.JSONField()
+    computed_at = serializers.DateTimeField()
+
+    def get_points(self, row) -> float | None:
+        return None if row.points is None else float(row.points)
+
+    def get_maximum(self, row) -> float:
+        return float(row.maximum)
+
+    def get_rule(self, row) -> dict:
+        rule = row.rule_set
+        return {"name": rule.name, "version": rule.version, "kind": rule.kind}

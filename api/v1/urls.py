@@ -25,6 +25,7 @@ urlpatterns = [
     path(UNIT + "ranking/", views.UnitRanking.as_view(), name="api-unit-ranking"),
     path(UNIT + "quotas/", views.UnitQuotas.as_view(), name="api-unit-quotas"),
     path(UNIT + "publications/", views.UnitPublications.as_view(), name="api-unit-publications"),
+    path(UNIT + "par/", views.UnitPar.as_view(), name="api-unit-par"),
     path(UNIT + "responses/", views.UnitResponses.as_view(), name="api-unit-responses"),
     path(UNIT + "dossier-events/", views.DossierEvents.as_view(), name="api-dossier-events"),
     path(UNIT + "transaction-counts/", views.TransactionCounts.as_view(), name="api-transaction-counts"),

@@ -12,7 +12,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response as ApiResponse
 
 from analytics.figures import child_ranking, period_parse, unit_figures
-from analytics.models import Publication, TransactionCount
+from analytics.models import ParContribution, Publication, TransactionCount
 from analytics.quotas import quota_status
 from api.models import Scope
 from surveys.dossiers import DossierEvent, dossier_events_ingest
@@ -147,6 +147,29 @@ class UnitPublications(AuditedView):
             unit=unit, status=Publication.Status.PUBLISHED, internal=False
         ).defer("pdf")
         return ApiResponse(s.PublicationSerializer(rows.order_by("-period_end")[:200], many=True).data)
+
+
+class UnitPar(AuditedView):
+    required_scope = Scope.READ_FIGURES
+
+    @extend_schema(
+        summary="A unit's PAR Index contributions (live and frozen), with every input and the rule version",
+        parameters=[OpenApiParameter("year", int, description="one year; default: all years")],
+        responses=s.ParContributionSerializer(many=True),
+    )
+    def get(self, request, structure, code):
+        unit = unit_in_reach(request, structure, code)
+        rows = (
+            ParContribution.objects.filter(unit=unit)
+            .select_related("rule_set")
+            .order_by("-year", "scope", "frozen")
+        )
+        year = request.query_params.get("year")
+        if year is not None:
+            if not year.isdigit() or not 2015 <= int(year) <= 2100:
+                raise serializers.ValidationError({"year": _("Give a year such as 2026.")})
+            rows = rows.filter(year=int(year))
+        return ApiResponse(s.ParContributionSerializer(rows[:500], many=True).data)
 
 
 class ResponsePagination(CursorPagination):

@@ -327,3 +327,16 @@ def test_only_published_public_reports_are_listed(world, make_api):
     rows = api.get(unit_url(world.commune, "publications/")).json()
     assert [r["period"]["start"] for r in rows] == ["2026-01-01"]
     assert rows[0]["url"].endswith(f"/cong-bo/{rows[0]['id']}/")
+
+
+def test_par_contributions_are_served_with_their_rule_and_inputs(world, make_api):
+    from analytics.par import par_contribution_compute
+
+    par_contribution_compute(unit=world.commune, year=2025, scope="year")
+    api, _ = make_api(world.commune)
+    rows = api.get(unit_url(world.commune, "par/"), year="2025").json()
+    assert len(rows) == 1
+    assert rows[0]["points"] is None  # no answers: not applicable, never 0
+    assert rows[0]["not_applicable"]
+    assert rows[0]["rule"]["version"] >= 1
+    assert api.get(unit_url(world.commune, "par/"), year="20x5").status_code == 400
