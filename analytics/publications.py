@@ -64,6 +64,7 @@ from .figures import (
     unit_figures,
 )
 from .models import Dimension, DirtyDay, Publication, PublicationSchedule, PublicationSubscriber
+from .signals import publication_published
 
 logger = logging.getLogger(__name__)
 
@@ -610,6 +611,7 @@ def publication_publish_finish(*, publication_id: int, user_id: int | None) -> b
         row.published_at = timezone.now()
         row.published_by_id = user_id
         row.save(update_fields=["status", "published_at", "published_by"])
+        publication_published.send(sender=Publication, publication=row)
     # After the commit: the publication is what matters; a mail server down must not hold it back.
     try:
         publication_notify(publication=row)

@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class ApiConfig(AppConfig):
     name = "api"
     verbose_name = "REST API"
+
+    def ready(self) -> None:
+        from analytics.signals import publication_published
+
+        from .webhooks import on_publication_published
+
+        publication_published.connect(on_publication_published, dispatch_uid="api-webhook-publication")

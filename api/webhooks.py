@@ -12,7 +12,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
-from .models import Webhook, WebhookDelivery
+from .models import ApiClient, Webhook, WebhookDelivery
+from .v1.serializers import PublicationSerializer, UnitSerializer
 
 MAX_ATTEMPTS = 6
 TIMEOUT_SECONDS = 10
@@ -92,3 +93,25 @@ def delivery_attempt(*, delivery: WebhookDelivery) -> bool:
         delivery.status = WebhookDelivery.Status.FAILED
     delivery.save()
     return ok
+
+
+def on_publication_published(sender, publication, **kwargs) -> None:
+    """A public report went out: tell the clients whose subtree holds its unit."""
+    if publication.internal:
+        return
+    unit_path = publication.unit.path
+    clients = [
+        c.pk
+        for c in ApiClient.objects.filter(revoked_at__isnull=True).select_related("unit")
+        if c.unit.level == "national" or unit_path.startswith(c.unit.path)
+    ]
+    if clients:
+        event_publish(
+            event=Webhook.Event.PUBLICATION,
+            client_ids=clients,
+            event_id=publication.public_id,
+            payload={
+                "unit": UnitSerializer(publication.unit).data,
+                **PublicationSerializer(publication).data,
+            },
+        )

@@ -148,3 +148,30 @@ def test_the_daily_figures_go_once_to_each_subscribed_client(hook, world, django
     (delivery,) = WebhookDelivery.objects.filter(webhook=webhook)
     assert delivery.payload["units"][0]["responses"] == 1
     assert delivery.payload["units"][0]["unit"]["code"] == world.district.code
+
+
+def test_publishing_a_report_notifies_the_clients_above_it(hook, world, django_capture_on_commit_callbacks):
+    import datetime as dt
+
+    from analytics.models import Publication
+    from analytics.signals import publication_published
+
+    webhook, _secret = hook("https://portal.example.vn/hook")
+    webhook.events = ["publication.published"]
+    webhook.save()
+    publication = Publication.objects.create(
+        unit=world.commune,
+        kind="adhoc",
+        period_start=dt.date(2026, 1, 1),
+        period_end=dt.date(2026, 1, 31),
+        cutoff_at=timezone.now(),
+        status="published",
+        published_at=timezone.now(),
+        snapshot={},
+    )
+    with django_capture_on_commit_callbacks(execute=False):
+        publication_published.send(sender=Publication, publication=publication)
+    (delivery,) = WebhookDelivery.objects.filter(webhook=webhook)
+    assert delivery.event_id == publication.public_id
+    assert delivery.payload["unit"]["code"] == world.commune.code
+    assert delivery.payload["period"] == {"start": "2026-01-01", "end": "2026-01-31"}
