@@ -257,16 +257,43 @@ class RankRow:
 
 
 def child_ranking(*, unit: Unit, period: Period, minimum_n: int = f.DEFAULT_MINIMUM_N) -> list[RankRow]:
-    """The units directly below, by overall satisfaction rate; small-n units listed but not ranked."""
-    rows = []
-    for child in unit.children.order_by("path"):
-        tally = _tally(
-            _facts(child, period)
-            .filter(dim=Dimension.TOTAL, kind=FactKind.RATING, element="OVERALL")
-            .values("scale", "value", "bucket")
-            .annotate(n=Sum("count"))
-        )
-        rows.append(RankRow(child, f.rate_figure(tally, minimum_n=minimum_n), None))
+    """The units directly below, by overall satisfaction rate; small-n units listed but not ranked.
+
+    One query for all children: each contributing unit (subtree, or a legacy unit merged into it) is
+    mapped to the child whose path holds it, as contributing_units() would for that child alone.
+    """
+    children = {child.path: child for child in unit.children.order_by("path")}
+
+    def child_path(path: str) -> str | None:
+        rest = path[len(unit.path) :]
+        head = unit.path + rest.split("/", 1)[0] + "/" if rest else None
+        return head if head in children else None
+
+    owners: dict[int, set[str]] = defaultdict(set)
+    for pk, path in Unit.objects.filter(path__startswith=unit.path).values_list("pk", "path"):
+        if (owner := child_path(path)) is not None:
+            owners[pk].add(owner)
+    if unit.structure == Structure.CURRENT:
+        merged = Unit.successors.through.objects.filter(
+            to_unit__path__startswith=unit.path, from_unit__structure=Structure.LEGACY
+        ).values_list("from_unit_id", "to_unit__path")
+        for pk, successor_path in merged:
+            if (owner := child_path(successor_path)) is not None:
+                owners[pk].add(owner)
+    by_child: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    facts = (
+        DailyFact.objects.filter(unit_id__in=list(owners), day__range=(period.start, period.end))
+        .filter(dim=Dimension.TOTAL, kind=FactKind.RATING, element="OVERALL")
+        .values("unit_id", "scale", "value", "bucket")
+        .annotate(n=Sum("count"))
+    )
+    for row in facts:
+        for owner in owners[row["unit_id"]]:
+            by_child[owner].append(row)
+    rows = [
+        RankRow(child, f.rate_figure(_tally(by_child[path]), minimum_n=minimum_n), None)
+        for path, child in children.items()
+    ]
     ranked = sorted(
         (r for r in rows if not r.figure.too_few), key=lambda r: (-(r.figure.value or 0), r.unit.path)
     )

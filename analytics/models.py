@@ -71,7 +71,12 @@ class DailyFact(models.Model):
                 name="daily_fact_key",
             )
         ]
-        indexes = [models.Index(fields=["day", "unit"]), models.Index(fields=["unit", "day", "dim"])]
+        indexes = [
+            models.Index(fields=["day", "unit"]),
+            models.Index(fields=["unit", "day", "dim"]),
+            # Figures read the totals (dim = "") of a subtree: a sixth of the rows, found without a scan.
+            models.Index(fields=["unit", "day"], condition=models.Q(dim=""), name="fact_total_unit_day"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.unit_id} {self.day} {self.kind} {self.question or self.option} ×{self.count}"

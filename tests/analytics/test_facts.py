@@ -247,3 +247,19 @@ def test_the_profile_divides_only_by_unsatisfied_answers_to_questionnaires_that_
 def test_civil_servants_are_not_compared_across_schemas(world):
     with pytest.raises(ValidationError, match="within one unit"):
         breakdown(unit=world.district, period=YEAR, dim="staff")
+
+
+def test_a_current_provinces_ranking_carries_merged_communes_history_to_their_successor(world):
+    for _ in range(30):
+        hong_thai(world.commune, 3, day=dt.date(2025, 3, 3))
+    facts_refresh()
+    current_province = world.successor.parent
+    rows = {
+        r.unit: r
+        for r in child_ranking(
+            unit=current_province, period=Period(dt.date(2025, 1, 1), dt.date(2025, 6, 30))
+        )
+    }
+    assert rows[world.successor].figure.n == 30
+    assert rows[world.successor].rank == 1
+    assert sum(r.figure.n for r in rows.values()) == 30
