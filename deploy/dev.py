@@ -887,6 +887,8 @@ def cmd_demo(args: Sequence[str] = ()) -> int:
                 redis_url=services.redis_url,
                 settings="config.settings.dev",
             )
+            # The QR codes and links the demo prints must point at the port it serves.
+            env.setdefault("BASE_URL", f"http://localhost:{port}")
             for step in DEMO_STEPS:
                 say(f"manage.py {' '.join(step)}")
                 code = subprocess.call([str(venv_python()), "manage.py", *step], cwd=ROOT, env=env)
