@@ -42,7 +42,8 @@ from http.client import HTTPConnection
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parents[2]
+from benchlib import ROOT, database_recreate, django_start
+
 DATABASE = "sipas_bench_citizen"
 UNIT = ("legacy", "06175")  # Hồng Thái (seed 000)
 PROVINCE = "20"  # Lạng Sơn: the registry slice that holds it
@@ -81,26 +82,6 @@ urlpatterns = [path("bench/floor", floor), path("", include("config.urls_public"
 def bench_url() -> str:
     base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
     return urlunsplit(urlsplit(base)._replace(path=f"/{DATABASE}"))
-
-
-def database_recreate(url: str, *, drop_only: bool = False) -> None:
-    import psycopg
-
-    maintenance = urlunsplit(urlsplit(url)._replace(path="/postgres"))
-    with psycopg.connect(maintenance, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-        if not drop_only:
-            conn.execute(f'CREATE DATABASE "{DATABASE}"')
-
-
-def django_start(url: str) -> None:
-    sys.path[:0] = [str(ROOT), str(ROOT / "platform")]
-    os.environ["DATABASE_URL"] = url
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.base"
-    os.environ["DEBUG"] = "false"
-    import django
-
-    django.setup()
 
 
 @dataclass

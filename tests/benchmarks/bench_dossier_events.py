@@ -28,6 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_citizen_form as bench  # noqa: E402 - a sibling script, not a package
+import benchlib  # noqa: E402
 
 bench.DATABASE = "sipas_bench_dossiers"
 PROCEDURE = "1.001193"  # Đăng ký khai sinh, in the built-in catalog
@@ -116,8 +117,8 @@ def main() -> None:
         sys.exit("Keep it bounded: 1-32 clients, at most 120 s per phase.")
     url = bench.bench_url()
     print(f"# dossier-event ingestion benchmark, {time.strftime('%Y-%m-%d %H:%M %Z')}", flush=True)
-    bench.database_recreate(url)
-    bench.django_start(url)
+    benchlib.database_recreate(url)
+    benchlib.django_start(url)
     schema, key = world_build()
     with tempfile.TemporaryDirectory() as folder:
         server = bench.Server(url, args.workers, Path(folder), limit_set_calls=True)
@@ -177,7 +178,7 @@ def main() -> None:
         f"{'OK' if stored == accepted else 'MISMATCH'}"
     )
     if not args.keep:
-        bench.database_recreate(url, drop_only=True)
+        benchlib.database_recreate(url, drop_only=True)
     if stored != accepted:
         sys.exit(1)
 

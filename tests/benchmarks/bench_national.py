@@ -28,9 +28,10 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
-ROOT = Path(__file__).resolve().parents[2]
+from benchlib import ROOT, database_recreate, django_start
+
 TODAY = dt.date.today()  # noqa: DTZ011 - a calendar day for synthetic data, not a timestamp
 YEAR_DAYS = 365
 QUESTIONNAIRE_MIX = (("son_tay_2017", 0.55), ("hong_thai_quick", 0.35), ("nam_dong_2024", 0.10))
@@ -85,29 +86,6 @@ def timed[T](fn: Callable[[], T]) -> tuple[T, float]:
 
 
 # --------------------------------------------------------------------------- database and Django
-
-
-def database_recreate(url: str, *, drop_only: bool = False) -> None:
-    import psycopg
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    if "bench" not in name:
-        sys.exit(f"Refusing to drop the database {name!r}: its name must contain 'bench'.")
-    maintenance = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(maintenance, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        if not drop_only:
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def django_start() -> None:
-    sys.path[:0] = [str(ROOT), str(ROOT / "platform")]
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.base"
-    os.environ["DEBUG"] = "false"  # DEBUG would keep every query of the run in memory
-    import django
-
-    django.setup()
 
 
 def raw_connection():

@@ -25,34 +25,14 @@ import sys
 import time
 import types
 import uuid
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def database_recreate(url: str, *, drop_only: bool = False) -> None:
-    import psycopg
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    if "bench" not in name:
-        sys.exit(f"Refusing to drop the database {name!r}: its name must contain 'bench'.")
-    maintenance = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(maintenance, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        if not drop_only:
-            conn.execute(f'CREATE DATABASE "{name}"')
+import benchlib
+from benchlib import ROOT, database_recreate
 
 
 def django_start() -> None:
-    sys.path[:0] = [str(ROOT), str(ROOT / "platform")]
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.base"
-    os.environ["DEBUG"] = "false"
     os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
-    import django
-
-    django.setup()
+    benchlib.django_start()
     logging.getLogger("analytics.publications").setLevel(logging.WARNING)
     # The public pages of publications, as the project includes them (the PDF prints their address).
     from django.conf import settings
