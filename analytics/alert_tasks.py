@@ -15,7 +15,7 @@ from tenants.tasks import fanout_countdowns
 from .alerts import alert_window_end, staff_alerts_run
 
 
-@shared_task
+@shared_task(name="analytics.alert_tasks.staff_alerts_dispatch")
 def staff_alerts_dispatch() -> int:
     """Beat entry point (daily): queue one alert run per onboarded unit, staggered over the fan-out window.
 
@@ -38,7 +38,12 @@ def staff_alerts_dispatch() -> int:
     return len(units)
 
 
-@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+@shared_task(
+    name="analytics.alert_tasks.unit_staff_alerts",
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    max_retries=5,
+)
 def unit_staff_alerts(unit_id: int, window_end: str | None = None) -> dict[str, int]:
     """Compute one unit's staff alerts for the window ending `window_end` (ISO date; default yesterday)
     and e-mail its administrators about new ones. Returns {"alerts": stored, "emails": sent}."""

@@ -23,7 +23,7 @@ from tenants.tasks import fanout_countdowns
 from .par import par_contribution_compute, par_provinces_active, par_stale
 
 
-@shared_task
+@shared_task(name="analytics.par_tasks.par_recompute_dispatch")
 def par_recompute_dispatch() -> int:
     """Beat entry point (daily): one task per province that has data, staggered over the fan-out window.
 
@@ -38,7 +38,12 @@ def par_recompute_dispatch() -> int:
     return len(provinces)
 
 
-@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+@shared_task(
+    name="analytics.par_tasks.par_province_task",
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    max_retries=5,
+)
 def par_province_task(province_id: int, today: str | None = None) -> int:
     """Queue the contributions of one province that need computing today (this year to date, last year's
     missing rows, earlier years whose inputs changed); returns how many were queued."""
@@ -52,7 +57,12 @@ def par_province_task(province_id: int, today: str | None = None) -> int:
     return len(work)
 
 
-@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+@shared_task(
+    name="analytics.par_tasks.par_contribution_task",
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    max_retries=5,
+)
 def par_contribution_task(unit_id: int, year: int, scope: str) -> str | None:
     """Compute one unit's live contribution for a year ("year") or the year to date ("ytd").
 

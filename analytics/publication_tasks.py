@@ -27,7 +27,7 @@ from .publications import (
 )
 
 
-@shared_task
+@shared_task(name="analytics.publication_tasks.publications_dispatch")
 def publications_dispatch(today: str | None = None) -> int:
     """Beat entry point (daily): queue the creation of every scheduled publication due today.
 
@@ -48,7 +48,12 @@ def publications_dispatch(today: str | None = None) -> int:
     return len(due)
 
 
-@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+@shared_task(
+    name="analytics.publication_tasks.publication_scheduled_create_task",
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    max_retries=5,
+)
 def publication_scheduled_create_task(unit_id: int, kind: str, start: str, end: str) -> str | None:
     """Create one unit's scheduled publication for the period: a draft for review, or published at once.
 
@@ -62,13 +67,23 @@ def publication_scheduled_create_task(unit_id: int, kind: str, start: str, end: 
     return str(publication.public_id) if publication else None
 
 
-@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+@shared_task(
+    name="analytics.publication_tasks.publication_render_task",
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    max_retries=5,
+)
 def publication_render_task(publication_id: int) -> bool:
     """Render and store a publication's PDF (WeasyPrint, seconds of work: never in a request)."""
     return publication_render(publication_id=publication_id)
 
 
-@shared_task(autoretry_for=(NotRendered,), retry_backoff=True, max_retries=8)
+@shared_task(
+    name="analytics.publication_tasks.publication_publish_task",
+    autoretry_for=(NotRendered,),
+    retry_backoff=True,
+    max_retries=8,
+)
 def publication_publish_task(publication_id: int, user_id: int | None = None) -> bool:
     """Mark a rendered publication published and e-mail its subscribers; retried until the PDF exists."""
     return publication_publish_finish(publication_id=publication_id, user_id=user_id)

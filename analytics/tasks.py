@@ -7,7 +7,9 @@ from . import alert_tasks, par_tasks, publication_tasks  # noqa: F401
 from .facts import facts_refresh
 
 
-@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+@shared_task(
+    name="analytics.tasks.facts_refresh_task", autoretry_for=(Exception,), retry_backoff=True, max_retries=5
+)
 def facts_refresh_task() -> int:
     """Fold dirty unit-days into the public count facts (beat runs it every minute)."""
     return facts_refresh()

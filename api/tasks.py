@@ -22,7 +22,7 @@ def retry_countdown(attempts: int) -> int:
     return 60 * 2 ** (attempts - 1)
 
 
-@shared_task(bind=True, max_retries=MAX_ATTEMPTS - 1)
+@shared_task(name="api.tasks.webhook_deliver", bind=True, max_retries=MAX_ATTEMPTS - 1)
 def webhook_deliver(self, delivery_id: int) -> str:
     """Deliver one queued webhook; idempotent (a delivered or failed one is left alone)."""
     delivery = WebhookDelivery.objects.select_related("webhook").filter(pk=delivery_id).first()
@@ -62,7 +62,7 @@ def daily_figures_payload(*, unit: Unit, day: dt.date) -> dict:
     return {"day": day.isoformat(), "units": rows}
 
 
-@shared_task
+@shared_task(name="api.tasks.webhooks_daily_figures")
 def webhooks_daily_figures(day: str | None = None) -> int:
     """Beat, every morning: yesterday's figures to each client subscribed to figures.daily (idempotent)."""
     when = dt.date.fromisoformat(day) if day else timezone.localdate() - dt.timedelta(days=1)

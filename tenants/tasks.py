@@ -18,7 +18,7 @@ def fanout_countdowns(count: int, spread_seconds: float) -> list[float]:
     return [round(i * step, 3) for i in range(count)]
 
 
-@shared_task
+@shared_task(name="tenants.tasks.units_schema_check_dispatch")
 def units_schema_check_dispatch() -> int:
     """Beat entry point: queue one schema check per onboarded unit, staggered over the fan-out window."""
     units = list(Unit.objects.filter(onboarded_at__isnull=False).values_list("pk", "schema_name"))
@@ -29,7 +29,7 @@ def units_schema_check_dispatch() -> int:
     return len(units)
 
 
-@shared_task
+@shared_task(name="tenants.tasks.unit_schema_check")
 def unit_schema_check(unit_id: int) -> dict[str, object]:
     """Runs inside the unit's schema: are all tenant migrations applied there? Recorded on the unit."""
     schema = connection.schema_name
