@@ -6,7 +6,7 @@ class ApiConfig(AppConfig):
     verbose_name = "REST API"
 
     def ready(self) -> None:
-        from analytics.signals import publication_published
+        from analytics.publications.signals import publication_published
 
         from .webhooks import on_publication_published
 

@@ -6,7 +6,7 @@ import uuid
 from celery import shared_task
 from django.utils import timezone
 
-from analytics.figures import Period, unit_figures
+from analytics.figures.selectors import Period, unit_figures
 from tenants.models import Level, Structure, Unit
 
 from .models import Webhook, WebhookDelivery

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
-from analytics.formulas import bucket_of
+from surveys.scales import bucket_of
 
 from .definition import SCALE_BY_KEY, Definition
 from .models import Field, Procedure

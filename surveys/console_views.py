@@ -36,11 +36,16 @@ from .forms import (
     StaffMemberForm,
 )
 from .models import Campaign, Channel, Desk, Field, Procedure, QRLink, Questionnaire, StaffMember
-from .services import catalog_seed, questionnaire_install_builtin, questionnaire_version_draft, short_url
+from .services import (
+    campaign_create,
+    catalog_seed,
+    questionnaire_install_builtin,
+    questionnaire_version_draft,
+    short_url,
+)
 from .setup_services import (
     SHARING_LEVELS,
     campaign_link_ensure,
-    campaign_open,
     campaign_set_active,
     campaign_update,
     desk_create,
@@ -614,7 +619,7 @@ def share_use(request: HttpRequest, share_id: int) -> HttpResponse:
 @operate
 @require_GET
 def campaigns(request: HttpRequest) -> HttpResponse:
-    context = {"items": selectors.campaign_list(), "rules": selectors.QUOTA_RULES}
+    context = {"items": selectors.campaign_list()}
     return render(request, "console/surveys/campaigns.html", context)
 
 
@@ -637,7 +642,7 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
     return _form_view(
         request,
         CampaignForm(request.POST or None, initial=initial),
-        save=lambda data: campaign_open(**data),
+        save=lambda data: campaign_create(**data),
         success=lambda campaign: _("Campaign “%(name)s” created.") % {"name": campaign.name},
         back=reverse("unit:campaigns"),
         then=lambda campaign: reverse("unit:campaign", args=[campaign.pk]),
@@ -656,7 +661,6 @@ def campaign_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "starts_on": campaign.starts_on,
         "ends_on": campaign.ends_on,
         "channels": campaign.channels,
-        "quota_rule": campaign.quota_rule,
     }
     return _form_view(
         request,
@@ -698,14 +702,12 @@ def _campaign_page(
         {"link": link, "short_url": short_url(link.code), "downloads": _download_urls(link.code)}
         for link in selectors.campaign_links(campaign=campaign)
     ]
-    rule = selectors.QUOTA_RULES.get(campaign.quota_rule)
     context = {
         "campaign": campaign,
         "links": links,
         "targets": selectors.campaign_link_targets(campaign=campaign),
         "channel_labels": [Channel(c).label for c in campaign.channels if c in Channel.values],
         "uses": {c: c in campaign.channels for c in Channel.values},
-        "rule": rule,
         "response_count": selectors.campaign_response_count(campaign=campaign),
         "errors": errors or [],
     }

@@ -8,8 +8,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from analytics.formulas import FIVE_LEVEL, THREE_LEVEL, Scale
 from surveys.builtin.questionnaires import QUESTION_KINDS, RATING_ELEMENTS, REASON_ELEMENTS
+from surveys.scales import FIVE_LEVEL, THREE_LEVEL, Scale
 
 SCALE_BY_KEY: dict[str, Scale] = {"5": FIVE_LEVEL, "3": THREE_LEVEL}
 MAX_QUESTIONS = 60

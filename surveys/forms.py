@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from .builtin.questionnaires import BUILTIN_QUESTIONNAIRES, ELEMENTS, RATING_ELEMENTS, REASON_ELEMENTS, SCALES
 from .definition import MAX_TEXT_LENGTH, definition_errors
 from .models import Channel, Desk, Field, QuestionnaireVersion
-from .selectors import published_versions, quota_rule_choices
+from .selectors import published_versions
 
 DATE_FORMATS = ["%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d"]
 MAX_JSON_LENGTH = 200_000
@@ -497,18 +497,10 @@ class CampaignForm(forms.Form):
             "required": _("Choose at least one channel."),
         },
     )
-    quota_rule = forms.ChoiceField(
-        label=_("Quota rule"),
-        choices=[],
-        widget=forms.RadioSelect,
-        initial="nam_dong_2024",
-        error_messages={"invalid_choice": _("Choose a quota rule from the list.")},
-    )
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.fields["version"].queryset = published_versions()
-        self.fields["quota_rule"].choices = quota_rule_choices()
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -25,6 +25,7 @@ from tenants.permissions import Action
 
 from . import qr
 from .models import Channel, QRLink
+from .pdf import html_to_pdf
 from .services import short_url
 
 # The image of a code never changes (same code, same BASE_URL); a poster shows names and dates an
@@ -138,10 +139,6 @@ def _shorten(text: str, width: int) -> str:
 
 def poster_render(*, unit: Unit, link: QRLink, language: str = "vi") -> Poster:
     """The A4 notice of one code, as HTML and as PDF."""
-    # WeasyPrint loads Pango and takes over a second to import: only when a poster is asked for,
-    # not in every process that loads the URLconf (Celery workers, management commands).
-    from analytics.pdf import html_to_pdf
-
     text = POSTER_TEXT[language]
     url = short_url(link.code)
     campaign = link.campaign

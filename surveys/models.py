@@ -160,7 +160,6 @@ class Campaign(models.Model):
     starts_on = models.DateField(_("first day"))
     ends_on = models.DateField(_("last day"))
     channels = ArrayField(models.CharField(max_length=10, choices=Channel.choices), default=list)
-    quota_rule = models.CharField(_("quota rule"), max_length=40, default="nam_dong_2024")
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

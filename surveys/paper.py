@@ -16,11 +16,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import get_current_tenant
 
-from analytics.facts import facts_mark_dirty
-
 from .answers import PostData
 from .models import Campaign, Channel, Desk, PaperBatch, Response
 from .services import SubmissionError, response_submit
+from .signals import responses_changed
 
 logger = logging.getLogger(__name__)
 
@@ -158,7 +157,7 @@ def paper_ballot_void(*, batch: PaperBatch, response: Response, reason: str, use
     )
     response.delete()
     # The figures of that day must be refolded without it.
-    facts_mark_dirty(unit=get_current_tenant(), day=day)
+    responses_changed.send(sender=Response, unit=get_current_tenant(), day=day)
 
 
 @transaction.atomic

@@ -6,7 +6,6 @@ from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from analytics.formulas import QUOTA_RULES
 from tenants.models import QuestionnaireShare, Unit
 from tenants.permissions import ancestor_paths
 
@@ -23,12 +22,6 @@ from .models import (
     Response,
     StaffMember,
 )
-
-# The quota rules a campaign may name, with the descriptions of analytics.formulas (one source of truth).
-
-
-def quota_rule_choices() -> list[tuple[str, str]]:
-    return [(code, rule.description) for code, rule in QUOTA_RULES.items()]
 
 
 def fold(text: str) -> str:

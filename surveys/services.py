@@ -16,8 +16,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import get_current_tenant, tenant_context
 
-from analytics.facts import facts_mark_dirty
-from analytics.formulas import QUOTA_RULES
 from tenants.models import ShortLink, Unit
 
 from .answers import ParsedAnswers, PostData, answers_parse
@@ -41,6 +39,7 @@ from .models import (
     Response,
     StaffMember,
 )
+from .signals import responses_changed
 
 # Short codes avoid letters and digits that are confused when typed from a poster (0/O, 1/l/I).
 CODE_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
@@ -170,6 +169,33 @@ def questionnaire_version_draft(
 # --------------------------------------------------------------------------- campaigns and links
 
 
+def campaign_check(
+    *,
+    name: str,
+    version: QuestionnaireVersion,
+    starts_on: dt.date,
+    ends_on: dt.date,
+    channels: list[str],
+    exclude: int | None = None,
+) -> str:
+    """The one set of rules a campaign obeys, from the console, the demo or a script; returns the
+    cleaned name. Errors are keyed by field so a form can show them in place."""
+    name = " ".join((name or "").split())
+    if not name:
+        raise ValidationError({"name": _("The campaign needs a name.")})
+    if Campaign.objects.filter(name__iexact=name).exclude(pk=exclude).exists():
+        raise ValidationError({"name": _("A campaign with this name already exists.")})
+    if not version.is_published:
+        raise ValidationError(
+            {"version": _("Only a published questionnaire version can be used in a campaign.")}
+        )
+    if ends_on < starts_on:
+        raise ValidationError({"ends_on": _("The last day is before the first day.")})
+    if not channels or set(channels) - set(Channel.values):
+        raise ValidationError({"channels": _("Choose the channels from the list.")})
+    return name
+
+
 @transaction.atomic
 def campaign_create(
     *,
@@ -178,26 +204,14 @@ def campaign_create(
     starts_on: dt.date,
     ends_on: dt.date,
     channels: list[str],
-    quota_rule: str = "nam_dong_2024",
 ) -> Campaign:
-    if not version.is_published:
-        raise ValidationError(_("Only a published questionnaire version can be used in a campaign."))
-    if not name.strip():
-        raise ValidationError(_("The campaign needs a name."))
-    if quota_rule not in QUOTA_RULES:
-        raise ValidationError(_("Choose a quota rule from the list."))
-    if ends_on < starts_on:
-        raise ValidationError(_("The last day is before the first day."))
-    unknown = set(channels) - set(Channel.values)
-    if unknown or not channels:
-        raise ValidationError(_("Choose the channels from the list."))
+    name = campaign_check(name=name, version=version, starts_on=starts_on, ends_on=ends_on, channels=channels)
     return Campaign.objects.create(
-        name=name.strip(),
+        name=name,
         version=version,
         starts_on=starts_on,
         ends_on=ends_on,
         channels=list(dict.fromkeys(channels)),
-        quota_rule=quota_rule,
     )
 
 
@@ -412,7 +426,7 @@ def response_submit(
             if parsed.contact:
                 ContactDetail.objects.create(response=response, consent_at=now, **parsed.contact)
             # In the same transaction, so a committed response can never miss its refresh.
-            facts_mark_dirty(unit=get_current_tenant(), day=response.answered_on)
+            responses_changed.send(sender=Response, unit=get_current_tenant(), day=response.answered_on)
             if token is not None:
                 token.used_at = now
                 token.save(update_fields=["used_at"])

@@ -14,7 +14,6 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from analytics.formulas import QUOTA_RULES
 from tenants.models import Level, QuestionnaireShare, Unit
 
 from .definition import definition_errors
@@ -31,7 +30,7 @@ from .models import (
 )
 from .selectors import fold, questionnaire_draft
 from .services import (
-    campaign_create,
+    campaign_check,
     qr_link_create,
     questionnaire_create,
     questionnaire_version_draft,
@@ -363,62 +362,6 @@ def questionnaire_use_shared(*, share: QuestionnaireShare, copy_it: bool) -> tup
 # --------------------------------------------------------------------------- campaigns
 
 
-def _campaign_checks(
-    *,
-    name: str,
-    version: QuestionnaireVersion,
-    starts_on: dt.date,
-    ends_on: dt.date,
-    channels: list[str],
-    quota_rule: str,
-    exclude: int | None = None,
-) -> str:
-    name = _clean(name)
-    _require(name, "name")
-    if Campaign.objects.filter(name__iexact=name).exclude(pk=exclude).exists():
-        raise ValidationError({"name": _("A campaign with this name already exists.")})
-    if not version.is_published:
-        raise ValidationError(
-            {"version": _("Only a published questionnaire version can be used in a campaign.")}
-        )
-    if ends_on < starts_on:
-        raise ValidationError({"ends_on": _("The last day is before the first day.")})
-    if not channels or set(channels) - set(Channel.values):
-        raise ValidationError({"channels": _("Choose the channels from the list.")})
-    if quota_rule not in QUOTA_RULES:
-        raise ValidationError({"quota_rule": _("Choose a quota rule from the list.")})
-    return name
-
-
-@transaction.atomic
-def campaign_open(
-    *,
-    name: str,
-    version: QuestionnaireVersion,
-    starts_on: dt.date,
-    ends_on: dt.date,
-    channels: list[str],
-    quota_rule: str,
-) -> Campaign:
-    """campaign_create with the console's checks (unique name, known quota rule)."""
-    name = _campaign_checks(
-        name=name,
-        version=version,
-        starts_on=starts_on,
-        ends_on=ends_on,
-        channels=channels,
-        quota_rule=quota_rule,
-    )
-    return campaign_create(
-        name=name,
-        version=version,
-        starts_on=starts_on,
-        ends_on=ends_on,
-        channels=channels,
-        quota_rule=quota_rule,
-    )
-
-
 @transaction.atomic
 def campaign_update(
     *,
@@ -428,15 +371,13 @@ def campaign_update(
     starts_on: dt.date,
     ends_on: dt.date,
     channels: list[str],
-    quota_rule: str,
 ) -> Campaign:
-    name = _campaign_checks(
+    name = campaign_check(
         name=name,
         version=version,
         starts_on=starts_on,
         ends_on=ends_on,
         channels=channels,
-        quota_rule=quota_rule,
         exclude=campaign.pk,
     )
     # Answers already given were to the old questions: one campaign, one version, or its figures mix.
@@ -444,10 +385,10 @@ def campaign_update(
         raise ValidationError(
             {"version": _("This campaign already has responses; start a new campaign for another version.")}
         )
-    campaign.name, campaign.version, campaign.quota_rule = name, version, quota_rule
+    campaign.name, campaign.version = name, version
     campaign.starts_on, campaign.ends_on = starts_on, ends_on
     campaign.channels = list(dict.fromkeys(channels))
-    campaign.save(update_fields=["name", "version", "starts_on", "ends_on", "channels", "quota_rule"])
+    campaign.save(update_fields=["name", "version", "starts_on", "ends_on", "channels"])
     return campaign
 
 

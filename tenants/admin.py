@@ -1,17 +1,50 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.http import HttpRequest
 
 from .models import Domain, Membership, Unit, User
+from .services import unit_move, unit_parent_check
+
+
+class UnitAdminForm(forms.ModelForm):
+    class Meta:
+        model = Unit
+        fields = ("name", "division_type", "parent", "valid_from", "valid_to", "successors")
+
+    def clean_parent(self) -> Unit | None:
+        parent = self.cleaned_data.get("parent")
+        unit = self.instance
+        unit_parent_check(level=unit.level, structure=unit.structure, parent=parent, unit=unit)
+        return parent
 
 
 @admin.register(Unit)
 class UnitAdmin(admin.ModelAdmin):
+    """Units come from the official registry (`import_units`); operators may correct a name, the
+    validity or the parent. A new parent goes through `unit_move`, which rewrites the materialized
+    path of the whole subtree (path decides every subtree, role and API reach)."""
+
+    form = UnitAdminForm
     list_display = ("code", "name", "level", "structure", "onboarded_at")
     list_filter = ("structure", "level", "division_type")
     search_fields = ("code", "name")
-    readonly_fields = ("path", "schema_name", "onboarded_at", "schema_checked_at", "schema_ok")
+    fields = ("code", "level", "structure", *UnitAdminForm.Meta.fields, "path", "schema_name", "onboarded_at")
+    readonly_fields = ("code", "level", "structure", "path", "schema_name", "onboarded_at")
     raw_id_fields = ("parent",)
     filter_horizontal = ("successors",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Unit, form: forms.ModelForm, change: bool) -> None:
+        if "parent" in form.changed_data:
+            new_parent = obj.parent
+            obj.parent = Unit.objects.get(pk=obj.pk).parent
+            obj.save()
+            unit_move(unit=obj, parent=new_parent)
+            return
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(Membership)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from .models import DivisionType, Level, Structure, Unit
-from .services import _check_parent, _path, unit_code_normalize, unit_schema_name
+from .services import _path, unit_code_normalize, unit_parent_check, unit_schema_name
 
 REFORM_DAY = dt.date(2025, 7, 1)
 LEGACY_LAST_DAY = REFORM_DAY - dt.timedelta(days=1)
@@ -185,7 +185,7 @@ def registry_import(
             parent = units.get((row.structure, row.parent_code)) if row.parent_code else None
             if row.parent_code and parent is None:
                 raise ValueError(f"{row.name} ({row.code}): parent {row.parent_code} is missing")
-            _check_parent(level=row.level, structure=row.structure, parent=parent)
+            unit_parent_check(level=row.level, structure=row.structure, parent=parent)
             valid_from, valid_to = validity[row.structure]
             wanted = {
                 "name": row.name,

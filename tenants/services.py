@@ -46,7 +46,8 @@ def _path(structure: str, parent: Unit | None, code: str) -> str:
     return f"{parent.path}{code}/"
 
 
-def _check_parent(*, level: str, structure: str, parent: Unit | None, unit: Unit | None = None) -> None:
+def unit_parent_check(*, level: str, structure: str, parent: Unit | None, unit: Unit | None = None) -> None:
+    """Why `parent` cannot hold a unit of this level and structure (ValidationError), or nothing."""
     allowed = ALLOWED_PARENTS[Level(level)]
     if parent is None:
         if allowed:
@@ -85,7 +86,7 @@ def unit_create(
     valid_to: dt.date | None = None,
 ) -> Unit:
     code = unit_code_normalize(code=code, level=level)
-    _check_parent(level=level, structure=structure, parent=parent)
+    unit_parent_check(level=level, structure=structure, parent=parent)
     if division_type not in DivisionType.values:
         raise ValidationError(_("Unknown unit type “%(type)s”.") % {"type": division_type})
     if Unit.objects.filter(structure=structure, code=code).exists():
@@ -107,7 +108,7 @@ def unit_create(
 @transaction.atomic
 def unit_move(*, unit: Unit, parent: Unit | None) -> Unit:
     """Re-parent a unit and rewrite the materialized paths of its whole subtree."""
-    _check_parent(level=unit.level, structure=unit.structure, parent=parent, unit=unit)
+    unit_parent_check(level=unit.level, structure=unit.structure, parent=parent, unit=unit)
     old_path = unit.path
     new_path = _path(unit.structure, parent, unit.code)
     descendants = list(Unit.objects.filter(path__startswith=old_path).exclude(pk=unit.pk))

@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from analytics.publications import publication_public_url
+from analytics.publications.selectors import publication_public_url
 from tenants.models import Unit
 
 
@@ -130,7 +130,9 @@ class DossierBatchSerializer(serializers.Serializer):
 
 class TransactionCountSerializer(serializers.Serializer):
     procedure = serializers.CharField(
-        max_length=80, allow_blank=True, help_text='procedure key or "" for all'
+        max_length=80,
+        allow_blank=True,
+        help_text="the procedure's key in the unit's catalog or its national code (MaTTHC); \"\" for all",
     )
     period_start = serializers.DateField()
     period_end = serializers.DateField()

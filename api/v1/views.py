@@ -11,9 +11,9 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response as ApiResponse
 
-from analytics.figures import child_ranking, period_parse, unit_figures
+from analytics.figures.selectors import child_ranking, period_parse, unit_figures
 from analytics.models import ParContribution, Publication, TransactionCount
-from analytics.quotas import quota_status
+from analytics.quotas.services import quota_status, transaction_count_set
 from api.models import Scope
 from surveys.dossiers import DossierEvent, dossier_events_ingest
 from surveys.models import Response
@@ -327,13 +327,21 @@ class TransactionCounts(AuditedView):
         unit = unit_in_reach(request, structure, code)
         serializer = s.TransactionCountSerializer(data=request.data, many=True)
         serializer.is_valid(raise_exception=True)
+        # The console's service, so a national procedure code (MaTTHC) is stored under the key the
+        # quotas read; all rows or none.
         with transaction.atomic():
-            for row in serializer.validated_data:
-                TransactionCount.objects.update_or_create(
-                    unit=unit,
-                    procedure=row["procedure"],
-                    period_start=row["period_start"],
-                    period_end=row["period_end"],
-                    defaults={"count": row["count"], "source": "api"},
-                )
+            for index, row in enumerate(serializer.validated_data):
+                try:
+                    transaction_count_set(
+                        unit=unit,
+                        procedure=row["procedure"],
+                        start=row["period_start"],
+                        end=row["period_end"],
+                        count=row["count"],
+                        source=TransactionCount.Source.API,
+                    )
+                except DjangoValidationError as exc:
+                    raise DjangoValidationError(
+                        {f"[{index}].{field}": messages for field, messages in exc.message_dict.items()}
+                    ) from None
         return ApiResponse({"saved": len(serializer.validated_data)})

@@ -2,8 +2,10 @@
 
 from django.urls import include, path
 
-from analytics import urls_par, urls_publications, urls_quotas
-from analytics import urls_unit as analytics_urls
+from analytics.dashboards import urls as analytics_urls
+from analytics.par import urls as urls_par
+from analytics.publications import urls as urls_publications
+from analytics.quotas import urls as urls_quotas
 from surveys import urls_console, urls_links, urls_responses
 from tenants.views import unit_home
 

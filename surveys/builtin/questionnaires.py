@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Literal, NotRequired, TypedDict
 
-from analytics.formulas import FIVE_LEVEL, THREE_LEVEL
+from surveys.scales import FIVE_LEVEL, THREE_LEVEL
 
 # --------------------------------------------------------------------------- types
 

@@ -10,11 +10,11 @@ from django.test import override_settings
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from analytics.alert_tasks import staff_alerts_dispatch, unit_staff_alerts
-from analytics.alerts import alert_window_end, staff_alerts_current
-from analytics.facts import facts_mark_dirty, facts_refresh
+from analytics.alerts.services import alert_window_end, staff_alerts_current
+from analytics.alerts.tasks import staff_alerts_dispatch, unit_staff_alerts
+from analytics.facts.services import facts_mark_dirty, facts_refresh
+from analytics.methodology.policy import policy_update
 from analytics.models import DailyFact, StaffAlert
-from analytics.policy import policy_update
 from surveys.models import Campaign, QRLink, Response, StaffMember
 from surveys.services import qr_link_create, response_submit
 from tenants.models import Role, User

@@ -12,18 +12,18 @@ from django.urls import NoReverseMatch
 from django.utils import timezone, translation
 from django_tenants.utils import tenant_context
 
-from analytics import charts
-from analytics import formulas as f
-from analytics.dashboard_selectors import (
-    METHOD_NAMES,
+from analytics.dashboards.selectors import (
     breakdown_check,
     breakdown_dimensions,
     dimension_labels,
     period_from_query,
     period_presets,
 )
-from analytics.facts import facts_refresh
-from analytics.figures import Period, unit_figures
+from analytics.facts.services import facts_refresh
+from analytics.figures import charts
+from analytics.figures.selectors import Period, unit_figures
+from analytics.methodology import formulas as f
+from analytics.methodology.methods import METHOD_NAMES
 from surveys.models import Campaign, Procedure, StaffMember
 from surveys.services import qr_link_create, response_submit
 from tenants.routing import unit_reverse

@@ -8,11 +8,11 @@ import pytest
 from django.test import Client
 from openpyxl import load_workbook
 
-from analytics import exports
-from analytics import formulas as f
-from analytics.dashboard_selectors import period_from_query
-from analytics.facts import facts_refresh
-from analytics.figures import unit_figures
+from analytics.dashboards import exports
+from analytics.dashboards.selectors import period_from_query
+from analytics.facts.services import facts_refresh
+from analytics.figures.selectors import unit_figures
+from analytics.methodology import formulas as f
 from tenants.routing import unit_reverse
 from tests.analytics.test_dashboards import SECRET_TEXT, STAFF_NAME, answer, son_tay, staff_link
 

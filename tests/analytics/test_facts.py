@@ -8,9 +8,16 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from analytics import formulas as f
-from analytics.facts import facts_mark_dirty, facts_rebuild, facts_refresh
-from analytics.figures import Period, breakdown, child_ranking, contributing_units, period_parse, unit_figures
+from analytics.facts.services import facts_mark_dirty, facts_rebuild, facts_refresh
+from analytics.figures.selectors import (
+    Period,
+    breakdown,
+    child_ranking,
+    contributing_units,
+    period_parse,
+    unit_figures,
+)
+from analytics.methodology import formulas as f
 from analytics.models import DailyFact, DirtyDay
 from surveys.models import Answer, Campaign, Procedure, Response
 from surveys.services import response_submit

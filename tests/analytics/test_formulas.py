@@ -8,8 +8,7 @@ from fractions import Fraction as F
 
 import pytest
 
-from analytics.formulas import (
-    DECISION_766_5_4,
+from analytics.methodology.formulas import (
     FIVE_LEVEL,
     INDEX_AGGREGATIONS,
     NAM_DONG_2024,
@@ -18,28 +17,22 @@ from analytics.formulas import (
     SON_TAY_2017,
     THREE_LEVEL,
     AlertReason,
-    BandPointsRule,
     BandQuotaRule,
     Bucket,
     DataError,
     Element,
     Figure,
-    LinearPointsRule,
     Method,
-    NotApplicable,
-    Points,
     QuotaBand,
     RuleError,
     SlovinQuotaRule,
     Tally,
     bucket_of,
-    decision_766_dossier_score,
     display,
     display_percent,
     dissatisfaction_profile,
     dissatisfaction_profile_from_counts,
     element_figure,
-    figure_points,
     from_one_stop_code,
     margin_of_error,
     mean_score_figure,
@@ -52,6 +45,15 @@ from analytics.formulas import (
     staff_alert,
     to_one_stop_code,
     wilson_interval,
+)
+from analytics.methodology.points import (
+    DECISION_766_5_4,
+    BandPointsRule,
+    LinearPointsRule,
+    NotApplicable,
+    Points,
+    decision_766_dossier_score,
+    figure_points,
 )
 
 # --------------------------------------------------------------------------------------------------
@@ -356,7 +358,7 @@ def test_unknown_aggregation_is_a_rule_error():
 
 
 def test_custom_aggregation_can_be_registered_once(monkeypatch):
-    monkeypatch.setattr("analytics.formulas.INDEX_AGGREGATIONS", dict(INDEX_AGGREGATIONS))
+    monkeypatch.setattr("analytics.methodology.formulas.INDEX_AGGREGATIONS", dict(INDEX_AGGREGATIONS))
 
     def lowest(elements, minimum_n):
         rates = [tally.rate for tally in elements.values() if tally.rate is not None]

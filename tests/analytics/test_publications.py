@@ -24,29 +24,28 @@ from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from analytics.facts import facts_refresh
-from analytics.figures import Period
+from analytics.facts.services import facts_refresh
+from analytics.figures.selectors import Period
 from analytics.models import Publication, PublicationSchedule, PublicationSubscriber
-from analytics.publication_tasks import (
-    publication_publish_task,
-    publication_render_task,
-    publications_dispatch,
-)
-from analytics.publications import (
+from analytics.publications.report import decree_date, report_build, short_name
+from analytics.publications.services import (
     ADHOC,
     NotRendered,
-    period_cutoff,
     publication_create,
     publication_publish,
     publication_publish_finish,
     publication_refresh,
     publication_schedule_due,
-    publication_snapshot,
     publication_subscriber_add,
     scheduled_period,
     semiannual_periods,
 )
-from analytics.report_pdf import decree_date, report_build, short_name
+from analytics.publications.snapshot import period_cutoff, publication_snapshot
+from analytics.publications.tasks import (
+    publication_publish_task,
+    publication_render_task,
+    publications_dispatch,
+)
 from surveys.models import Campaign, PaperBatch, Procedure, StaffMember
 from surveys.services import qr_link_create, response_submit
 from tenants.models import Unit, User

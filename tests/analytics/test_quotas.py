@@ -17,13 +17,13 @@ from django.utils import timezone, translation
 from django_tenants.utils import tenant_context
 from openpyxl import Workbook
 
-from analytics import formulas as f
-from analytics.facts import facts_refresh
-from analytics.figures import Period
-from analytics.imports import MAX_LINES, MAX_ROWS, ImportRejected, transaction_counts_import
+from analytics.facts.services import facts_refresh
+from analytics.figures.selectors import Period
+from analytics.methodology import formulas as f
+from analytics.methodology.policy import Source, policy_effective, policy_update
 from analytics.models import DailyFact, TransactionCount, UnitPolicy
-from analytics.policy import Source, policy_effective, policy_update
-from analytics.quotas import quota_status, transaction_count_set, units_below_quota
+from analytics.quotas.imports import MAX_LINES, MAX_ROWS, ImportRejected, transaction_counts_import
+from analytics.quotas.services import quota_status, transaction_count_set, units_below_quota
 from surveys.models import Campaign, Procedure
 from surveys.services import response_submit
 from tenants.models import Level, Role, Unit, User

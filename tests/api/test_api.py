@@ -6,12 +6,13 @@ import pytest
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from analytics.facts import facts_refresh
-from analytics.figures import Period, unit_figures
+from analytics.facts.services import facts_refresh
+from analytics.figures.selectors import Period, unit_figures
 from analytics.models import TransactionCount
+from analytics.quotas.services import quota_status
 from api.models import ApiCall, Scope
 from api.services import api_client_revoke, api_client_rotate
-from surveys.models import Dossier, DossierToken
+from surveys.models import Dossier, DossierToken, Procedure
 
 from .conftest import Api
 
@@ -235,6 +236,40 @@ def test_transaction_counts_are_upserted_and_bad_rows_refused_whole(world, make_
     assert TransactionCount.objects.filter(unit=world.commune).count() == 1
 
 
+def test_counts_sent_with_a_national_procedure_code_are_found_by_that_procedures_quota(world, make_api):
+    # given a procedure of the commune's catalog that carries its national code (MaTTHC)
+    with tenant_context(world.commune):
+        procedure = Procedure.objects.exclude(national_code="").exclude(national_code__isnull=True).first()
+    assert procedure is not None
+    api, _ = make_api(world.commune)
+    rows = [
+        {
+            "procedure": procedure.national_code,
+            "period_start": "2026-01-01",
+            "period_end": "2026-01-31",
+            "count": 42,
+        }
+    ]
+    # when the one-stop system sends the count under the national code
+    assert api.post(unit_url(world.commune, "transaction-counts/"), rows).status_code == 200
+    # then it is stored under the catalog key, where the quota status of that procedure reads it
+    status = quota_status(unit=world.commune, period=Period(dt.date(2026, 1, 1), dt.date(2026, 1, 31)))
+    row = next(r for r in status.procedures if r.procedure == procedure.key)
+    assert row.transactions == 42
+
+
+def test_counts_for_a_procedure_outside_the_catalog_are_refused_with_the_row_named(world, make_api):
+    api, _ = make_api(world.commune)
+    rows = [
+        {"procedure": "", "period_start": "2026-01-01", "period_end": "2026-01-31", "count": 5},
+        {"procedure": "9.999999", "period_start": "2026-01-01", "period_end": "2026-01-31", "count": 5},
+    ]
+    answer = api.post(unit_url(world.commune, "transaction-counts/"), rows)
+    assert answer.status_code == 400
+    assert answer.json()["error"]["field"] == "[1].procedure"
+    assert not TransactionCount.objects.filter(unit=world.commune).exists()
+
+
 def test_every_call_is_audited(world, make_api):
     api, client = make_api(world.district)
     api.get("/api/v1/units/")
@@ -330,7 +365,7 @@ def test_only_published_public_reports_are_listed(world, make_api):
 
 
 def test_par_contributions_are_served_with_their_rule_and_inputs(world, make_api):
-    from analytics.par import par_contribution_compute
+    from analytics.par.services import par_contribution_compute
 
     par_contribution_compute(unit=world.commune, year=2025, scope="year")
     api, _ = make_api(world.commune)

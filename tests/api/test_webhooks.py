@@ -134,7 +134,7 @@ def test_a_bad_subscription_is_refused(world, make_api, body):
 
 
 def test_the_daily_figures_go_once_to_each_subscribed_client(hook, world, django_capture_on_commit_callbacks):
-    from analytics.facts import facts_refresh
+    from analytics.facts.services import facts_refresh
     from api.tasks import webhooks_daily_figures
     from tests.analytics.test_facts import hong_thai
 
@@ -154,7 +154,7 @@ def test_publishing_a_report_notifies_the_clients_above_it(hook, world, django_c
     import datetime as dt
 
     from analytics.models import Publication
-    from analytics.signals import publication_published
+    from analytics.publications.signals import publication_published
 
     webhook, _secret = hook("https://portal.example.vn/hook")
     webhook.events = ["publication.published"]

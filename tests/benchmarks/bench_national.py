@@ -714,8 +714,8 @@ def main() -> None:  # noqa: C901 - one linear script, phase after phase
     from django.db.models import Sum
     from django.test.utils import CaptureQueriesContext
 
-    from analytics.facts import facts_mark_dirty, facts_rebuild, facts_refresh
-    from analytics.figures import Period, child_ranking, contributing_units, unit_figures
+    from analytics.facts.services import facts_mark_dirty, facts_rebuild, facts_refresh
+    from analytics.figures.selectors import Period, child_ranking, contributing_units, unit_figures
     from analytics.models import DailyFact, DirtyDay
 
     raw = raw_connection()

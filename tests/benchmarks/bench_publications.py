@@ -33,12 +33,12 @@ from benchlib import ROOT, database_recreate
 def django_start() -> None:
     os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
     benchlib.django_start()
-    logging.getLogger("analytics.publications").setLevel(logging.WARNING)
+    logging.getLogger("analytics.publications.services").setLevel(logging.WARNING)
     # The public pages of publications, as the project includes them (the PDF prints their address).
     from django.conf import settings
     from django.urls import include, path
 
-    from analytics import urls_publications_public
+    from analytics.publications import urls_public as urls_publications_public
     from config import urls_public
 
     module = types.ModuleType("bench_publications_public_urls")
@@ -69,7 +69,7 @@ def world_build(province_code: str, n_communes: int | None, responses: int, seed
     from django.utils import timezone
     from django_tenants.utils import schema_context, tenant_context
 
-    from analytics.facts import facts_rebuild
+    from analytics.facts.services import facts_rebuild
     from surveys.models import Campaign, Procedure, StaffMember
     from surveys.services import campaign_create, catalog_seed, questionnaire_install_builtin, response_submit
     from tenants.models import Structure, Unit
@@ -193,16 +193,16 @@ def main() -> None:
 
 
 def run(args: argparse.Namespace) -> None:
-    from analytics.figures import Period
+    from analytics.figures.selectors import Period
     from analytics.models import Publication
-    from analytics.pdf import html_to_pdf
-    from analytics.publications import (
+    from analytics.publications.report import report_html
+    from analytics.publications.services import (
         ADHOC,
         publication_create,
         publication_publish_finish,
         publication_render,
     )
-    from analytics.report_pdf import report_html
+    from surveys.pdf import html_to_pdf
 
     province, communes, (start, end) = world_build(args.province, args.communes, args.responses, args.seed)
     period = Period(start, end)

@@ -615,7 +615,6 @@ def campaign_data(world, **overrides) -> dict:
         "starts_on": day(today()),
         "ends_on": day(today() + dt.timedelta(days=90)),
         "channels": ["qr", "desk", "staff"],
-        "quota_rule": "son_tay_2017",
     }
     data.update(overrides)
     return data
@@ -626,36 +625,23 @@ def test_an_officer_creates_and_edits_a_campaign_with_vietnamese_dates(world, of
     assert response.status_code == 302
     campaign = first(world.commune, Campaign, name="Khảo sát năm 2026")
     assert campaign.starts_on == today()
-    assert campaign.quota_rule == "son_tay_2017"
     page = officer.get(url(world.commune, "unit:campaign", campaign.pk))
     assert page.status_code == 200
     assert day(today()) in page.text
-    assert "Sơn Tây 2017" in page.text  # the quota rule's description
     edit = officer.get(url(world.commune, "unit:campaign_edit", campaign.pk))
     assert day(today()) in edit.text
     response = officer.post(
         url(world.commune, "unit:campaign_edit", campaign.pk),
-        campaign_data(world, name="Khảo sát 2026 (sửa)", channels=["qr"], quota_rule="slovin_5_percent"),
+        campaign_data(world, name="Khảo sát 2026 (sửa)", channels=["qr"]),
     )
     assert response.status_code == 302
     campaign = first(world.commune, Campaign, pk=campaign.pk)
-    assert (campaign.name, campaign.channels, campaign.quota_rule) == (
-        "Khảo sát 2026 (sửa)",
-        ["qr"],
-        "slovin_5_percent",
-    )
+    assert (campaign.name, campaign.channels) == ("Khảo sát 2026 (sửa)", ["qr"])
     assert (
         officer.post(url(world.commune, "unit:campaign_active", campaign.pk), {"active": "0"}).status_code
         == 302
     )
     assert first(world.commune, Campaign, pk=campaign.pk).is_active is False
-
-
-def test_the_campaign_form_offers_the_three_quota_rules_with_descriptions(world, officer):
-    response = officer.get(url(world.commune, "unit:campaign_new"))
-    choices = dict(response.context["form"].fields["quota_rule"].choices)
-    assert set(choices) == {"nam_dong_2024", "son_tay_2017", "slovin_5_percent"}
-    assert "N < 100" in choices["nam_dong_2024"]
 
 
 def unpublished_version(world):
@@ -674,7 +660,6 @@ def unpublished_version(world):
         ({"starts_on": "31/02/2026"}, "starts_on"),
         ({"channels": ["qr", "carrier-pigeon"]}, "channels"),
         ({"channels": []}, "channels"),
-        ({"quota_rule": "half_of_everything"}, "quota_rule"),
         ({"name": "Khảo sát hong_thai_quick"}, "name"),
         ({"name": "   "}, "name"),
         ({"version": "unpublished"}, "version"),

@@ -18,10 +18,10 @@ from django.core import checks
 from django.test import Client, override_settings
 from django_tenants.utils import tenant_context
 
-from analytics.pdf import SERIF_FAMILIES, html_to_pdf, serif_families_installed
 from surveys import qr
 from surveys.link_views import ascii_slug, committee_name, poster_render
 from surveys.models import Desk, StaffMember
+from surveys.pdf import SERIF_FAMILIES, html_to_pdf, serif_families_installed
 from surveys.services import qr_link_create, short_url
 from tenants.models import Unit
 from tenants.routing import unit_reverse

@@ -124,3 +124,85 @@ def test_moving_a_district_rewrites_the_paths_of_its_whole_subtree(world):
     world.commune.refresh_from_db()
     assert world.commune.path == "l:67/182/06175/"
     assert not Unit.objects.filter(path__startswith="l:20/182/").exists()
+
+
+def _admin_client(operator):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(operator)
+    return client
+
+
+def _admin_form(unit, parent):
+    return {
+        "name": unit.name,
+        "division_type": unit.division_type,
+        "parent": parent.pk if parent else "",
+        "valid_from": "",
+        "valid_to": "",
+    }
+
+
+@pytest.mark.django_db
+def test_moving_a_unit_in_admin_rewrites_the_path_of_its_whole_subtree(operator):
+    # given a district with a commune, and another district of the same province
+    province = unit_create(
+        code="98", name="Tỉnh thử", level=Level.PROVINCE, division_type=DivisionType.PROVINCE
+    )
+    old = unit_create(
+        code="981",
+        name="Huyện A",
+        level=Level.DISTRICT,
+        division_type=DivisionType.RURAL_DISTRICT,
+        parent=province,
+    )
+    new = unit_create(
+        code="982",
+        name="Huyện B",
+        level=Level.DISTRICT,
+        division_type=DivisionType.RURAL_DISTRICT,
+        parent=province,
+    )
+    commune = unit_create(
+        code="98101", name="Xã C", level=Level.COMMUNE, division_type=DivisionType.COMMUNE, parent=old
+    )
+    # when an operator gives the commune the other district in admin
+    answer = _admin_client(operator).post(
+        f"/admin/tenants/unit/{commune.pk}/change/", _admin_form(commune, new)
+    )
+    # then the service moved it: parent and path agree
+    assert answer.status_code == 302
+    commune.refresh_from_db()
+    assert commune.parent == new
+    assert commune.path == new.path + "98101/"
+
+
+@pytest.mark.django_db
+def test_admin_refuses_a_parent_the_hierarchy_does_not_allow(operator):
+    province = unit_create(
+        code="97", name="Tỉnh thử", level=Level.PROVINCE, division_type=DivisionType.PROVINCE
+    )
+    district = unit_create(
+        code="971",
+        name="Huyện A",
+        level=Level.DISTRICT,
+        division_type=DivisionType.RURAL_DISTRICT,
+        parent=province,
+    )
+    commune = unit_create(
+        code="97101", name="Xã C", level=Level.COMMUNE, division_type=DivisionType.COMMUNE, parent=district
+    )
+    # a district placed under its own commune would be a cycle, and under a commune at all is refused
+    answer = _admin_client(operator).post(
+        f"/admin/tenants/unit/{district.pk}/change/", _admin_form(district, commune)
+    )
+    assert answer.status_code == 200
+    district.refresh_from_db()
+    assert district.parent == province
+    assert district.path == province.path + "971/"
+
+
+@pytest.mark.django_db
+def test_units_are_not_added_in_admin_but_imported_from_the_registry(operator):
+    assert _admin_client(operator).get("/admin/tenants/unit/add/").status_code == 403

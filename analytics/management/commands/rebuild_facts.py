@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from analytics.facts import facts_rebuild
+from analytics.facts.services import facts_rebuild
 
 
 class Command(BaseCommand):

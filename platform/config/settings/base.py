@@ -128,6 +128,29 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+
+# The beat schedule installed by `manage.py install_schedules`: (name, task, crontab fields in
+# Asia/Ho_Chi_Minh). Task names are permanent strings (tests/test_task_names.py).
+BEAT_SCHEDULES: list[tuple[str, str, dict[str, str]]] = [
+    (
+        "Cập nhật số liệu tổng hợp / refresh count facts",
+        "analytics.tasks.facts_refresh_task",
+        {"minute": "*"},
+    ),
+    (
+        "Kiểm tra schema các đơn vị / unit schema check",
+        "tenants.tasks.units_schema_check_dispatch",
+        {"minute": "17", "hour": "2"},
+    ),
+    (
+        "Cảnh báo cán bộ, công chức / staff alerts",
+        "analytics.alert_tasks.staff_alerts_dispatch",
+        {"minute": "10", "hour": "6"},
+    ),
+    ("Công bố / publish", "analytics.publication_tasks.publications_dispatch", {"minute": "30", "hour": "6"}),
+    ("Điểm CCHC / PAR points", "analytics.par_tasks.par_recompute_dispatch", {"minute": "40", "hour": "3"}),
+    ("Webhook số liệu / daily figures", "api.tasks.webhooks_daily_figures", {"minute": "0", "hour": "7"}),
+]
 # Spread of the per-unit fan-out of periodic tasks, so 3,000 units do not start at once.
 PERIODIC_FANOUT_SECONDS = int(env_str("PERIODIC_FANOUT_SECONDS", "300"))
 

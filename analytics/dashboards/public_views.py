@@ -1,0 +1,130 @@
+"""Public results of an onboarded unit, no sign-in (seed 004: "publish continuously at the desk and the
+year's result on the unit's website").
+
+/ket-qua/<slug>/       this year's figures: overall, SIPAS index, elements, with n, period and method
+/ket-qua/<slug>/bang/  the board for a TV at the one-stop desk: today's count and this month's rate,
+                       big type, refreshed every minute by <meta http-equiv="refresh"> (no JavaScript)
+
+Counts and rates from the public fact tables only: no free text, no staff names, no breakdowns that
+could single out a civil servant or a respondent.
+"""
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import NoReverseMatch
+from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_safe
+
+from analytics.dashboards.selectors import (
+    element_label,
+    facts_pending,
+    figure_view,
+    month_to_date,
+    overall_rate,
+    public_unit_get,
+    response_count,
+    unit_minimum_n,
+    year_to_date,
+)
+from analytics.dashboards.views import figure_bar
+from analytics.figures import charts
+from analytics.figures.selectors import VIETNAM, Period, unit_figures
+from analytics.methodology import formulas as f
+from analytics.publications.selectors import publications_public
+from tenants.models import Unit
+from tenants.routing import public_reverse
+from tenants.selectors import unit_ancestors
+
+BOARD_REFRESH_SECONDS = 60
+
+
+def _unit(slug: str) -> Unit:
+    unit = public_unit_get(slug=slug)
+    if unit is None:
+        raise Http404(_("No such unit."))
+    return unit
+
+
+def _language() -> str:
+    return "en" if (translation.get_language() or "").startswith("en") else "vi"
+
+
+def _place(unit: Unit) -> str:
+    """ "Huyện Văn Lãng, Tỉnh Lạng Sơn": where the unit is, for a reader who does not know it."""
+    return ", ".join(a.name for a in reversed(unit_ancestors(unit=unit)) if a.level != "national")
+
+
+def _published(unit: Unit) -> list[tuple[object, str]]:
+    """The unit's published reports with their permanent addresses (none where that page is not installed)."""
+    try:
+        return [
+            (p, public_reverse("publication_public", p.public_id))
+            for p in publications_public(unit=unit)[:24]
+        ]
+    except NoReverseMatch:
+        return []
+
+
+@require_safe
+@cache_control(public=True, max_age=300)
+def public_results(request: HttpRequest, slug: str) -> HttpResponse:
+    unit = _unit(slug)
+    language = _language()
+    now = timezone.localtime(timezone.now(), VIETNAM)
+    period = year_to_date(today=now.date())
+    figures = unit_figures(unit=unit, period=period, minimum_n=unit_minimum_n(unit=unit), language=language)
+    elements = [
+        (element_label(code, language), figure_view(fig, language=language))
+        for code, fig in figures.elements.items()
+        if code in f.INDEX_ELEMENTS
+    ]
+    chart = charts.bar_chart(
+        [figure_bar(label, view) for label, view in elements],
+        title=_("Satisfaction by element"),
+        empty_text=_("No answers on the elements this year."),
+    )
+    context = {
+        "unit": unit,
+        "place": _place(unit),
+        "period": period,
+        "responses": figures.responses,
+        "overall": figure_view(figures.overall, language=language),
+        "index": figure_view(figures.index, language=language),
+        "elements": elements,
+        "chart": mark_safe(chart),  # noqa: S308 - charts escape every text they draw
+        "now": now,
+        "publications": _published(unit),
+    }
+    return render(request, "analytics/public/results.html", context)
+
+
+@require_safe
+@cache_control(public=True, max_age=30)
+def public_board(request: HttpRequest, slug: str) -> HttpResponse:
+    unit = _unit(slug)
+    language = _language()
+    now = timezone.localtime(timezone.now(), VIETNAM)
+    today = now.date()
+    month = month_to_date(today=today)
+    minimum_n = unit_minimum_n(unit=unit)
+    context = {
+        "unit": unit,
+        "place": _place(unit),
+        "today": today,
+        "today_count": response_count(unit=unit, period=Period(today, today)),
+        "month": month,
+        "month_figure": figure_view(
+            overall_rate(unit=unit, period=month, minimum_n=minimum_n), language=language
+        ),
+        "year": year_to_date(today=today),
+        "year_figure": figure_view(
+            overall_rate(unit=unit, period=year_to_date(today=today), minimum_n=minimum_n), language=language
+        ),
+        "pending": facts_pending(unit=unit),
+        "now": now,
+        "refresh": BOARD_REFRESH_SECONDS,
+    }
+    return render(request, "analytics/public/board.html", context)

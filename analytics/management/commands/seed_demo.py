@@ -1,0 +1,22 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from analytics.demo import demo_surveys_seed
+from surveys.services import short_url
+from tenants.demo import DEMO_PASSWORD, demo_seed
+
+
+class Command(BaseCommand):
+    help = "Onboard the units of the source documents and create the demo accounts (idempotent)."
+
+    def handle(self, *args, **options):
+        try:
+            units, accounts = demo_seed()
+        except RuntimeError as error:
+            raise CommandError(str(error)) from error
+        self.stdout.write(self.style.SUCCESS(f"{len(units)} demo units onboarded."))
+        for survey in demo_surveys_seed():
+            self.stdout.write(f"  {survey.unit.name}: {survey.responses} demo answers; QR links:")
+            for link in survey.links:
+                self.stdout.write(f"    {short_url(link.code)}  ({link.get_channel_display()})")
+        for account in accounts:
+            self.stdout.write(f"  {account.email:36} {DEMO_PASSWORD}  {account.description}")

@@ -1,0 +1,60 @@
+"""The one table of figure methods in words: every page, export, snapshot and report names a method
+through it, so a figure's method reads the same everywhere (in the language active when rendered)."""
+
+from django.utils import translation
+from django.utils.translation import gettext_lazy
+
+METHOD_NAMES = {
+    "satisfaction_rate": gettext_lazy("Satisfaction rate"),
+    "element_rate_pooled": gettext_lazy("Element rate, answers pooled over its questions"),
+    "mean_score": gettext_lazy("Mean score (1–5)"),
+    "mean_of_elements": gettext_lazy("SIPAS index: unweighted mean of the element rates"),
+    "pooled_all_answers": gettext_lazy("SIPAS index: all element answers pooled"),
+    "dissatisfaction_profile": gettext_lazy("Share of unsatisfied responses ticking each reason"),
+    "linear:decision_766_5_4": gettext_lazy("Decision 766/QĐ-TTg, criterion 5.4 (dossiers)"),
+}
+METHOD_DESCRIPTIONS = {
+    "satisfaction_rate": gettext_lazy(
+        "Satisfied answers (very satisfied + satisfied) divided by valid answers; “no answer” excluded; "
+        "95 % Wilson interval."
+    ),
+    "element_rate_pooled": gettext_lazy(
+        "Answers to every question of the element pooled, then satisfied / valid; 95 % Wilson interval."
+    ),
+    "mean_score": gettext_lazy(
+        "Mean of 5-level answers scored 1–5; 3-level answers and “no answer” excluded; no interval."
+    ),
+    "mean_of_elements": gettext_lazy(
+        "Unweighted mean of the rates of the elements that have answers; n is the sum of their valid "
+        "answers; no interval, because the elements share respondents; too few if any element is under "
+        "the minimum."
+    ),
+    "pooled_all_answers": gettext_lazy(
+        "Answers to every question of the five elements pooled, then satisfied / valid; elements with more "
+        "questions weigh more; 95 % Wilson interval."
+    ),
+    "dissatisfaction_profile": gettext_lazy(
+        "Share of unsatisfied responses that ticked each reason; a response counts each ticked reason once, "
+        "so shares may add up to more than 100 %; 95 % Wilson interval per reason."
+    ),
+    "linear:decision_766_5_4": gettext_lazy(
+        "Decision 766/QĐ-TTg criterion 5.4: R = 100 % − (% dossiers handled late + % dossiers with a "
+        "complaint or a dislike), from the dossiers whose processing ended in the period; 6 points if "
+        "R ≥ 90 %, else R × 6 / 90. Complaints are not recorded yet: only dislikes count."
+    ),
+}
+
+
+def method_name(code: str) -> str:
+    """A figure's method in a few words; an unknown code (a band rule's) is shown as it is stored."""
+    return str(METHOD_NAMES.get(code, code))
+
+
+def method_description(code: str, fallback: str = "") -> str:
+    return str(METHOD_DESCRIPTIONS.get(code, fallback))
+
+
+def method_description_in(code: str, language: str, fallback: str = "") -> str:
+    """The description in a fixed language, for exports and snapshots whose columns do not follow the page."""
+    with translation.override(language):
+        return method_description(code, fallback)

@@ -1,0 +1,307 @@
+"""The snapshot of a publication: a unit's figures at a cut-off as plain JSON (exact rates as "p/q"
+strings beside their rounded display values, every n, interval, method and label in Vietnamese and
+English), so the report can be rendered again from the row alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from fractions import Fraction
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone, translation
+
+from analytics.dashboards.selectors import (
+    breakdown_dimensions,
+    dimension_labels,
+    element_label,
+    unit_is_pooled,
+    unit_minimum_n,
+)
+from analytics.facts.services import facts_replace
+from analytics.figures.selectors import (
+    VIETNAM,
+    Period,
+    breakdown,
+    child_ranking,
+    contributing_units,
+    unit_figures,
+)
+from analytics.methodology import formulas as f
+from analytics.methodology.methods import METHOD_DESCRIPTIONS, METHOD_NAMES
+from analytics.methodology.policy import QUOTA_RULE_LABELS
+from analytics.models import Dimension, DirtyDay
+from analytics.quotas.services import quota_status
+from surveys.builtin.questionnaires import BUILTIN_BY_KEY
+from tenants.models import Unit
+from tenants.selectors import unit_ancestors
+
+# The snapshot
+# --------------------------------------------------------------------------------------------------
+
+SNAPSHOT_FORMAT = 1
+INDEX_METHOD = "mean_of_elements"
+LANGUAGES = ("vi", "en")
+
+
+def period_cutoff(period: Period) -> dt.datetime:
+    """The end of the period's last day in Vietnam (23:59:59.999999 local), as an aware datetime."""
+    return dt.datetime.combine(period.end, dt.time.max, tzinfo=VIETNAM)
+
+
+def _exact(value: Fraction | None) -> str | None:
+    return None if value is None else f"{value.numerator}/{value.denominator}"
+
+
+def _pct(value: Fraction | float | None) -> str | None:
+    return None if value is None else str(f.display_percent(Fraction(value)))
+
+
+def figure_json(figure: f.Figure) -> dict[str, Any]:
+    """A Figure as JSON: the exact value, its display value, n, interval, minimum, method and notes."""
+    low, high = figure.interval or (None, None)
+    data: dict[str, Any] = {
+        "value": _exact(figure.value),
+        "n": figure.n,
+        "low": _pct(low),
+        "high": _pct(high),
+        "too_few": figure.too_few,
+        "minimum_n": figure.minimum_n,
+        "method": figure.method.code,
+        "notes": [{"code": note.code, "text": note.text} for note in figure.notes],
+    }
+    if figure.method.code == "mean_score":
+        data["score"] = None if figure.value is None else str(f.display(figure.value))
+    else:
+        data["percent"] = _pct(figure.value)
+    return data
+
+
+def _both(make) -> dict[str, str]:
+    """{"vi": …, "en": …}: `make(language)` evaluated with that language active."""
+    result = {}
+    for language in LANGUAGES:
+        with translation.override(language):
+            result[language] = str(make(language))
+    return result
+
+
+def _clean(text: str) -> str:
+    """One line: catalog names sometimes carry line breaks that would split a table cell."""
+    return " ".join(str(text).split())
+
+
+def _builtin_text(questionnaire: str, question: str | None, option: str | None) -> dict[str, Any] | None:
+    """The texts of a built-in question (or of one of its options) by key, with the option's element."""
+    definition = BUILTIN_BY_KEY.get(questionnaire)
+    for q in definition["questions"] if definition else ():
+        if question is not None and q["key"] != question:
+            continue
+        if option is None:
+            return {lang: _clean(q["text"].get(lang) or q["text"]["vi"]) for lang in LANGUAGES}
+        for o in q.get("options", []):
+            if o["key"] == option:
+                label = {lang: _clean(o["text"].get(lang) or o["text"]["vi"]) for lang in LANGUAGES}
+                return {**label, "element": o.get("element", "")}
+    return None
+
+
+def _labels_for(unit: Unit, dim: str, values: list[str]) -> dict[str, dict[str, str]]:
+    """Breakdown labels in both languages (fallback texts such as "Procedure not stated" translated)."""
+    by_language: dict[str, dict[str, str]] = {}
+    for language in LANGUAGES:
+        with translation.override(language):
+            by_language[language] = dimension_labels(unit=unit, dim=dim, values=values, language=language)
+    return {v: {lang: _clean(by_language[lang].get(v, v)) for lang in LANGUAGES} for v in values}
+
+
+def _unit_json(unit: Unit) -> dict[str, Any]:
+    ancestors = [a for a in unit_ancestors(unit=unit) if a.level != "national"]
+    parent = ancestors[-1] if ancestors else None
+    return {
+        "id": unit.pk,
+        "code": unit.code,
+        "structure": unit.structure,
+        "level": unit.level,
+        "division_type": unit.division_type,
+        "name": unit.name,
+        "slug": unit.slug,
+        "parent": None
+        if parent is None
+        else {"name": parent.name, "level": parent.level, "code": parent.code},
+        "place": ", ".join(a.name for a in reversed(ancestors)),
+    }
+
+
+def _methods_json(codes: set[str]) -> dict[str, dict[str, Any]]:
+    return {
+        code: {
+            "name": _both(lambda _lang, c=code: METHOD_NAMES.get(c, c)),
+            "description": _both(lambda _lang, c=code: METHOD_DESCRIPTIONS.get(c, c)),
+        }
+        for code in sorted(codes)
+    }
+
+
+def _quota_json(unit: Unit, period: Period) -> dict[str, Any] | None:
+    """The unit's own quota and the margin of error it buys, when transaction counts exist."""
+    status = quota_status(unit=unit, period=period, labels=False)
+    row = status.unit_wide
+    if row is None:
+        return None
+    attainment = row.attainment
+    moe = attainment.margin_of_error
+    return {
+        "rule": attainment.rule_code,
+        "rule_label": _both(lambda _lang: QUOTA_RULE_LABELS.get(attainment.rule_code, attainment.rule_code)),
+        "transactions": attainment.transactions,
+        "collected": attainment.collected,
+        "required": attainment.required,
+        "met": attainment.met,
+        "margin_of_error": None if moe is None else str(f.display_percent(Fraction(moe), 1)),
+        "collected_exceeds_transactions": attainment.collected_exceeds_transactions,
+        "partial": bool(status.not_used),
+    }
+
+
+def facts_settle(*, unit: Unit, period: Period) -> int:
+    """Fold the answers of this unit's figures in `period` that still wait for the minute refresh.
+
+    A snapshot must hold every answer stored before it is taken; the scheduled refresh may be a minute
+    (or, after a broker outage, much more) behind. Returns the unit-days folded.
+    """
+    ids = list(contributing_units(unit).values_list("pk", flat=True))
+    marks = list(
+        DirtyDay.objects.filter(unit_id__in=ids, day__range=(period.start, period.end)).select_related("unit")
+    )
+    by_unit: dict[int, list[DirtyDay]] = defaultdict(list)
+    for mark in marks:
+        by_unit[mark.unit_id].append(mark)
+    for unit_marks in by_unit.values():
+        with transaction.atomic():
+            facts_replace(unit=unit_marks[0].unit, days=[m.day for m in unit_marks])
+            for mark in unit_marks:
+                # a day marked again meanwhile stays dirty for the regular refresh
+                DirtyDay.objects.filter(pk=mark.pk, marked_at=mark.marked_at).delete()
+    return len(marks)
+
+
+def publication_snapshot(*, unit: Unit, period: Period, internal: bool) -> dict[str, Any]:
+    """Every figure of the unit for the period, JSON-safe, with n, interval, method and labels.
+
+    Civil servants are named only when `internal`; a unit with units below gets their ranking.
+    """
+    facts_settle(unit=unit, period=period)
+    minimum_n = unit_minimum_n(unit=unit)
+    figures = unit_figures(unit=unit, period=period, minimum_n=minimum_n, index_method=INDEX_METHOD)
+    methods = {figures.overall.method.code, figures.index.method.code, figures.mean.method.code}
+    methods.add(figures.profile.method.code)
+
+    elements = []
+    for code, figure in figures.elements.items():
+        methods.add(figure.method.code)
+        elements.append(
+            {
+                "code": code,
+                "label": {lang: element_label(code, lang) for lang in LANGUAGES},
+                "in_index": code in f.INDEX_ELEMENTS,
+                "figure": figure_json(figure),
+            }
+        )
+    questions = [
+        {
+            "questionnaire": q.questionnaire,
+            "question": q.question,
+            "element": q.element,
+            "label": _builtin_text(q.questionnaire, q.question, None)
+            or {lang: _clean(q.label) for lang in LANGUAGES},
+            "figure": figure_json(q.figure),
+            "mean": figure_json(q.mean),
+        }
+        for q in figures.questions
+    ]
+    profile = figures.profile
+    shares = []
+    for share in profile.shares:
+        questionnaire, _sep, option = share.reason.partition(":")
+        fallback = _clean(figures.profile_labels.get(share.reason, option))
+        text = _builtin_text(questionnaire, None, option) or {}
+        element = text.get("element", "")
+        shares.append(
+            {
+                "reason": share.reason,
+                "label": {lang: text.get(lang, fallback) for lang in LANGUAGES},
+                # "Cung cấp thông tin" is a reason under two elements: the element tells them apart
+                "element": element,
+                "element_label": {lang: element_label(element, lang) for lang in LANGUAGES}
+                if element
+                else None,
+                "count": share.count,
+                "figure": figure_json(share.figure),
+            }
+        )
+
+    procedure_rows = breakdown(unit=unit, period=period, dim=Dimension.PROCEDURE, minimum_n=minimum_n)
+    procedure_labels = _labels_for(unit, Dimension.PROCEDURE, [r.value for r in procedure_rows])
+    procedures = [
+        {"key": r.value, "label": procedure_labels[r.value], "figure": figure_json(r.figure)}
+        for r in procedure_rows
+    ]
+
+    staff = None
+    if internal and Dimension.STAFF in breakdown_dimensions(unit=unit):
+        staff_rows = breakdown(unit=unit, period=period, dim=Dimension.STAFF, minimum_n=minimum_n)
+        staff_labels = _labels_for(unit, Dimension.STAFF, [r.value for r in staff_rows])
+        staff = [
+            {"id": r.value, "name": staff_labels[r.value], "figure": figure_json(r.figure)}
+            for r in staff_rows
+        ]
+
+    ranking = None
+    if unit_is_pooled(unit=unit):
+        ranking = [
+            {
+                "code": row.unit.code,
+                "structure": row.unit.structure,
+                "name": _clean(row.unit.name),
+                "onboarded": row.unit.is_onboarded,
+                "rank": row.rank,
+                "figure": figure_json(row.figure),
+            }
+            for row in child_ranking(unit=unit, period=period, minimum_n=minimum_n)
+        ]
+
+    return {
+        "format": SNAPSHOT_FORMAT,
+        "unit": _unit_json(unit),
+        "period": {"start": period.start.isoformat(), "end": period.end.isoformat()},
+        "cutoff_at": period_cutoff(period).isoformat(),
+        "computed_at": timezone.now().isoformat(),
+        "internal": internal,
+        "pooled": ranking is not None,
+        "minimum_n": minimum_n,
+        "responses": figures.responses,
+        "overall": figure_json(figures.overall),
+        "index": figure_json(figures.index),
+        "mean": figure_json(figures.mean),
+        "elements": elements,
+        "questions": questions,
+        "procedures": procedures,
+        "profile": {
+            "n": profile.n,
+            "too_few": profile.too_few,
+            "sums_past_100": profile.sums_past_100,
+            "total_share": _pct(profile.total_share),
+            "method": profile.method.code,
+            "shares": shares,
+        },
+        "staff": staff,
+        "ranking": ranking,
+        "quota": None if ranking is not None else _quota_json(unit, period),
+        "methods": _methods_json(methods),
+    }
+
+
+# --------------------------------------------------------------------------------------------------
