@@ -5,6 +5,7 @@ refresh, so every figure is a sum of facts and a full rebuild gives identical ro
 """
 
 import uuid
+from typing import Final
 
 from django.conf import settings
 from django.db import models
@@ -28,16 +29,31 @@ class Dimension(models.TextChoices):
     CHANNEL = "channel", _("Channel")
 
 
-class DailyFact(models.Model):
-    """How many answers of one shape a unit collected on one local day, within one breakdown.
+#: The columns that say what a count counts; with the unit (or node) and the day (or month) they are
+#: the unique key of every fact table, and the GROUP BY of every fold.
+FACT_KEY: Final = (
+    "kind",
+    "questionnaire",
+    "question",
+    "element",
+    "scale",
+    "value",
+    "option",
+    "bucket",
+    "dim",
+    "dim_value",
+)
+
+
+class FactCounts(models.Model):
+    """How many answers of one shape were counted, within one breakdown.
 
     `bucket` is the answer's bucket for ratings, and the response's overall bucket for responses and
-    reasons (so the dissatisfaction profile counts reasons of unsatisfied respondents).
-    Each dimension partitions the same answers, so totals are read with dim = "" only.
+    reasons. Only rows some figure reads are written (analytics.facts.services.FACTS_SQL says which):
+    every rating, response and unsatisfied respondent's reason in the total (dim = ""); in each
+    breakdown the overall-question ratings, and per procedure the responses (quotas).
     """
 
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
-    day = models.DateField()
     kind = models.CharField(max_length=10, choices=FactKind.choices)
     questionnaire = models.CharField(max_length=80, blank=True)
     question = models.CharField(max_length=60, blank=True)
@@ -51,35 +67,72 @@ class DailyFact(models.Model):
     count = models.PositiveIntegerField()
 
     class Meta:
+        abstract = True
+
+
+class DailyFact(FactCounts):
+    """A unit's own answers on one local day (its schema's raw rows, folded): the leaf level."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", db_index=False)
+    day = models.DateField()
+
+    class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=[
-                    "unit",
-                    "day",
-                    "kind",
-                    "questionnaire",
-                    "question",
-                    "element",
-                    "scale",
-                    "value",
-                    "option",
-                    "bucket",
-                    "dim",
-                    "dim_value",
-                ],
-                nulls_distinct=False,
-                name="daily_fact_key",
+                fields=["unit", "day", *FACT_KEY], nulls_distinct=False, name="daily_fact_key"
             )
-        ]
-        indexes = [
-            models.Index(fields=["day", "unit"]),
-            models.Index(fields=["unit", "day", "dim"]),
-            # Figures read the totals (dim = "") of a subtree: a sixth of the rows, found without a scan.
-            models.Index(fields=["unit", "day"], condition=models.Q(dim=""), name="fact_total_unit_day"),
         ]
 
     def __str__(self) -> str:
         return f"{self.unit_id} {self.day} {self.kind} {self.question or self.option} ×{self.count}"
+
+
+class RollupDay(FactCounts):
+    """Everything a node's figures count on one day: the facts of every unit contributing to it (its
+    subtree, and for a current unit the legacy units merged into it), summed. Figures read whole
+    months from RollupMonth and the days at a period's edges from here."""
+
+    node = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+", db_index=False)
+    day = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["node", "day", *FACT_KEY], nulls_distinct=False, name="rollup_day_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"node {self.node_id} {self.day} {self.kind} ×{self.count}"
+
+
+class RollupMonth(FactCounts):
+    """A node's counts of one calendar month (`month` is its first day): the sum of its RollupDay rows."""
+
+    node = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+", db_index=False)
+    month = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["node", "month", *FACT_KEY], nulls_distinct=False, name="rollup_month_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"node {self.node_id} {self.month:%m/%Y} {self.kind} ×{self.count}"
+
+
+class RollupState(models.Model):
+    """Per node, how many folds have changed its counts: cached figures are keyed by it, so a figure
+    is recomputed only after a fold touched the node (Zulip's FillState, per node)."""
+
+    node = models.OneToOneField(Unit, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    generation = models.BigIntegerField(default=0)
+    folded_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"node {self.node_id} generation {self.generation}"
 
 
 class DirtyDay(models.Model):

@@ -31,7 +31,7 @@ from analytics.dashboards.selectors import (
 )
 from analytics.dashboards.views import figure_bar
 from analytics.figures import charts
-from analytics.figures.selectors import VIETNAM, Period, unit_figures
+from analytics.figures.selectors import VIETNAM, Period, figures_cached, unit_figures
 from analytics.methodology import formulas as f
 from analytics.publications.selectors import publications_public
 from tenants.models import Unit
@@ -75,7 +75,12 @@ def public_results(request: HttpRequest, slug: str) -> HttpResponse:
     language = _language()
     now = timezone.localtime(timezone.now(), VIETNAM)
     period = year_to_date(today=now.date())
-    figures = unit_figures(unit=unit, period=period, minimum_n=unit_minimum_n(unit=unit), language=language)
+    minimum_n = unit_minimum_n(unit=unit)
+    figures = figures_cached(
+        node=unit,
+        what=f"public:{period.start}:{period.end}:{minimum_n}:{language}",
+        compute=lambda: unit_figures(unit=unit, period=period, minimum_n=minimum_n, language=language),
+    )
     elements = [
         (element_label(code, language), figure_view(fig, language=language))
         for code, fig in figures.elements.items()
@@ -109,20 +114,26 @@ def public_board(request: HttpRequest, slug: str) -> HttpResponse:
     now = timezone.localtime(timezone.now(), VIETNAM)
     today = now.date()
     month = month_to_date(today=today)
+    year = year_to_date(today=today)
     minimum_n = unit_minimum_n(unit=unit)
+    today_count, month_rate, year_rate = figures_cached(
+        node=unit,
+        what=f"board:{today}:{minimum_n}",
+        compute=lambda: (
+            response_count(unit=unit, period=Period(today, today)),
+            overall_rate(unit=unit, period=month, minimum_n=minimum_n),
+            overall_rate(unit=unit, period=year, minimum_n=minimum_n),
+        ),
+    )
     context = {
         "unit": unit,
         "place": _place(unit),
         "today": today,
-        "today_count": response_count(unit=unit, period=Period(today, today)),
+        "today_count": today_count,
         "month": month,
-        "month_figure": figure_view(
-            overall_rate(unit=unit, period=month, minimum_n=minimum_n), language=language
-        ),
-        "year": year_to_date(today=today),
-        "year_figure": figure_view(
-            overall_rate(unit=unit, period=year_to_date(today=today), minimum_n=minimum_n), language=language
-        ),
+        "month_figure": figure_view(month_rate, language=language),
+        "year": year,
+        "year_figure": figure_view(year_rate, language=language),
         "pending": facts_pending(unit=unit),
         "now": now,
         "refresh": BOARD_REFRESH_SECONDS,

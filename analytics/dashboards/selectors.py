@@ -11,16 +11,15 @@ from decimal import Decimal
 from fractions import Fraction
 
 from django.core.exceptions import ValidationError
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_exists, tenant_context
 
-from analytics.figures.selectors import Period, contributing_units, period_parse
+from analytics.figures.selectors import Period, contributing_units, period_parse, rollup_counts, tally_of
 from analytics.methodology import formulas as f
 from analytics.methodology.methods import method_description, method_name
 from analytics.methodology.policy import policy_effective
-from analytics.models import DailyFact, Dimension, DirtyDay, FactKind
+from analytics.models import Dimension, DirtyDay
 from surveys.builtin.catalog import FIELDS_BY_KEY, PROCEDURES_BY_KEY
 from surveys.builtin.questionnaires import BUILTIN_BY_KEY, ELEMENTS
 from surveys.models import Channel, Desk, Field, Procedure, Questionnaire, StaffMember
@@ -296,31 +295,15 @@ def figure_view(figure: f.Figure, *, language: str = "vi") -> FigureView:
 # --------------------------------------------------------------------------- the desk board
 
 
-def _total_facts(unit: Unit, period: Period):
-    ids = list(contributing_units(unit).values_list("pk", flat=True))
-    return DailyFact.objects.filter(unit_id__in=ids, day__range=(period.start, period.end), dim="")
-
-
 def response_count(*, unit: Unit, period: Period) -> int:
     """Responses counted in the period (honeypot hits excluded, as in every figure)."""
-    return _total_facts(unit, period).filter(kind=FactKind.RESPONSE).aggregate(n=Sum("count"))["n"] or 0
+    return sum(row["n"] for row in rollup_counts(nodes=[unit.pk], period=period, only="responses"))
 
 
 def overall_rate(*, unit: Unit, period: Period, minimum_n: int) -> f.Figure:
     """Overall satisfaction of the unit in the period, without the rest of `unit_figures`."""
-    tally = f.Tally()
-    rows = (
-        _total_facts(unit, period)
-        .filter(kind=FactKind.RATING, element="OVERALL")
-        .values("value", "bucket")
-        .annotate(n=Sum("count"))
-    )
-    for row in rows:
-        if row["value"] is None:
-            tally = tally + f.Tally(no_answer=row["n"])
-        else:
-            tally = tally + f.Tally(**{row["bucket"]: row["n"]})
-    return f.rate_figure(tally, minimum_n=minimum_n)
+    rows = rollup_counts(nodes=[unit.pk], period=period, only="overall_ratings")
+    return f.rate_figure(tally_of(rows), minimum_n=minimum_n)
 
 
 def facts_pending(*, unit: Unit) -> bool:

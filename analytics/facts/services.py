@@ -1,22 +1,41 @@
-"""Raw responses (unit schemas) → daily count facts (public schema).
+"""Raw responses (unit schemas) → count facts and their roll-ups (public schema).
 
-A refresh recomputes whole unit-days from the raw rows and replaces them, so it is idempotent, safe
-to retry, and a full rebuild must give exactly the incremental result.
+Three levels, each the sum of the one below (Zulip's analytics: CountStat, INSERT … SELECT, FillState):
+
+- DailyFact: a unit's own answers of one local day, computed in SQL from its schema's raw rows and
+  shaped by the readers (only rows some figure, breakdown, quota, alert or export reads);
+- RollupDay: per node (any unit) and day, the facts of every unit its figures count (contributions.py);
+- RollupMonth: per node and calendar month, the sum of its RollupDay rows.
+
+A figure for any period reads whole months from RollupMonth and the days at its edges from RollupDay,
+so a province's dashboard costs the same few queries whatever the number of communes below it.
+
+The fold (facts_refresh, and facts_settle for a publication) claims dirty unit-days atomically
+(DELETE … FOR UPDATE SKIP LOCKED, inside the transaction that writes their facts: a crash gives the
+marks back), rewrites those unit-days, then — holding one advisory lock, so two folds never sum a
+node from each other's uncommitted rows — recomputes every node-day and node-month they touch.
+`facts_rebuild` recomputes the same rows from scratch; a test checks both paths agree row for row.
 """
 
 import datetime as dt
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 
 from django.db import connection, transaction
+from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
 from django_tenants.utils import schema_exists, tenant_context
 
-from analytics.models import DailyFact, DirtyDay
+from analytics.models import FACT_KEY
 from tenants.models import Unit
 
-# One row per (response × dimension): the total and each breakdown partition the same responses.
-# Response facts carry question = 'reasons' when their questionnaire asks for reasons, so the
-# dissatisfaction profile divides only by the unsatisfied responses that could have given one.
+from .contributions import Contributions, contributions_load
+
+# Reader-shaped facts of one unit (run in its schema). The total (dim = "") keeps every rating, the
+# responses (question = 'reasons' when their questionnaire asks for reasons, so the dissatisfaction
+# profile divides only by unsatisfied responses that could have given one) and the reasons of
+# unsatisfied respondents (the only ones the profile counts). Breakdowns keep what their pages, the
+# staff alerts and the quotas read: overall-question ratings per value, and responses per procedure.
 # Honeypot hits are bots and never counted; other flags (bursts, duplicates) are counted and shown.
 FACTS_SQL = """
 WITH r AS (
@@ -30,62 +49,165 @@ WITH r AS (
     JOIN surveys_questionnaire q ON q.id = v.questionnaire_id
     LEFT JOIN surveys_procedure p ON p.id = r.procedure_id
     LEFT JOIN surveys_field f ON f.id = r.field_id
-    WHERE r.answered_on = ANY(%(days)s) AND NOT ('honeypot' = ANY(r.flag_reasons))
-), d AS (
-    SELECT r.id, r.day, r.overall_bucket, r.questionnaire, r.asks_reasons, x.dim, x.dim_value
-    FROM r CROSS JOIN LATERAL (VALUES ('', ''), ('procedure', r.procedure), ('field', r.field),
-                                      ('staff', r.staff), ('desk', r.desk), ('channel', r.channel))
-         AS x(dim, dim_value)
+    WHERE {days} AND NOT ('honeypot' = ANY(r.flag_reasons))
+), ratings AS (
+    SELECT r.*, a.question_key, a.element, a.scale, a.value, a.bucket
+    FROM r JOIN surveys_answer a ON a.response_id = r.id AND a.kind = 'rating'
 )
-SELECT d.day, 'response', d.questionnaire, CASE WHEN d.asks_reasons THEN 'reasons' ELSE '' END, '', '',
-       NULL::smallint, '', d.overall_bucket, d.dim, d.dim_value, count(*)
-FROM d GROUP BY d.day, d.questionnaire, d.asks_reasons, d.overall_bucket, d.dim, d.dim_value
+SELECT day, 'response', questionnaire, CASE WHEN asks_reasons THEN 'reasons' ELSE '' END, '', '',
+       NULL::smallint, '', overall_bucket, '', '', count(*)
+FROM r GROUP BY day, questionnaire, asks_reasons, overall_bucket
 UNION ALL
-SELECT d.day, 'rating', d.questionnaire, a.question_key, a.element, a.scale, a.value, '', a.bucket, d.dim,
-       d.dim_value, count(*)
-FROM d JOIN surveys_answer a ON a.response_id = d.id AND a.kind = 'rating'
-GROUP BY d.day, d.questionnaire, a.question_key, a.element, a.scale, a.value, a.bucket, d.dim, d.dim_value
+SELECT day, 'response', '', '', '', '', NULL::smallint, '', '', 'procedure', procedure, count(*)
+FROM r GROUP BY day, procedure
 UNION ALL
-SELECT d.day, 'reason', d.questionnaire, a.question_key, a.element, '', NULL::smallint, a.option_key,
-       d.overall_bucket, d.dim, d.dim_value, count(*)
-FROM d JOIN surveys_answer a ON a.response_id = d.id AND a.kind = 'reason'
-GROUP BY d.day, d.questionnaire, a.question_key, a.element, a.option_key, d.overall_bucket, d.dim, d.dim_value
+SELECT day, 'rating', questionnaire, question_key, element, scale, value, '', bucket, '', '', count(*)
+FROM ratings GROUP BY day, questionnaire, question_key, element, scale, value, bucket
+UNION ALL
+SELECT x.day, 'rating', '', '', 'OVERALL', x.scale, x.value, '', x.bucket, d.dim, d.dim_value, count(*)
+FROM ratings x CROSS JOIN LATERAL (VALUES ('procedure', x.procedure), ('field', x.field),
+                                          ('staff', x.staff), ('desk', x.desk), ('channel', x.channel))
+     AS d(dim, dim_value)
+WHERE x.element = 'OVERALL'
+GROUP BY x.day, x.scale, x.value, x.bucket, d.dim, d.dim_value
+UNION ALL
+SELECT r.day, 'reason', r.questionnaire, a.question_key, a.element, '', NULL::smallint, a.option_key,
+       r.overall_bucket, '', '', count(*)
+FROM r JOIN surveys_answer a ON a.response_id = r.id AND a.kind = 'reason'
+WHERE r.overall_bucket = 'unsatisfied'
+GROUP BY r.day, r.questionnaire, a.question_key, a.element, a.option_key, r.overall_bucket
 """
-FIELDS = (
-    "day",
-    "kind",
-    "questionnaire",
-    "question",
-    "element",
-    "scale",
-    "value",
-    "option",
-    "bucket",
-    "dim",
-    "dim_value",
-    "count",
+# The statements below are built once from FACT_KEY, a constant: no value ever enters them as text.
+KEY = ", ".join(FACT_KEY)
+KEY_OF_F = ", ".join(f"f.{column}" for column in FACT_KEY)
+INSERT_FACTS = (
+    f"INSERT INTO public.analytics_dailyfact (unit_id, day, {KEY}, count)"  # noqa: S608
+    " SELECT %(unit)s, facts.* FROM ({facts}) facts"
 )
+# Node-days from the units' daily facts, for (node, unit, day) triples.
+ROLLUP_DAYS = (
+    f"INSERT INTO public.analytics_rollupday (node_id, day, {KEY}, count)"  # noqa: S608
+    f" SELECT t.node, t.day, {KEY_OF_F}, sum(f.count)"
+    " FROM unnest(%s::int[], %s::int[], %s::date[]) t(node, unit, day)"
+    " JOIN public.analytics_dailyfact f ON f.unit_id = t.unit AND f.day = t.day"
+    f" GROUP BY t.node, t.day, {KEY_OF_F}"
+)
+# Node-months from node-days, for (node, month) pairs.
+ROLLUP_MONTHS = (
+    f"INSERT INTO public.analytics_rollupmonth (node_id, month, {KEY}, count)"  # noqa: S608
+    f" SELECT t.node, t.month, {KEY_OF_F}, sum(f.count)"
+    " FROM unnest(%s::int[], %s::date[]) t(node, month)"
+    " JOIN public.analytics_rollupday f ON f.node_id = t.node"
+    " AND f.day >= t.month AND f.day < (t.month + interval '1 month')::date"
+    f" GROUP BY t.node, t.month, {KEY_OF_F}"
+)
+# The rebuild's versions: every day of each (node, unit) pair, every month of each node.
+REBUILD_DAYS = (
+    f"INSERT INTO public.analytics_rollupday (node_id, day, {KEY}, count)"  # noqa: S608
+    f" SELECT t.node, f.day, {KEY_OF_F}, sum(f.count)"
+    " FROM unnest(%s::int[], %s::int[]) t(node, unit)"
+    " JOIN public.analytics_dailyfact f ON f.unit_id = t.unit"
+    f" GROUP BY t.node, f.day, {KEY_OF_F}"
+)
+REBUILD_MONTHS = (
+    f"INSERT INTO public.analytics_rollupmonth (node_id, month, {KEY}, count)"  # noqa: S608
+    f" SELECT f.node_id, date_trunc('month', f.day)::date, {KEY_OF_F}, sum(f.count)"
+    " FROM public.analytics_rollupday f WHERE f.node_id = ANY(%s)"
+    f" GROUP BY f.node_id, date_trunc('month', f.day)::date, {KEY_OF_F}"
+)
+# One lock for the roll-up phase of every fold (any number, the same everywhere: it names the lock).
+ROLLUP_LOCK = 7_410_001
 
 
-def facts_compute(*, unit: Unit, days: Iterable[dt.date]) -> list[DailyFact]:
-    """The facts of some days of one unit, computed from its raw responses (nothing is written)."""
-    day_list = sorted(set(days))
-    if not day_list:
-        return []
+def _write_unit_facts(unit: Unit, days: Sequence[dt.date] | None) -> int:
+    """Replace the unit's facts of these days (None: all its days) by ones computed from its schema."""
     with tenant_context(unit), connection.cursor() as cursor:
-        cursor.execute(FACTS_SQL, {"days": day_list})
-        rows = cursor.fetchall()
-    return [DailyFact(unit_id=unit.pk, **dict(zip(FIELDS, row, strict=True))) for row in rows]
+        if days is None:
+            cursor.execute("DELETE FROM public.analytics_dailyfact WHERE unit_id = %s", [unit.pk])
+            where = "TRUE"
+        else:
+            cursor.execute(
+                "DELETE FROM public.analytics_dailyfact WHERE unit_id = %s AND day = ANY(%s)",
+                [unit.pk, list(days)],
+            )
+            where = "r.answered_on = ANY(%(days)s)"
+        statement = INSERT_FACTS.format(facts=FACTS_SQL.format(days=where))
+        cursor.execute(statement, {"unit": unit.pk, "days": list(days) if days is not None else None})
+        return cursor.rowcount
 
 
-@transaction.atomic
-def facts_replace(*, unit: Unit, days: Iterable[dt.date]) -> int:
-    """Replace the stored facts of these unit-days by freshly computed ones; returns rows written."""
-    day_list = sorted(set(days))
-    facts = facts_compute(unit=unit, days=day_list)
-    DailyFact.objects.filter(unit=unit, day__in=day_list).delete()
-    DailyFact.objects.bulk_create(facts, batch_size=5000)
-    return len(facts)
+def _roll_up(node_days: dict[int, set[dt.date]], contributions: Contributions) -> None:
+    """Recompute these node-days from the units' facts, then their node-months; bump the nodes' state.
+
+    Holds the roll-up lock until the transaction ends: a concurrent fold waits, then sums rows that
+    include this one's, so the last fold to commit always leaves complete sums.
+    """
+    if not node_days:
+        return
+    nodes, units, days = [], [], []
+    for node, node_day_set in node_days.items():
+        for unit in contributions.contributors.get(node, {node}):
+            for day in node_day_set:
+                nodes.append(node)
+                units.append(unit)
+                days.append(day)
+    pair_nodes = [node for node, ds in node_days.items() for _ in ds]
+    pair_days = [day for ds in node_days.values() for day in ds]
+    months = sorted({(node, day.replace(day=1)) for node, day in zip(pair_nodes, pair_days, strict=True)})
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ROLLUP_LOCK])
+        cursor.execute(
+            "DELETE FROM public.analytics_rollupday r USING unnest(%s::int[], %s::date[]) t(node, day)"
+            " WHERE r.node_id = t.node AND r.day = t.day",
+            [pair_nodes, pair_days],
+        )
+        cursor.execute(ROLLUP_DAYS, [nodes, units, days])
+        month_nodes = [node for node, _month in months]
+        month_starts = [month for _node, month in months]
+        cursor.execute(
+            "DELETE FROM public.analytics_rollupmonth r USING unnest(%s::int[], %s::date[]) t(node, month)"
+            " WHERE r.node_id = t.node AND r.month = t.month",
+            [month_nodes, month_starts],
+        )
+        cursor.execute(ROLLUP_MONTHS, [month_nodes, month_starts])
+        _bump(cursor, list(node_days))
+
+
+def _bump(cursor: CursorWrapper, nodes: list[int]) -> None:
+    cursor.execute(
+        "INSERT INTO public.analytics_rollupstate (node_id, generation, folded_at)"
+        " SELECT unnest(%s::int[]), 1, %s"
+        " ON CONFLICT (node_id) DO UPDATE"
+        " SET generation = public.analytics_rollupstate.generation + 1, folded_at = EXCLUDED.folded_at",
+        [nodes, timezone.now()],
+    )
+
+
+def _fold(claimed: Iterable[tuple[int, dt.date]]) -> int:
+    """Rewrite the claimed unit-days and everything above them (inside the caller's transaction)."""
+    by_unit: dict[int, set[dt.date]] = defaultdict(set)
+    for unit_id, day in claimed:
+        by_unit[unit_id].add(day)
+    if not by_unit:
+        return 0
+    units = Unit.objects.in_bulk(list(by_unit))
+    for unit_id, days in sorted(by_unit.items()):
+        unit = units.get(unit_id)
+        if unit is not None and schema_exists(unit.schema_name):
+            _write_unit_facts(unit, sorted(days))
+    rollups_refresh(unit_days=by_unit)
+    return sum(len(days) for days in by_unit.values())
+
+
+def rollups_refresh(*, unit_days: dict[int, set[dt.date]]) -> None:
+    """Recompute every node-day and node-month that these units' facts of these days count in
+    (the fold's second half; call it inside a transaction)."""
+    contributions = contributions_load()
+    node_days: dict[int, set[dt.date]] = defaultdict(set)
+    for unit_id, days in unit_days.items():
+        for node in contributions.targets.get(unit_id, {unit_id}):
+            node_days[node] |= days
+    _roll_up(node_days, contributions)
 
 
 def facts_mark_dirty(*, unit: Unit, day: dt.date) -> None:
@@ -99,18 +221,35 @@ def facts_mark_dirty(*, unit: Unit, day: dt.date) -> None:
 
 
 def facts_refresh(*, limit: int = 5000) -> int:
-    """Fold the dirty unit-days into facts; a day marked again meanwhile stays dirty for the next run."""
-    claimed = list(DirtyDay.objects.select_related("unit").order_by("marked_at")[:limit])
-    by_unit: dict[int, list[DirtyDay]] = {}
-    for mark in claimed:
-        by_unit.setdefault(mark.unit_id, []).append(mark)
-    for marks in by_unit.values():
-        unit = marks[0].unit
-        with transaction.atomic():
-            facts_replace(unit=unit, days=[m.day for m in marks])
-            for mark in marks:
-                DirtyDay.objects.filter(pk=mark.pk, marked_at=mark.marked_at).delete()
-    return len(claimed)
+    """Fold up to `limit` dirty unit-days, oldest marks first; returns how many were folded.
+
+    Marks held by another fold are skipped, not waited for; a unit-day marked again while it is folded
+    gets a fresh mark (the marking statement waits for this transaction) and is folded next time.
+    """
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM public.analytics_dirtyday WHERE id IN ("
+            " SELECT id FROM public.analytics_dirtyday ORDER BY marked_at LIMIT %s FOR UPDATE SKIP LOCKED)"
+            " RETURNING unit_id, day",
+            [limit],
+        )
+        return _fold(cursor.fetchall())
+
+
+def facts_settle(*, units: Sequence[Unit], start: dt.date, end: dt.date) -> int:
+    """Fold now the dirty days of these units in [start, end] (a snapshot must hold every stored answer).
+
+    Waits for a fold that holds some of them, so once this returns their facts include every answer
+    committed before the call.
+    """
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM public.analytics_dirtyday WHERE id IN ("
+            " SELECT id FROM public.analytics_dirtyday WHERE unit_id = ANY(%s) AND day BETWEEN %s AND %s"
+            " FOR UPDATE) RETURNING unit_id, day",
+            [[unit.pk for unit in units], start, end],
+        )
+        return _fold(cursor.fetchall())
 
 
 def units_with_responses() -> list[Unit]:
@@ -121,14 +260,27 @@ def units_with_responses() -> list[Unit]:
     ]
 
 
+@transaction.atomic
 def facts_rebuild(*, units: Iterable[Unit] | None = None) -> int:
-    """Recompute every fact of these units (default: all onboarded) from raw responses."""
-    written = 0
-    for unit in units if units is not None else units_with_responses():
-        with tenant_context(unit), connection.cursor() as cursor:
-            cursor.execute("SELECT DISTINCT answered_on FROM surveys_response")
-            days = [row[0] for row in cursor.fetchall()]
-        with transaction.atomic():
-            DailyFact.objects.filter(unit=unit).exclude(day__in=days).delete()
-            written += facts_replace(unit=unit, days=days)
+    """Recompute from raw responses every fact of these units (default: all) and every roll-up they
+    reach; returns the daily fact rows written. Gives exactly the rows of the incremental fold."""
+    everything = units is None
+    chosen = units_with_responses() if units is None else list(units)
+    contributions = contributions_load()
+    with connection.cursor() as cursor:
+        if everything:
+            cursor.execute("DELETE FROM public.analytics_dailyfact")
+        written = sum(_write_unit_facts(unit, None) for unit in chosen)
+        nodes = sorted(
+            set(contributions.contributors)
+            if everything
+            else contributions.nodes_of({unit.pk for unit in chosen})
+        )
+        pairs = [(node, unit) for node in nodes for unit in contributions.contributors.get(node, {node})]
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ROLLUP_LOCK])
+        cursor.execute("DELETE FROM public.analytics_rollupday WHERE node_id = ANY(%s)", [nodes])
+        cursor.execute("DELETE FROM public.analytics_rollupmonth WHERE node_id = ANY(%s)", [nodes])
+        cursor.execute(REBUILD_DAYS, [[node for node, _unit in pairs], [unit for _node, unit in pairs]])
+        cursor.execute(REBUILD_MONTHS, [nodes])
+        _bump(cursor, nodes)
     return written

@@ -5,27 +5,33 @@ current structure the legacy units merged into that subtree), never averages per
 """
 
 import datetime as dt
+import logging
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet, Sum
-from django.db.models.functions import TruncMonth
+from django.db import connection
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from analytics.methodology import formulas as f
-from analytics.models import DailyFact, Dimension, FactKind
+from analytics.models import Dimension, FactKind, RollupState
 from surveys.builtin.questionnaires import BUILTIN_BY_KEY
 from tenants.models import Structure, Unit
 
 #: Local time of every unit: days, periods and cut-offs are Vietnamese calendar days.
 VIETNAM: Final = ZoneInfo("Asia/Ho_Chi_Minh")
 
+logger = logging.getLogger(__name__)
+
 EARLIEST_DAY = dt.date(2015, 1, 1)
+# Cached figures are keyed by the fold generation, so they are never stale: the time only bounds memory.
+FIGURES_CACHE_SECONDS = 24 * 3600
 MAX_PERIOD_DAYS = 366 * 5
 
 
@@ -77,12 +83,90 @@ def contributing_units(unit: Unit) -> QuerySet[Unit]:
     return Unit.objects.filter(subtree).distinct()
 
 
-def _facts(unit: Unit, period: Period) -> QuerySet[DailyFact]:
-    ids = list(contributing_units(unit).values_list("pk", flat=True))
-    return DailyFact.objects.filter(unit_id__in=ids, day__range=(period.start, period.end))
+# What a figure reads from the roll-ups: one row per node, month and fact key (dim aside), summed over
+# whole months (RollupMonth) and the days at the period's edges (RollupDay). `{only}` is one of ONLY's
+# constant filters, never a value.
+ROLLUP_SQL = """
+SELECT node_id, month, kind, questionnaire, question, element, scale, value, option, bucket, dim_value,
+       sum(count)::bigint AS n
+FROM (
+    SELECT node_id, month, kind, questionnaire, question, element, scale, value, option, bucket, dim_value,
+           count
+    FROM public.analytics_rollupmonth
+    WHERE node_id = ANY(%(nodes)s) AND dim = %(dim)s {only}
+      AND month BETWEEN %(first_month)s AND %(last_month)s
+    UNION ALL
+    SELECT node_id, date_trunc('month', day)::date, kind, questionnaire, question, element, scale, value,
+           option, bucket, dim_value, count
+    FROM public.analytics_rollupday
+    WHERE node_id = ANY(%(nodes)s) AND dim = %(dim)s {only}
+      AND (day BETWEEN %(head_start)s AND %(head_end)s OR day BETWEEN %(tail_start)s AND %(tail_end)s)
+) counts
+GROUP BY node_id, month, kind, questionnaire, question, element, scale, value, option, bucket, dim_value
+"""
+ONLY: Final = {
+    "all": "",
+    "overall_ratings": "AND kind = 'rating' AND element = 'OVERALL'",
+    "responses": "AND kind = 'response'",
+}
+COLUMNS: Final = (
+    "node",
+    "month",
+    "kind",
+    "questionnaire",
+    "question",
+    "element",
+    "scale",
+    "value",
+    "option",
+    "bucket",
+    "dim_value",
+    "n",
+)
+NOTHING = (dt.date.max, dt.date.min)  # an empty day range
 
 
-def _tally(rows: Iterable[Mapping[str, Any]]) -> f.Tally:
+type Days = tuple[dt.date, dt.date]
+
+
+def period_parts(period: Period) -> tuple[Days, Days, Days]:
+    """(first and last whole month inside the period, the days before them, the days after them)."""
+    first = period.start if period.start.day == 1 else _next_month(period.start)
+    after_end = period.end + dt.timedelta(days=1)
+    last_end = period.end if after_end.day == 1 else after_end.replace(day=1) - dt.timedelta(days=1)
+    if first > last_end:  # no whole month: every day is an edge day
+        return NOTHING, (period.start, period.end), NOTHING
+    head = (period.start, first - dt.timedelta(days=1)) if period.start < first else NOTHING
+    tail = (last_end + dt.timedelta(days=1), period.end) if last_end < period.end else NOTHING
+    return (first, last_end.replace(day=1)), head, tail
+
+
+def _next_month(day: dt.date) -> dt.date:
+    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+def rollup_counts(
+    *, nodes: Iterable[int], period: Period, dim: str = Dimension.TOTAL, only: str = "all"
+) -> list[dict[str, Any]]:
+    """Each node's counts in the period, per month and fact key: a fixed cost whatever lies below."""
+    months, head, tail = period_parts(period)
+    params = {
+        "nodes": list(nodes),
+        "dim": dim,
+        "first_month": months[0],
+        "last_month": months[1],
+        "head_start": head[0],
+        "head_end": head[1],
+        "tail_start": tail[0],
+        "tail_end": tail[1],
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(ROLLUP_SQL.format(only=ONLY[only]), params)
+        return [dict(zip(COLUMNS, row, strict=True)) for row in cursor.fetchall()]
+
+
+def tally_of(rows: Iterable[Mapping[str, Any]]) -> f.Tally:
+    """The tally of rating count rows (value, bucket, scale, n)."""
     counts = {"satisfied": 0, "neutral": 0, "unsatisfied": 0, "no_answer": 0, "score_sum": 0, "scored": 0}
     for row in rows:
         n = row["n"]
@@ -153,44 +237,30 @@ def unit_figures(
     index_method: str = "mean_of_elements",
     language: str = "vi",
 ) -> UnitFigures:
-    facts = _facts(unit, period).filter(dim=Dimension.TOTAL)
-    ratings = list(facts.filter(kind=FactKind.RATING).values(*RATING_KEY).annotate(n=Sum("count")))
+    rows = rollup_counts(nodes=[unit.pk], period=period)
     by_question: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
     by_element: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in ratings:
-        by_question[(row["questionnaire"], row["question"], row["element"])].append(row)
-        by_element[row["element"]].append(row)
-    element_tallies = {code: _tally(rows) for code, rows in by_element.items()}
-    overall = element_tallies.get("OVERALL", f.Tally())
-    index_tallies = {c: t for c, t in element_tallies.items() if c in f.INDEX_ELEMENTS}
-
-    responses = facts.filter(kind=FactKind.RESPONSE).aggregate(n=Sum("count"))["n"] or 0
-    unsatisfied = (
-        facts.filter(kind=FactKind.RESPONSE, bucket="unsatisfied", question="reasons").aggregate(
-            n=Sum("count")
-        )["n"]
-        or 0
-    )
-    reasons = facts.filter(kind=FactKind.REASON, bucket="unsatisfied").values(
-        "questionnaire", "question", "option"
-    )
+    trend: dict[dt.date, list[dict[str, Any]]] = defaultdict(list)
+    responses = unsatisfied = 0
     reason_counts: dict[str, int] = {}
     labels: dict[str, str] = {}
-    for row in reasons.annotate(n=Sum("count")):
-        reason = f"{row['questionnaire']}:{row['option']}"
-        reason_counts[reason] = reason_counts.get(reason, 0) + row["n"]
-        labels[reason] = _label(row["questionnaire"], row["question"], row["option"], language)
-
-    trend_rows = (
-        facts.filter(kind=FactKind.RATING, element="OVERALL")
-        .annotate(month=TruncMonth("day"))
-        .values("month", "scale", "value", "bucket")
-        .annotate(n=Sum("count"))
-        .order_by("month")
-    )
-    by_month: dict[dt.date, list[dict[str, Any]]] = defaultdict(list)
-    for row in trend_rows:
-        by_month[row["month"]].append(row)
+    for row in rows:
+        if row["kind"] == FactKind.RATING:
+            by_question[(row["questionnaire"], row["question"], row["element"])].append(row)
+            by_element[row["element"]].append(row)
+            if row["element"] == "OVERALL":
+                trend[row["month"]].append(row)
+        elif row["kind"] == FactKind.RESPONSE:
+            responses += row["n"]
+            if row["bucket"] == "unsatisfied" and row["question"] == "reasons":
+                unsatisfied += row["n"]
+        elif row["kind"] == FactKind.REASON and row["bucket"] == "unsatisfied":
+            reason = f"{row['questionnaire']}:{row['option']}"
+            reason_counts[reason] = reason_counts.get(reason, 0) + row["n"]
+            labels[reason] = _label(row["questionnaire"], row["question"], row["option"], language)
+    element_tallies = {code: tally_of(rows) for code, rows in by_element.items()}
+    overall = element_tallies.get("OVERALL", f.Tally())
+    index_tallies = {c: t for c, t in element_tallies.items() if c in f.INDEX_ELEMENTS}
 
     return UnitFigures(
         unit=unit,
@@ -210,8 +280,8 @@ def unit_figures(
                 key,
                 element,
                 _label(q, key, None, language),
-                f.rate_figure(_tally(rows), minimum_n=minimum_n),
-                f.mean_score_figure(_tally(rows), minimum_n=minimum_n),
+                f.rate_figure(tally_of(rows), minimum_n=minimum_n),
+                f.mean_score_figure(tally_of(rows), minimum_n=minimum_n),
             )
             for (q, key, element), rows in sorted(by_question.items())
         ],
@@ -219,7 +289,9 @@ def unit_figures(
             reason_counts, responses=unsatisfied, minimum_n=minimum_n
         ),
         profile_labels=labels,
-        trend=[(month, f.rate_figure(_tally(rows), minimum_n=minimum_n)) for month, rows in by_month.items()],
+        trend=[
+            (month, f.rate_figure(tally_of(ms), minimum_n=minimum_n)) for month, ms in sorted(trend.items())
+        ],
     )
 
 
@@ -237,17 +309,11 @@ def breakdown(
     if dim in (Dimension.STAFF, Dimension.DESK) and contributing_units(unit).count() > 1:
         # Civil servants and desks are numbered per unit schema: pooled, different people would merge.
         raise ValidationError(_("Civil servants and desks can only be compared within one unit."))
-    rows = (
-        _facts(unit, period)
-        .filter(dim=dim, kind=FactKind.RATING, element="OVERALL")
-        .values("dim_value", "scale", "value", "bucket")
-        .annotate(n=Sum("count"))
-    )
     grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in rows:
+    for row in rollup_counts(nodes=[unit.pk], period=period, dim=dim, only="overall_ratings"):
         grouped[row["dim_value"]].append(row)
     result = [
-        BreakdownRow(value, f.rate_figure(_tally(rs), minimum_n=minimum_n)) for value, rs in grouped.items()
+        BreakdownRow(value, f.rate_figure(tally_of(rs), minimum_n=minimum_n)) for value, rs in grouped.items()
     ]
     return sorted(result, key=lambda r: (-r.figure.n, r.value))
 
@@ -262,40 +328,16 @@ class RankRow:
 def child_ranking(*, unit: Unit, period: Period, minimum_n: int = f.DEFAULT_MINIMUM_N) -> list[RankRow]:
     """The units directly below, by overall satisfaction rate; small-n units listed but not ranked.
 
-    One query for all children: each contributing unit (subtree, or a legacy unit merged into it) is
-    mapped to the child whose path holds it, as contributing_units() would for that child alone.
+    Two queries whatever the number of children: each child's roll-up already pools its subtree and
+    the legacy units merged into it.
     """
-    children = {child.path: child for child in unit.children.order_by("path")}
-
-    def child_path(path: str) -> str | None:
-        rest = path[len(unit.path) :]
-        head = unit.path + rest.split("/", 1)[0] + "/" if rest else None
-        return head if head in children else None
-
-    owners: dict[int, set[str]] = defaultdict(set)
-    for pk, path in Unit.objects.filter(path__startswith=unit.path).values_list("pk", "path"):
-        if (owner := child_path(path)) is not None:
-            owners[pk].add(owner)
-    if unit.structure == Structure.CURRENT:
-        merged = Unit.successors.through.objects.filter(
-            to_unit__path__startswith=unit.path, from_unit__structure=Structure.LEGACY
-        ).values_list("from_unit_id", "to_unit__path")
-        for pk, successor_path in merged:
-            if (owner := child_path(successor_path)) is not None:
-                owners[pk].add(owner)
-    by_child: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    facts = (
-        DailyFact.objects.filter(unit_id__in=list(owners), day__range=(period.start, period.end))
-        .filter(dim=Dimension.TOTAL, kind=FactKind.RATING, element="OVERALL")
-        .values("unit_id", "scale", "value", "bucket")
-        .annotate(n=Sum("count"))
-    )
-    for row in facts:
-        for owner in owners[row["unit_id"]]:
-            by_child[owner].append(row)
+    children = {child.pk: child for child in unit.children.order_by("path")}
+    by_child: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for row in rollup_counts(nodes=children, period=period, only="overall_ratings"):
+        by_child[row["node"]].append(row)
     rows = [
-        RankRow(child, f.rate_figure(_tally(by_child[path]), minimum_n=minimum_n), None)
-        for path, child in children.items()
+        RankRow(child, f.rate_figure(tally_of(by_child[pk]), minimum_n=minimum_n), None)
+        for pk, child in children.items()
     ]
     ranked = sorted(
         (r for r in rows if not r.figure.too_few), key=lambda r: (-(r.figure.value or 0), r.unit.path)
@@ -303,3 +345,26 @@ def child_ranking(*, unit: Unit, period: Period, minimum_n: int = f.DEFAULT_MINI
     for position, row in enumerate(ranked, start=1):
         row.rank = position
     return ranked + sorted((r for r in rows if r.figure.too_few), key=lambda r: r.unit.path)
+
+
+def figures_cached[T](*, node: Unit, what: str, compute: Callable[[], T]) -> T:
+    """`compute()` once per fold of the node: its figures cannot change between two folds, so the
+    3,321 desk boards refreshing every minute cost a cache read each. `what` names the figure and
+    its parameters. Without a cache (Redis down) the figure is computed, never refused."""
+    # The fold's time too: a restored database may count generations again from an older number.
+    state = RollupState.objects.filter(node=node).values_list("generation", "folded_at").first()
+    generation = f"{state[0]}:{state[1].timestamp()}" if state else "0"
+    key = f"figures:{node.pk}:{generation}:{what}"
+    try:
+        hit = cache.get(key)
+    except Exception:  # the cache is an optimisation: its outage must not take a page down
+        logger.warning("figures cache unavailable", exc_info=True)
+        return compute()
+    if hit is not None:
+        return hit  # type: ignore[no-any-return]
+    value = compute()
+    try:
+        cache.set(key, value, FIGURES_CACHE_SECONDS)
+    except Exception:
+        logger.warning("figures cache unavailable", exc_info=True)
+    return value

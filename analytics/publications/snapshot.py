@@ -6,11 +6,9 @@ English), so the report can be rendered again from the row alone.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from fractions import Fraction
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone, translation
 
 from analytics.dashboards.selectors import (
@@ -20,7 +18,7 @@ from analytics.dashboards.selectors import (
     unit_is_pooled,
     unit_minimum_n,
 )
-from analytics.facts.services import facts_replace
+from analytics.facts.services import facts_settle
 from analytics.figures.selectors import (
     VIETNAM,
     Period,
@@ -32,7 +30,7 @@ from analytics.figures.selectors import (
 from analytics.methodology import formulas as f
 from analytics.methodology.methods import METHOD_DESCRIPTIONS, METHOD_NAMES
 from analytics.methodology.policy import QUOTA_RULE_LABELS
-from analytics.models import Dimension, DirtyDay
+from analytics.models import Dimension
 from analytics.quotas.services import quota_status
 from surveys.builtin.questionnaires import BUILTIN_BY_KEY
 from tenants.models import Unit
@@ -166,34 +164,13 @@ def _quota_json(unit: Unit, period: Period) -> dict[str, Any] | None:
     }
 
 
-def facts_settle(*, unit: Unit, period: Period) -> int:
-    """Fold the answers of this unit's figures in `period` that still wait for the minute refresh.
-
-    A snapshot must hold every answer stored before it is taken; the scheduled refresh may be a minute
-    (or, after a broker outage, much more) behind. Returns the unit-days folded.
-    """
-    ids = list(contributing_units(unit).values_list("pk", flat=True))
-    marks = list(
-        DirtyDay.objects.filter(unit_id__in=ids, day__range=(period.start, period.end)).select_related("unit")
-    )
-    by_unit: dict[int, list[DirtyDay]] = defaultdict(list)
-    for mark in marks:
-        by_unit[mark.unit_id].append(mark)
-    for unit_marks in by_unit.values():
-        with transaction.atomic():
-            facts_replace(unit=unit_marks[0].unit, days=[m.day for m in unit_marks])
-            for mark in unit_marks:
-                # a day marked again meanwhile stays dirty for the regular refresh
-                DirtyDay.objects.filter(pk=mark.pk, marked_at=mark.marked_at).delete()
-    return len(marks)
-
-
 def publication_snapshot(*, unit: Unit, period: Period, internal: bool) -> dict[str, Any]:
     """Every figure of the unit for the period, JSON-safe, with n, interval, method and labels.
 
     Civil servants are named only when `internal`; a unit with units below gets their ranking.
     """
-    facts_settle(unit=unit, period=period)
+    # A snapshot must hold every answer stored before it is taken; the minute refresh may be behind.
+    facts_settle(units=list(contributing_units(unit)), start=period.start, end=period.end)
     minimum_n = unit_minimum_n(unit=unit)
     figures = unit_figures(unit=unit, period=period, minimum_n=minimum_n, index_method=INDEX_METHOD)
     methods = {figures.overall.method.code, figures.index.method.code, figures.mean.method.code}

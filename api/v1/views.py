@@ -11,7 +11,7 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response as ApiResponse
 
-from analytics.figures.selectors import child_ranking, period_parse, unit_figures
+from analytics.figures.selectors import child_ranking, figures_cached, period_parse, unit_figures
 from analytics.models import ParContribution, Publication, TransactionCount
 from analytics.quotas.services import quota_status, transaction_count_set
 from api.models import Scope
@@ -103,7 +103,12 @@ class UnitFigures(AuditedView):
     )
     def get(self, request, structure, code):
         unit = unit_in_reach(request, structure, code)
-        figures = unit_figures(unit=unit, period=_period(request), language="en")
+        period = _period(request)
+        figures = figures_cached(
+            node=unit,
+            what=f"api:{period.start}:{period.end}",
+            compute=lambda: unit_figures(unit=unit, period=period, language="en"),
+        )
         return ApiResponse(s.FiguresSerializer(figures).data)
 
 
@@ -117,7 +122,12 @@ class UnitRanking(AuditedView):
     )
     def get(self, request, structure, code):
         unit = unit_in_reach(request, structure, code)
-        rows = child_ranking(unit=unit, period=_period(request))
+        period = _period(request)
+        rows = figures_cached(
+            node=unit,
+            what=f"api-ranking:{period.start}:{period.end}",
+            compute=lambda: child_ranking(unit=unit, period=period),
+        )
         return ApiResponse(s.RankingRowSerializer(rows, many=True).data)
 
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 from openpyxl import load_workbook
 
-from analytics.facts.services import facts_mark_dirty, facts_refresh
+from analytics.facts.services import facts_mark_dirty, facts_refresh, rollups_refresh
 from analytics.methodology.policy import policy_update
 from analytics.models import DailyFact, ParContribution, ParRuleSet, ParYearFreeze, TransactionCount
 from analytics.par.rules import (
@@ -85,6 +85,7 @@ def overall(unit, day, *, satisfied, unsatisfied=0):
         )
         rows.append(DailyFact(kind="response", count=count, **common))
     DailyFact.objects.bulk_create(rows)
+    rollups_refresh(unit_days={unit.pk: {day}})
 
 
 def band_rule(province, *, bands=BANDS, year_from=THIS_YEAR, name="Bảng điểm", **extra):

@@ -1,0 +1,186 @@
+"""The roll-ups behind every figure: node-days and node-months equal the sums of the units' own facts."""
+
+import datetime as dt
+import random
+from collections import Counter
+
+import pytest
+from django.db import connection
+from django.db.models import Sum
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from analytics.facts.services import facts_mark_dirty, facts_rebuild, facts_refresh
+from analytics.figures.selectors import (
+    Period,
+    child_ranking,
+    contributing_units,
+    figures_cached,
+    period_parts,
+    rollup_counts,
+    unit_figures,
+)
+from analytics.models import FACT_KEY, DailyFact, RollupDay, RollupMonth
+from tests.analytics.test_facts import hong_thai
+
+pytestmark = pytest.mark.django_db
+
+REFORM = dt.date(2025, 7, 1)
+# Month edges, the reform date and both sides of it: where a wrong split between months and days shows.
+DAYS = (
+    dt.date(2025, 1, 31),
+    dt.date(2025, 2, 1),
+    dt.date(2025, 2, 28),
+    dt.date(2025, 6, 30),
+    REFORM,
+    dt.date(2025, 7, 15),
+    dt.date(2025, 8, 31),
+    dt.date(2025, 9, 1),
+    dt.date(2025, 12, 31),
+)
+NO_KEY = tuple(c for c in FACT_KEY if c != "dim")
+
+
+def answers_across_the_calendar(world) -> None:
+    rng = random.Random(2025)  # noqa: S311 - test data
+    for day in DAYS:
+        for unit in (world.commune, world.sibling):
+            for _ in range(rng.randint(1, 3)):
+                satisfaction = rng.choice((1, 2, 3))
+                reasons = ["official_attitude"] if satisfaction == 1 else ()
+                procedure = rng.choice(("dang_ky_khai_sinh", "dang_ky_ket_hon"))
+                hong_thai(unit, satisfaction, reasons=reasons, procedure_key=procedure, day=day)
+    facts_refresh()
+
+
+def leaves(node, period: Period, dim: str) -> Counter:
+    """What the node's figures must count: its contributing units' own facts, summed by key."""
+    rows = (
+        DailyFact.objects.filter(
+            unit__in=contributing_units(node), day__range=(period.start, period.end), dim=dim
+        )
+        .values(*NO_KEY)
+        .annotate(n=Sum("count"))
+    )
+    return Counter({tuple(row[c] for c in NO_KEY): row["n"] for row in rows})
+
+
+def rolled_up(node, period: Period, dim: str) -> Counter:
+    counts: Counter = Counter()
+    for row in rollup_counts(nodes=[node.pk], period=period, dim=dim):
+        counts[tuple(row[c] for c in NO_KEY)] += row["n"]
+    return counts
+
+
+def test_a_period_splits_into_whole_months_and_edge_days():
+    months, head, tail = period_parts(Period(dt.date(2025, 1, 15), dt.date(2025, 4, 10)))
+    assert months == (dt.date(2025, 2, 1), dt.date(2025, 3, 1))
+    assert head == (dt.date(2025, 1, 15), dt.date(2025, 1, 31))
+    assert tail == (dt.date(2025, 4, 1), dt.date(2025, 4, 10))
+    months, head, tail = period_parts(Period(dt.date(2025, 2, 1), dt.date(2025, 2, 28)))
+    assert months == (dt.date(2025, 2, 1), dt.date(2025, 2, 1))
+    assert head[0] > head[1] and tail[0] > tail[1]  # empty
+    months, head, _tail = period_parts(Period(dt.date(2025, 2, 3), dt.date(2025, 2, 20)))
+    assert months[0] > months[1]
+    assert head == (dt.date(2025, 2, 3), dt.date(2025, 2, 20))
+
+
+def test_the_roll_up_is_the_sum_of_the_leaves_for_any_period(world):
+    # given answers on month edges and around the reform, in two legacy communes of one district
+    answers_across_the_calendar(world)
+    # every node: communes, their legacy district and province, the current commune that carries
+    # Hồng Thái's history, and the current province above it
+    nodes = (world.commune, world.sibling, world.district, world.province, world.successor)
+    nodes += (world.successor.parent,)
+    rng = random.Random(7)  # noqa: S311 - test data
+    for _ in range(25):
+        start = dt.date(2024, 12, 1) + dt.timedelta(days=rng.randrange(0, 380))
+        end = start + dt.timedelta(days=rng.randrange(0, 400))
+        period = Period(start, end)
+        for node in nodes:
+            for dim in ("", "procedure", "channel"):
+                assert rolled_up(node, period, dim) == leaves(node, period, dim), (node, period, dim)
+    # and the merged history really reaches the current units
+    year = Period(dt.date(2025, 1, 1), dt.date(2025, 12, 31))
+    assert sum(rolled_up(world.successor, year, "").values()) > 0
+    assert rolled_up(world.successor, year, "") == rolled_up(world.commune, year, "")
+
+
+def _table(model, *key) -> list[tuple]:
+    return sorted(model.objects.values_list(*key, *FACT_KEY, "count"), key=str)
+
+
+def test_a_full_rebuild_gives_the_rows_of_the_incremental_fold_at_every_level(world):
+    answers_across_the_calendar(world)
+    before = (
+        _table(DailyFact, "unit_id", "day"),
+        _table(RollupDay, "node_id", "day"),
+        _table(RollupMonth, "node_id", "month"),
+    )
+    DailyFact.objects.all().delete()
+    RollupDay.objects.all().delete()
+    RollupMonth.objects.all().delete()
+    facts_rebuild()
+    after = (
+        _table(DailyFact, "unit_id", "day"),
+        _table(RollupDay, "node_id", "day"),
+        _table(RollupMonth, "node_id", "month"),
+    )
+    assert after == before
+    assert all(before)
+
+
+def test_only_rows_some_reader_uses_are_written(world):
+    hong_thai(world.commune, 3)
+    hong_thai(world.commune, 1, reasons=["official_attitude"])
+    facts_refresh()
+    rows = DailyFact.objects.filter(unit=world.commune)
+    # breakdowns hold overall-question ratings, and responses per procedure only
+    assert not rows.exclude(dim="").filter(kind="rating").exclude(element="OVERALL").exists()
+    assert set(rows.exclude(dim="").filter(kind="response").values_list("dim", flat=True)) == {"procedure"}
+    assert not rows.exclude(dim="").filter(kind="reason").exists()
+    # reasons are counted for unsatisfied respondents, the only ones the profile reads
+    assert set(rows.filter(kind="reason").values_list("bucket", flat=True)) == {"unsatisfied"}
+
+
+def test_a_dashboard_costs_the_same_queries_whatever_the_number_of_children(world):
+    answers_across_the_calendar(world)
+    year = Period(dt.date(2025, 1, 1), dt.date(2025, 12, 31))
+
+    def queries(unit) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            unit_figures(unit=unit, period=year)
+            child_ranking(unit=unit, period=year)
+        return len(captured)
+
+    district_children = world.district.children.count()
+    province_children = world.province.children.count()
+    assert district_children != province_children
+    assert queries(world.district) == queries(world.province) <= 3
+
+
+def test_cached_figures_are_recomputed_only_after_a_fold_touches_the_unit(world):
+    hong_thai(world.commune, 3)
+    facts_refresh()
+    today = timezone.localdate()
+    month = Period(today - dt.timedelta(days=30), today)
+    computed = []
+
+    def compute():
+        computed.append(1)
+        return unit_figures(unit=world.district, period=month).overall.n
+
+    assert figures_cached(node=world.district, what="t", compute=compute) == 1
+    assert figures_cached(node=world.district, what="t", compute=compute) == 1
+    assert len(computed) == 1
+    # a fold in another province leaves this district's figure cached
+    facts_mark_dirty(unit=world.other, day=today)
+    facts_refresh()
+    assert figures_cached(node=world.district, what="t", compute=compute) == 1
+    assert len(computed) == 1
+    # a new answer below the district, once folded, is counted
+    hong_thai(world.sibling, 1, reasons=["official_attitude"])
+    assert figures_cached(node=world.district, what="t", compute=compute) == 1  # not folded yet
+    facts_refresh()
+    assert figures_cached(node=world.district, what="t", compute=compute) == 2
+    assert len(computed) == 2
