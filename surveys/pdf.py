@@ -6,9 +6,11 @@ Liberation Serif (fonts-liberation2) are metric-compatible with Times New Roman 
 Without either, Pango falls back glyph by glyph and a printed heading mixes two typefaces.
 """
 
+import functools
 import logging
 import shutil
 import subprocess
+from typing import Any
 
 # WeasyPrint logs every rendering step at INFO; the root logger shows INFO, so without this every
 # rendering process prints "Step 2 - Fetching ... CSS".
@@ -29,22 +31,44 @@ html {{ font-family: {SERIF_STACK}; color: #000; background: #fff; }}
 FETCH_TIMEOUT = 5
 
 
-def html_to_pdf(html: str, *, base_url: str | None = None) -> bytes:
-    """Render an HTML document (a rendered Django template) to PDF bytes.
-
-    `base_url` resolves relative links (stylesheets, images); give a file:// folder to allow local
-    files, otherwise only data: URIs are fetched.
-    """
+@functools.cache
+def _engine() -> tuple[Any, Any, Any, dict[bool, Any]]:
+    """WeasyPrint's classes, one font configuration, the shared stylesheet and the two URL fetchers,
+    made once per process: each fetcher builds an HTTPS context (tens of milliseconds) and the
+    stylesheet is parsed again for nothing on every document otherwise."""
     # WeasyPrint loads Pango and takes over a second to import: only in a process that renders, not in
     # every one that loads the URLconf (web workers, Celery workers, management commands).
     from weasyprint import CSS, HTML, URLFetcher
     from weasyprint.text.fonts import FontConfiguration
 
-    allowed = {"data", "file"} if base_url else {"data"}
-    fetcher = URLFetcher(timeout=FETCH_TIMEOUT, allowed_protocols=allowed)
+    fetchers = {
+        local: URLFetcher(timeout=FETCH_TIMEOUT, allowed_protocols={"data", "file"} if local else {"data"})
+        for local in (False, True)
+    }
     fonts = FontConfiguration()
-    document = HTML(string=html, base_url=base_url, url_fetcher=fetcher)
-    return document.write_pdf(stylesheets=[CSS(string=BASE_CSS, font_config=fonts)], font_config=fonts)
+    base = CSS(string=BASE_CSS, font_config=fonts, url_fetcher=fetchers[False])
+    return HTML, fonts, base, fetchers
+
+
+@functools.lru_cache(maxsize=16)
+def _stylesheet(text: str) -> Any:
+    from weasyprint import CSS
+
+    _html, fonts, _base, fetchers = _engine()
+    return CSS(string=text, font_config=fonts, url_fetcher=fetchers[False])
+
+
+def html_to_pdf(html: str, *, base_url: str | None = None, stylesheet: str | None = None) -> bytes:
+    """Render an HTML document (a rendered Django template) to PDF bytes.
+
+    `base_url` resolves relative links (stylesheets, images); give a file:// folder to allow local
+    files, otherwise only data: URIs are fetched. `stylesheet`, a CSS text shared by many documents,
+    is parsed once per process.
+    """
+    html_class, fonts, base, fetchers = _engine()
+    document = html_class(string=html, base_url=base_url, url_fetcher=fetchers[base_url is not None])
+    sheets = [base] if stylesheet is None else [base, _stylesheet(stylesheet)]
+    return bytes(document.write_pdf(stylesheets=sheets, font_config=fonts))
 
 
 def serif_families_installed() -> list[str]:

@@ -5,7 +5,7 @@ The document's wording is fixed here in Vietnamese (the official text) and Engli
 speaking readers of the web page), like the QR posters' text: a published PDF is kept for ever, so its
 words must not depend on a translation pass that has not happened yet. The PDF is always Vietnamese.
 
-Only `report_pdf` touches WeasyPrint (through analytics.pdf), and only Celery calls it.
+Only `report_pdf` touches WeasyPrint (through surveys.pdf), and only Celery calls it.
 """
 
 from __future__ import annotations
@@ -43,7 +43,6 @@ REPORT_TEXT: dict[str, dict[str, str]] = {
         "period_month": "tháng {month} năm {year}",
         "period_year": "năm {year}",
         "period_range": "từ ngày {start} đến ngày {end}",
-        "page": "Trang",
         "s1": "I. MỤC ĐÍCH, PHẠM VI VÀ PHƯƠNG PHÁP",
         "s1_purpose": "1. Mục đích",
         "purpose": (
@@ -191,7 +190,6 @@ REPORT_TEXT: dict[str, dict[str, str]] = {
         "period_month": "{month_name} {year}",
         "period_year": "year {year}",
         "period_range": "from {start} to {end}",
-        "page": "Page",
         "s1": "I. PURPOSE, SCOPE AND METHOD",
         "s1_purpose": "1. Purpose",
         "purpose": (
@@ -735,18 +733,21 @@ def report_build(publication: Publication, *, language: str = "vi", pdf: bool = 
     )
 
 
-def report_html(publication: Publication, *, language: str = "vi") -> str:
+def report_html(publication: Publication, *, language: str = "vi", inline_style: bool = True) -> str:
     """The whole document as WeasyPrint renders it (also served as the draft's print preview)."""
 
     report = report_build(publication, language=language, pdf=True)
     with translation.override(report.lang):
         return render_to_string(
             "analytics/publications/report.html",
-            {"r": report, "t": report.t, "serif": mark_safe(SERIF_STACK)},  # noqa: S308 - a constant,
+            {"r": report, "t": report.t, "serif": mark_safe(SERIF_STACK), "inline_style": inline_style},  # noqa: S308
         )
 
 
 def report_pdf(publication: Publication) -> bytes:
-    """The official PDF (Vietnamese). Seconds of work: call it from Celery only."""
+    """The official PDF (Vietnamese). Seconds of work: call it from Celery only.
 
-    return html_to_pdf(report_html(publication, language="vi"))
+    The stylesheet goes to WeasyPrint apart from the document, the same text for every report, so it
+    is parsed once per worker instead of once per report."""
+    style = render_to_string("analytics/publications/report.css", {"serif": mark_safe(SERIF_STACK)})  # noqa: S308
+    return html_to_pdf(report_html(publication, language="vi", inline_style=False), stylesheet=style)

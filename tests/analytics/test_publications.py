@@ -169,13 +169,18 @@ def tool(name: str) -> str:
     return found
 
 
-def pdf_text(pdf: bytes, tmp_path: Path) -> str:
+def pdf_text(pdf: bytes, tmp_path: Path, *, layout: bool = False) -> str:
+    """The PDF's text, spaces folded; with `layout`, as printed, pages separated by form feeds."""
     target = tmp_path / "report.pdf"
     target.write_bytes(pdf)
     result = subprocess.run(  # noqa: S603
-        [tool("pdftotext"), "-enc", "UTF-8", str(target), "-"], capture_output=True, text=True, check=True
+        [tool("pdftotext"), "-enc", "UTF-8", *(["-layout"] if layout else []), str(target), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
     )
-    return re.sub(r"\s+", " ", unicodedata.normalize("NFC", result.stdout))
+    text = unicodedata.normalize("NFC", result.stdout)
+    return text if layout else re.sub(r"\s+", " ", text)
 
 
 # --------------------------------------------------------------------------- the snapshot
@@ -506,7 +511,11 @@ def test_the_pdf_is_a_vietnamese_administrative_report_with_the_figures(answered
     assert "Đăng ký khai sinh" in text  # by procedure
     assert "vượt quá 100 %" in text  # the profile's note: two reasons ticked by one response
     assert "Nơi nhận:" in text and "TM. ỦY BAN NHÂN DÂN" in text and "CHỦ TỊCH" in text
-    assert re.search(r"Trang 1/\d", text)
+    # Decree 30: page numbers centred at the top from the second page on, none on the first
+    pages = pdf_text(bytes(publication.pdf), tmp_path, layout=True).split("\f")
+    assert len(pages) > 2
+    assert not pages[0].strip().startswith("1")
+    assert pages[1].strip().split()[0] == "2"
     assert STAFF_NAME not in text
     assert public_reverse("publication_public", publication.public_id) in text
 
