@@ -123,6 +123,20 @@ class RollupMonth(FactCounts):
         return f"node {self.node_id} {self.month:%m/%Y} {self.kind} ×{self.count}"
 
 
+class RollupPending(models.Model):
+    """A unit-day whose daily facts were rewritten but whose roll-ups were not yet: the fold's second
+    half takes these, so a crash between the two halves is finished by the next fold."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+", db_index=False)
+    day = models.DateField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["unit", "day"], name="rollup_pending_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.day}"
+
+
 class RollupState(models.Model):
     """Per node, how many folds have changed its counts: cached figures are keyed by it, so a figure
     is recomputed only after a fold touched the node (Zulip's FillState, per node)."""

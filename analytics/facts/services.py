@@ -117,6 +117,21 @@ REBUILD_MONTHS = (
 )
 # One lock for the roll-up phase of every fold (any number, the same everywhere: it names the lock).
 ROLLUP_LOCK = 7_410_001
+# Unit schemas written per transaction: each holds a dozen relation locks until it commits, and a
+# national day touches thousands of schemas, more than the server's lock table holds at once.
+UNITS_PER_TRANSACTION = 50
+# Claim dirty marks by id: skipping those another fold holds, or waiting for them (a snapshot must
+# not skip an answer).
+CLAIM_SKIP_LOCKED = (
+    "DELETE FROM public.analytics_dirtyday WHERE id IN ("
+    " SELECT id FROM public.analytics_dirtyday WHERE id = ANY(%s) FOR UPDATE SKIP LOCKED)"
+    " RETURNING unit_id, day"
+)
+CLAIM_WAITING = (
+    "DELETE FROM public.analytics_dirtyday WHERE id IN ("
+    " SELECT id FROM public.analytics_dirtyday WHERE id = ANY(%s) FOR UPDATE)"
+    " RETURNING unit_id, day"
+)
 
 
 def _write_unit_facts(unit: Unit, days: Sequence[dt.date] | None) -> int:
@@ -136,14 +151,9 @@ def _write_unit_facts(unit: Unit, days: Sequence[dt.date] | None) -> int:
         return cursor.rowcount
 
 
-def _roll_up(node_days: dict[int, set[dt.date]], contributions: Contributions) -> None:
+def _roll_up(cursor: CursorWrapper, node_days: dict[int, set[dt.date]], contributions: Contributions) -> None:
     """Recompute these node-days from the units' facts, then their node-months; bump the nodes' state.
-
-    Holds the roll-up lock until the transaction ends: a concurrent fold waits, then sums rows that
-    include this one's, so the last fold to commit always leaves complete sums.
-    """
-    if not node_days:
-        return
+    The caller holds the roll-up lock."""
     nodes, units, days = [], [], []
     for node, node_day_set in node_days.items():
         for unit in contributions.contributors.get(node, {node}):
@@ -154,23 +164,21 @@ def _roll_up(node_days: dict[int, set[dt.date]], contributions: Contributions) -
     pair_nodes = [node for node, ds in node_days.items() for _ in ds]
     pair_days = [day for ds in node_days.values() for day in ds]
     months = sorted({(node, day.replace(day=1)) for node, day in zip(pair_nodes, pair_days, strict=True)})
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ROLLUP_LOCK])
-        cursor.execute(
-            "DELETE FROM public.analytics_rollupday r USING unnest(%s::int[], %s::date[]) t(node, day)"
-            " WHERE r.node_id = t.node AND r.day = t.day",
-            [pair_nodes, pair_days],
-        )
-        cursor.execute(ROLLUP_DAYS, [nodes, units, days])
-        month_nodes = [node for node, _month in months]
-        month_starts = [month for _node, month in months]
-        cursor.execute(
-            "DELETE FROM public.analytics_rollupmonth r USING unnest(%s::int[], %s::date[]) t(node, month)"
-            " WHERE r.node_id = t.node AND r.month = t.month",
-            [month_nodes, month_starts],
-        )
-        cursor.execute(ROLLUP_MONTHS, [month_nodes, month_starts])
-        _bump(cursor, list(node_days))
+    cursor.execute(
+        "DELETE FROM public.analytics_rollupday r USING unnest(%s::int[], %s::date[]) t(node, day)"
+        " WHERE r.node_id = t.node AND r.day = t.day",
+        [pair_nodes, pair_days],
+    )
+    cursor.execute(ROLLUP_DAYS, [nodes, units, days])
+    month_nodes = [node for node, _month in months]
+    month_starts = [month for _node, month in months]
+    cursor.execute(
+        "DELETE FROM public.analytics_rollupmonth r USING unnest(%s::int[], %s::date[]) t(node, month)"
+        " WHERE r.node_id = t.node AND r.month = t.month",
+        [month_nodes, month_starts],
+    )
+    cursor.execute(ROLLUP_MONTHS, [month_nodes, month_starts])
+    _bump(cursor, list(node_days))
 
 
 def _bump(cursor: CursorWrapper, nodes: list[int]) -> None:
@@ -183,31 +191,62 @@ def _bump(cursor: CursorWrapper, nodes: list[int]) -> None:
     )
 
 
-def _fold(claimed: Iterable[tuple[int, dt.date]]) -> int:
-    """Rewrite the claimed unit-days and everything above them (inside the caller's transaction)."""
+def _write(claimed: Iterable[tuple[int, dt.date]]) -> int:
+    """Rewrite the claimed unit-days' facts and leave them pending for the roll-ups, in the caller's
+    transaction (the one that claimed them: a crash gives the marks back)."""
     by_unit: dict[int, set[dt.date]] = defaultdict(set)
     for unit_id, day in claimed:
         by_unit[unit_id].add(day)
-    if not by_unit:
-        return 0
     units = Unit.objects.in_bulk(list(by_unit))
     for unit_id, days in sorted(by_unit.items()):
         unit = units.get(unit_id)
         if unit is not None and schema_exists(unit.schema_name):
             _write_unit_facts(unit, sorted(days))
-    rollups_refresh(unit_days=by_unit)
-    return sum(len(days) for days in by_unit.values())
+    pairs = [(unit_id, day) for unit_id, days in by_unit.items() for day in days]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO public.analytics_rolluppending (unit_id, day)"
+            " SELECT * FROM unnest(%s::int[], %s::date[]) ON CONFLICT DO NOTHING",
+            [[u for u, _d in pairs], [d for _u, d in pairs]],
+        )
+    return len(pairs)
 
 
-def rollups_refresh(*, unit_days: dict[int, set[dt.date]]) -> None:
-    """Recompute every node-day and node-month that these units' facts of these days count in
-    (the fold's second half; call it inside a transaction)."""
-    contributions = contributions_load()
-    node_days: dict[int, set[dt.date]] = defaultdict(set)
-    for unit_id, days in unit_days.items():
-        for node in contributions.targets.get(unit_id, {unit_id}):
-            node_days[node] |= days
-    _roll_up(node_days, contributions)
+def _claim_and_write(claim: str, marks: list[tuple[int, int]]) -> int:
+    """Dirty marks (id, unit), claimed and written a batch of units per transaction."""
+    by_unit: dict[int, list[int]] = defaultdict(list)
+    for mark_id, unit_id in marks:
+        by_unit[unit_id].append(mark_id)
+    units = list(by_unit)
+    written = 0
+    for i in range(0, len(units), UNITS_PER_TRANSACTION):
+        batch = [mark for unit in units[i : i + UNITS_PER_TRANSACTION] for mark in by_unit[unit]]
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(claim, [batch])
+            written += _write(cursor.fetchall())
+    return written
+
+
+def rollups_refresh() -> int:
+    """The fold's second half: every node-day and node-month that the pending unit-days count in,
+    recomputed in one transaction under the roll-up lock; returns the unit-days taken.
+
+    A concurrent fold waits for the lock, then sums rows that include this one's, so the last fold to
+    commit always leaves complete sums; a crash leaves the pending marks for the next fold.
+    """
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ROLLUP_LOCK])
+        cursor.execute("DELETE FROM public.analytics_rolluppending RETURNING unit_id, day")
+        pending = cursor.fetchall()
+        if not pending:
+            return 0
+        contributions = contributions_load()
+        node_days: dict[int, set[dt.date]] = defaultdict(set)
+        for unit_id, day in pending:
+            for node in contributions.targets.get(unit_id, {unit_id}):
+                node_days[node].add(day)
+        _roll_up(cursor, node_days, contributions)
+        return len(pending)
 
 
 def facts_mark_dirty(*, unit: Unit, day: dt.date) -> None:
@@ -224,32 +263,34 @@ def facts_refresh(*, limit: int = 5000) -> int:
     """Fold up to `limit` dirty unit-days, oldest marks first; returns how many were folded.
 
     Marks held by another fold are skipped, not waited for; a unit-day marked again while it is folded
-    gets a fresh mark (the marking statement waits for this transaction) and is folded next time.
+    gets a fresh mark (the marking statement waits for the claiming transaction) and is folded next time.
     """
-    with transaction.atomic(), connection.cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(
-            "DELETE FROM public.analytics_dirtyday WHERE id IN ("
-            " SELECT id FROM public.analytics_dirtyday ORDER BY marked_at LIMIT %s FOR UPDATE SKIP LOCKED)"
-            " RETURNING unit_id, day",
-            [limit],
+            "SELECT id, unit_id FROM public.analytics_dirtyday ORDER BY marked_at LIMIT %s", [limit]
         )
-        return _fold(cursor.fetchall())
+        marks = cursor.fetchall()
+    folded = _claim_and_write(CLAIM_SKIP_LOCKED, marks)
+    rollups_refresh()
+    return folded
 
 
 def facts_settle(*, units: Sequence[Unit], start: dt.date, end: dt.date) -> int:
     """Fold now the dirty days of these units in [start, end] (a snapshot must hold every stored answer).
 
-    Waits for a fold that holds some of them, so once this returns their facts include every answer
-    committed before the call.
+    Waits for a fold holding some of them, and for its roll-ups: once this returns, the figures of
+    these units include every answer committed before the call.
     """
-    with transaction.atomic(), connection.cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(
-            "DELETE FROM public.analytics_dirtyday WHERE id IN ("
-            " SELECT id FROM public.analytics_dirtyday WHERE unit_id = ANY(%s) AND day BETWEEN %s AND %s"
-            " FOR UPDATE) RETURNING unit_id, day",
+            "SELECT id, unit_id FROM public.analytics_dirtyday"
+            " WHERE unit_id = ANY(%s) AND day BETWEEN %s AND %s",
             [[unit.pk for unit in units], start, end],
         )
-        return _fold(cursor.fetchall())
+        marks = cursor.fetchall()
+    folded = _claim_and_write(CLAIM_WAITING, marks)
+    rollups_refresh()
+    return folded
 
 
 def units_with_responses() -> list[Unit]:
@@ -260,24 +301,29 @@ def units_with_responses() -> list[Unit]:
     ]
 
 
-@transaction.atomic
 def facts_rebuild(*, units: Iterable[Unit] | None = None) -> int:
     """Recompute from raw responses every fact of these units (default: all) and every roll-up they
-    reach; returns the daily fact rows written. Gives exactly the rows of the incremental fold."""
+    reach; returns the daily fact rows written. Gives exactly the rows of the incremental fold.
+
+    The units' facts are rewritten a batch per transaction (as a fold writes them), then the roll-ups
+    of every node they reach in one transaction under the roll-up lock.
+    """
     everything = units is None
     chosen = units_with_responses() if units is None else list(units)
-    contributions = contributions_load()
-    with connection.cursor() as cursor:
-        if everything:
+    written = 0
+    if everything:
+        with connection.cursor() as cursor:
             cursor.execute("DELETE FROM public.analytics_dailyfact")
-        written = sum(_write_unit_facts(unit, None) for unit in chosen)
+    for i in range(0, len(chosen), UNITS_PER_TRANSACTION):
+        with transaction.atomic():
+            written += sum(_write_unit_facts(unit, None) for unit in chosen[i : i + UNITS_PER_TRANSACTION])
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ROLLUP_LOCK])
+        contributions = contributions_load()
         nodes = sorted(
-            set(contributions.contributors)
-            if everything
-            else contributions.nodes_of({unit.pk for unit in chosen})
+            set(contributions.contributors) if everything else contributions.nodes_of({u.pk for u in chosen})
         )
         pairs = [(node, unit) for node in nodes for unit in contributions.contributors.get(node, {node})]
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ROLLUP_LOCK])
         cursor.execute("DELETE FROM public.analytics_rollupday WHERE node_id = ANY(%s)", [nodes])
         cursor.execute("DELETE FROM public.analytics_rollupmonth WHERE node_id = ANY(%s)", [nodes])
         cursor.execute(REBUILD_DAYS, [[node for node, _unit in pairs], [unit for _node, unit in pairs]])

@@ -19,7 +19,14 @@ from openpyxl import load_workbook
 
 from analytics.facts.services import facts_mark_dirty, facts_refresh, rollups_refresh
 from analytics.methodology.policy import policy_update
-from analytics.models import DailyFact, ParContribution, ParRuleSet, ParYearFreeze, TransactionCount
+from analytics.models import (
+    DailyFact,
+    ParContribution,
+    ParRuleSet,
+    ParYearFreeze,
+    RollupPending,
+    TransactionCount,
+)
 from analytics.par.rules import (
     PLATFORM_DEFAULT_NAME,
     par_params_parse,
@@ -85,7 +92,8 @@ def overall(unit, day, *, satisfied, unsatisfied=0):
         )
         rows.append(DailyFact(kind="response", count=count, **common))
     DailyFact.objects.bulk_create(rows)
-    rollups_refresh(unit_days={unit.pk: {day}})
+    RollupPending.objects.get_or_create(unit=unit, day=day)
+    rollups_refresh()
 
 
 def band_rule(province, *, bands=BANDS, year_from=THIS_YEAR, name="Bảng điểm", **extra):

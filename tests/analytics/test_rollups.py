@@ -184,3 +184,24 @@ def test_cached_figures_are_recomputed_only_after_a_fold_touches_the_unit(world)
     facts_refresh()
     assert figures_cached(node=world.district, what="t", compute=compute) == 2
     assert len(computed) == 2
+
+
+def test_a_fold_that_dies_between_its_halves_is_finished_by_the_next(world, monkeypatch):
+    # given a fold whose roll-up half fails after the daily facts were written and committed
+    hong_thai(world.commune, 3)
+    import analytics.facts.services as services
+
+    def broken():
+        raise RuntimeError("worker killed")
+
+    monkeypatch.setattr(services, "contributions_load", broken)
+    with pytest.raises(RuntimeError):
+        facts_refresh()
+    monkeypatch.undo()
+    year = Period(timezone.localdate() - dt.timedelta(days=364), timezone.localdate())
+    assert DailyFact.objects.filter(unit=world.commune).exists()
+    assert unit_figures(unit=world.district, period=year).responses == 0  # not rolled up yet
+    # when the next fold runs, with no new answer to fold
+    facts_refresh()
+    # then the unit-day left pending is rolled up
+    assert unit_figures(unit=world.district, period=year).responses == 1
