@@ -46,6 +46,7 @@ def _answers(definition: dict, rng: random.Random, procedure_ids: list[int]) -> 
     data = QueryDict(mutable=True)
     mood = rng.choices(["happy", "ok", "unhappy"], weights=[70, 18, 12])[0]
     buckets: dict[str, str] = {}
+    chose_procedure = False
     for q in definition["questions"]:
         name = f"q_{q['key']}"
         show_if = q.get("show_if")
@@ -53,7 +54,8 @@ def _answers(definition: dict, rng: random.Random, procedure_ids: list[int]) -> 
             continue
         if q["kind"] == "procedure":
             data[name] = str(rng.choice(procedure_ids))
-        elif q["kind"] == "field":
+            chose_procedure = True
+        elif q["kind"] == "field" and not chose_procedure:  # as the form says: no field after a procedure
             data[name], data[f"{name}_other"] = "other", "Hộ tịch"
         elif q["kind"] == "rating":
             if q["scale"] == "3":

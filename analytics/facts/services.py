@@ -31,23 +31,26 @@ from tenants.models import Unit
 
 from .contributions import Contributions, contributions_load
 
-# Reader-shaped facts of one unit (run in its schema). The total (dim = "") keeps every rating, the
-# responses (question = 'reasons' when their questionnaire asks for reasons, so the dissatisfaction
-# profile divides only by unsatisfied responses that could have given one) and the reasons of
-# unsatisfied respondents (the only ones the profile counts). Breakdowns keep what their pages, the
-# staff alerts and the quotas read: overall-question ratings per value, and responses per procedure.
-# Honeypot hits are bots and never counted; other flags (bursts, duplicates) are counted and shown.
+# Reader-shaped facts of one unit (run in its schema). An answer counts under the field of the procedure
+# it names (the form asks for a field only when no procedure is chosen), else the field chosen. The total
+# (dim = "") keeps every rating, the responses (question = 'reasons' when their questionnaire asks for
+# reasons, so the dissatisfaction profile divides only by unsatisfied responses that could have given one)
+# and the reasons of unsatisfied respondents (the only ones the profile counts). Breakdowns keep what
+# their pages, the staff alerts and the quotas read: overall-question ratings per value, and responses per
+# procedure. Honeypot hits are bots and never counted; other flags (bursts, duplicates) are counted and
+# shown.
 FACTS_SQL = """
 WITH r AS (
     SELECT r.id, r.answered_on AS day, r.overall_bucket, q.key AS questionnaire,
            jsonb_path_exists(v.definition, '$.questions[*] ? (@.kind == "reasons")') AS asks_reasons,
            COALESCE(p.key, CASE WHEN r.procedure_other <> '' THEN 'other' ELSE '' END) AS procedure,
-           COALESCE(f.key, CASE WHEN r.field_other <> '' THEN 'other' ELSE '' END) AS field,
+           COALESCE(pf.key, f.key, CASE WHEN r.field_other <> '' THEN 'other' ELSE '' END) AS field,
            COALESCE(r.staff_id::text, '') AS staff, COALESCE(r.desk_id::text, '') AS desk, r.channel
     FROM surveys_response r
     JOIN surveys_questionnaireversion v ON v.id = r.version_id
     JOIN surveys_questionnaire q ON q.id = v.questionnaire_id
     LEFT JOIN surveys_procedure p ON p.id = r.procedure_id
+    LEFT JOIN surveys_field pf ON pf.id = p.field_id
     LEFT JOIN surveys_field f ON f.id = r.field_id
     WHERE {days} AND NOT ('honeypot' = ANY(r.flag_reasons))
 ), ratings AS (
