@@ -205,3 +205,15 @@ def test_a_fold_that_dies_between_its_halves_is_finished_by_the_next(world, monk
     facts_refresh()
     # then the unit-day left pending is rolled up
     assert unit_figures(unit=world.district, period=year).responses == 1
+
+
+def test_facts_are_kept_in_yearly_partitions(world):
+    hong_thai(world.commune, 3, day=dt.date(2025, 3, 3))
+    facts_refresh()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT DISTINCT tableoid::regclass::text FROM analytics_dailyfact")
+        daily = {row[0] for row in cursor.fetchall()}
+        cursor.execute("SELECT DISTINCT tableoid::regclass::text FROM analytics_rollupday")
+        rollup = {row[0] for row in cursor.fetchall()}
+    assert daily == {"analytics_dailyfact_y2025"}
+    assert rollup == {"analytics_rollupday_y2025"}
