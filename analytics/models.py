@@ -45,6 +45,9 @@ FACT_KEY: Final = (
 )
 
 
+OVERALL_TOTALS: Final = models.Q(dim="", kind="rating", element="OVERALL")
+
+
 class FactCounts(models.Model):
     """How many answers of one shape were counted, within one breakdown.
 
@@ -101,6 +104,8 @@ class RollupDay(FactCounts):
                 fields=["node", "day", *FACT_KEY], nulls_distinct=False, name="rollup_day_key"
             )
         ]
+        # Rankings and desk boards read only the overall question's totals of many nodes.
+        indexes = [models.Index(fields=["node", "day"], condition=OVERALL_TOTALS, name="rollup_day_overall")]
 
     def __str__(self) -> str:
         return f"node {self.node_id} {self.day} {self.kind} ×{self.count}"
@@ -117,6 +122,9 @@ class RollupMonth(FactCounts):
             models.UniqueConstraint(
                 fields=["node", "month", *FACT_KEY], nulls_distinct=False, name="rollup_month_key"
             )
+        ]
+        indexes = [
+            models.Index(fields=["node", "month"], condition=OVERALL_TOTALS, name="rollup_month_overall")
         ]
 
     def __str__(self) -> str:

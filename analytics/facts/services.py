@@ -24,7 +24,7 @@ from collections.abc import Iterable, Sequence
 from django.db import connection, transaction
 from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
-from django_tenants.utils import schema_exists, tenant_context
+from django_tenants.utils import tenant_context
 
 from analytics.models import FACT_KEY
 from tenants.models import Unit
@@ -40,15 +40,17 @@ from .contributions import Contributions, contributions_load
 # procedure. Honeypot hits are bots and never counted; other flags (bursts, duplicates) are counted and
 # shown.
 FACTS_SQL = """
-WITH r AS (
-    SELECT r.id, r.answered_on AS day, r.overall_bucket, q.key AS questionnaire,
-           jsonb_path_exists(v.definition, '$.questions[*] ? (@.kind == "reasons")') AS asks_reasons,
+WITH v AS (  -- per version, not per response: a handful of rows
+    SELECT v.id, q.key AS questionnaire,
+           jsonb_path_exists(v.definition, '$.questions[*] ? (@.kind == "reasons")') AS asks_reasons
+    FROM surveys_questionnaireversion v JOIN surveys_questionnaire q ON q.id = v.questionnaire_id
+), r AS (
+    SELECT r.id, r.answered_on AS day, r.overall_bucket, v.questionnaire, v.asks_reasons,
            COALESCE(p.key, CASE WHEN r.procedure_other <> '' THEN 'other' ELSE '' END) AS procedure,
            COALESCE(pf.key, f.key, CASE WHEN r.field_other <> '' THEN 'other' ELSE '' END) AS field,
            COALESCE(r.staff_id::text, '') AS staff, COALESCE(r.desk_id::text, '') AS desk, r.channel
     FROM surveys_response r
-    JOIN surveys_questionnaireversion v ON v.id = r.version_id
-    JOIN surveys_questionnaire q ON q.id = v.questionnaire_id
+    JOIN v ON v.id = r.version_id
     LEFT JOIN surveys_procedure p ON p.id = r.procedure_id
     LEFT JOIN surveys_field pf ON pf.id = p.field_id
     LEFT JOIN surveys_field f ON f.id = r.field_id
@@ -120,6 +122,7 @@ REBUILD_MONTHS = (
 )
 # One lock for the roll-up phase of every fold (any number, the same everywhere: it names the lock).
 ROLLUP_LOCK = 7_410_001
+REBUILD_WORK_MEM = "256MB"
 # Unit schemas written per transaction: each holds a dozen relation locks until it commits, and a
 # national day touches thousands of schemas, more than the server's lock table holds at once.
 UNITS_PER_TRANSACTION = 50
@@ -152,6 +155,15 @@ def _write_unit_facts(unit: Unit, days: Sequence[dt.date] | None) -> int:
         statement = INSERT_FACTS.format(facts=FACTS_SQL.format(days=where))
         cursor.execute(statement, {"unit": unit.pk, "days": list(days) if days is not None else None})
         return cursor.rowcount
+
+
+def _schemas_present(units: Iterable[Unit]) -> set[str]:
+    """Which of these units' schemas exist (an offboarded unit may have lost its schema), in one query."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nspname FROM pg_namespace WHERE nspname = ANY(%s)", [[u.schema_name for u in units]]
+        )
+        return {row[0] for row in cursor.fetchall()}
 
 
 def _roll_up(cursor: CursorWrapper, node_days: dict[int, set[dt.date]], contributions: Contributions) -> None:
@@ -201,9 +213,10 @@ def _write(claimed: Iterable[tuple[int, dt.date]]) -> int:
     for unit_id, day in claimed:
         by_unit[unit_id].add(day)
     units = Unit.objects.in_bulk(list(by_unit))
+    present = _schemas_present(units.values())
     for unit_id, days in sorted(by_unit.items()):
         unit = units.get(unit_id)
-        if unit is not None and schema_exists(unit.schema_name):
+        if unit is not None and unit.schema_name in present:
             _write_unit_facts(unit, sorted(days))
     pairs = [(unit_id, day) for unit_id, days in by_unit.items() for day in days]
     with connection.cursor() as cursor:
@@ -297,11 +310,9 @@ def facts_settle(*, units: Sequence[Unit], start: dt.date, end: dt.date) -> int:
 
 
 def units_with_responses() -> list[Unit]:
-    return [
-        u
-        for u in Unit.objects.exclude(level="national").filter(onboarded_at__isnull=False)
-        if schema_exists(u.schema_name)
-    ]
+    units = list(Unit.objects.exclude(level="national").filter(onboarded_at__isnull=False))
+    present = _schemas_present(units)
+    return [u for u in units if u.schema_name in present]
 
 
 def facts_rebuild(*, units: Iterable[Unit] | None = None) -> int:
@@ -322,6 +333,8 @@ def facts_rebuild(*, units: Iterable[Unit] | None = None) -> int:
             written += sum(_write_unit_facts(unit, None) for unit in chosen[i : i + UNITS_PER_TRANSACTION])
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ROLLUP_LOCK])
+        # Every node's sums in one aggregation: enough memory to hash it rather than sort it on disk.
+        cursor.execute("SET LOCAL work_mem = %s", [REBUILD_WORK_MEM])
         contributions = contributions_load()
         nodes = sorted(
             set(contributions.contributors) if everything else contributions.nodes_of({u.pk for u in chosen})
