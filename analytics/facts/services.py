@@ -18,13 +18,13 @@ node from each other's uncommitted rows — recomputes every node-day and node-m
 """
 
 import datetime as dt
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
 from django.db import connection, transaction
 from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
-from django_tenants.utils import tenant_context
 
 from analytics.models import FACT_KEY
 from tenants.models import Unit
@@ -43,21 +43,22 @@ FACTS_SQL = """
 WITH v AS (  -- per version, not per response: a handful of rows
     SELECT v.id, q.key AS questionnaire,
            jsonb_path_exists(v.definition, '$.questions[*] ? (@.kind == "reasons")') AS asks_reasons
-    FROM surveys_questionnaireversion v JOIN surveys_questionnaire q ON q.id = v.questionnaire_id
+    FROM "{schema}".surveys_questionnaireversion v
+    JOIN "{schema}".surveys_questionnaire q ON q.id = v.questionnaire_id
 ), r AS (
     SELECT r.id, r.answered_on AS day, r.overall_bucket, v.questionnaire, v.asks_reasons,
            COALESCE(p.key, CASE WHEN r.procedure_other <> '' THEN 'other' ELSE '' END) AS procedure,
            COALESCE(pf.key, f.key, CASE WHEN r.field_other <> '' THEN 'other' ELSE '' END) AS field,
            COALESCE(r.staff_id::text, '') AS staff, COALESCE(r.desk_id::text, '') AS desk, r.channel
-    FROM surveys_response r
+    FROM "{schema}".surveys_response r
     JOIN v ON v.id = r.version_id
-    LEFT JOIN surveys_procedure p ON p.id = r.procedure_id
-    LEFT JOIN surveys_field pf ON pf.id = p.field_id
-    LEFT JOIN surveys_field f ON f.id = r.field_id
+    LEFT JOIN "{schema}".surveys_procedure p ON p.id = r.procedure_id
+    LEFT JOIN "{schema}".surveys_field pf ON pf.id = p.field_id
+    LEFT JOIN "{schema}".surveys_field f ON f.id = r.field_id
     WHERE {days} AND NOT ('honeypot' = ANY(r.flag_reasons))
 ), ratings AS (
     SELECT r.*, a.question_key, a.element, a.scale, a.value, a.bucket
-    FROM r JOIN surveys_answer a ON a.response_id = r.id AND a.kind = 'rating'
+    FROM r JOIN "{schema}".surveys_answer a ON a.response_id = r.id AND a.kind = 'rating'
 )
 SELECT day, 'response', questionnaire, CASE WHEN asks_reasons THEN 'reasons' ELSE '' END, '', '',
        NULL::smallint, '', overall_bucket, '', '', count(*)
@@ -78,17 +79,14 @@ GROUP BY x.day, x.scale, x.value, x.bucket, d.dim, d.dim_value
 UNION ALL
 SELECT r.day, 'reason', r.questionnaire, a.question_key, a.element, '', NULL::smallint, a.option_key,
        r.overall_bucket, '', '', count(*)
-FROM r JOIN surveys_answer a ON a.response_id = r.id AND a.kind = 'reason'
+FROM r JOIN "{schema}".surveys_answer a ON a.response_id = r.id AND a.kind = 'reason'
 WHERE r.overall_bucket = 'unsatisfied'
 GROUP BY r.day, r.questionnaire, a.question_key, a.element, a.option_key, r.overall_bucket
 """
 # The statements below are built once from FACT_KEY, a constant: no value ever enters them as text.
 KEY = ", ".join(FACT_KEY)
 KEY_OF_F = ", ".join(f"f.{column}" for column in FACT_KEY)
-INSERT_FACTS = (
-    f"INSERT INTO public.analytics_dailyfact (unit_id, day, {KEY}, count)"  # noqa: S608
-    " SELECT %(unit)s, facts.* FROM ({facts}) facts"
-)
+INSERT_FACTS = f"INSERT INTO public.analytics_dailyfact (unit_id, day, {KEY}, count) "  # noqa: S608
 # Node-days from the units' daily facts, for (node, unit, day) triples.
 ROLLUP_DAYS = (
     f"INSERT INTO public.analytics_rollupday (node_id, day, {KEY}, count)"  # noqa: S608
@@ -123,6 +121,8 @@ REBUILD_MONTHS = (
 # One lock for the roll-up phase of every fold (any number, the same everywhere: it names the lock).
 ROLLUP_LOCK = 7_410_001
 REBUILD_WORK_MEM = "256MB"
+# The statements name each unit's tables by its schema, so the name is checked before it is used.
+SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 # Unit schemas written per transaction: each holds a dozen relation locks until it commits, and a
 # national day touches thousands of schemas, more than the server's lock table holds at once.
 UNITS_PER_TRANSACTION = 50
@@ -140,20 +140,33 @@ CLAIM_WAITING = (
 )
 
 
-def _write_unit_facts(unit: Unit, days: Sequence[dt.date] | None) -> int:
-    """Replace the unit's facts of these days (None: all its days) by ones computed from its schema."""
-    with tenant_context(unit), connection.cursor() as cursor:
-        if days is None:
-            cursor.execute("DELETE FROM public.analytics_dailyfact WHERE unit_id = %s", [unit.pk])
-            where = "TRUE"
-        else:
-            cursor.execute(
-                "DELETE FROM public.analytics_dailyfact WHERE unit_id = %s AND day = ANY(%s)",
-                [unit.pk, list(days)],
-            )
-            where = "r.answered_on = ANY(%(days)s)"
-        statement = INSERT_FACTS.format(facts=FACTS_SQL.format(days=where))
-        cursor.execute(statement, {"unit": unit.pk, "days": list(days) if days is not None else None})
+def _write_facts(units: Sequence[tuple[Unit, Sequence[dt.date] | None]]) -> int:
+    """Replace these units' facts of these days (None: all their days) by ones computed from their
+    schemas: two statements for the whole batch, the tables named by schema (no search_path switch)."""
+    if not units:
+        return 0
+    selects, params = [], []
+    for unit, days in units:
+        if not SCHEMA_NAME.fullmatch(unit.schema_name):  # never the case for a registry unit
+            raise ValueError(f"unexpected schema name {unit.schema_name!r}")
+        where = "TRUE" if days is None else "r.answered_on = ANY(%s)"
+        facts = FACTS_SQL.format(schema=unit.schema_name, days=where)
+        selects.append(f"SELECT {int(unit.pk)}, facts.* FROM ({facts}) facts")  # noqa: S608 - checked above
+        if days is not None:
+            params.append(list(days))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM public.analytics_dailyfact f USING unnest(%s::bigint[], %s::date[]) t(unit, day)"
+            " WHERE f.unit_id = t.unit AND f.day = t.day",
+            [
+                [unit.pk for unit, days in units if days is not None for _ in days],
+                [day for _unit, days in units if days is not None for day in days],
+            ],
+        )
+        whole = [unit.pk for unit, days in units if days is None]
+        if whole:
+            cursor.execute("DELETE FROM public.analytics_dailyfact WHERE unit_id = ANY(%s)", [whole])
+        cursor.execute(INSERT_FACTS + " UNION ALL ".join(selects), params)
         return cursor.rowcount
 
 
@@ -214,10 +227,9 @@ def _write(claimed: Iterable[tuple[int, dt.date]]) -> int:
         by_unit[unit_id].add(day)
     units = Unit.objects.in_bulk(list(by_unit))
     present = _schemas_present(units.values())
-    for unit_id, days in sorted(by_unit.items()):
-        unit = units.get(unit_id)
-        if unit is not None and unit.schema_name in present:
-            _write_unit_facts(unit, sorted(days))
+    _write_facts(
+        [(units[u], sorted(days)) for u, days in sorted(by_unit.items()) if units[u].schema_name in present]
+    )
     pairs = [(unit_id, day) for unit_id, days in by_unit.items() for day in days]
     with connection.cursor() as cursor:
         cursor.execute(
@@ -330,7 +342,7 @@ def facts_rebuild(*, units: Iterable[Unit] | None = None) -> int:
             cursor.execute("DELETE FROM public.analytics_dailyfact")
     for i in range(0, len(chosen), UNITS_PER_TRANSACTION):
         with transaction.atomic():
-            written += sum(_write_unit_facts(unit, None) for unit in chosen[i : i + UNITS_PER_TRANSACTION])
+            written += _write_facts([(unit, None) for unit in chosen[i : i + UNITS_PER_TRANSACTION]])
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ROLLUP_LOCK])
         # Every node's sums in one aggregation: enough memory to hash it rather than sort it on disk.
