@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from analytics.methodology import formulas as f
-from analytics.models import Dimension, FactKind, RollupState
+from analytics.models import FACT_KEY, Dimension, FactKind, RollupState
 from surveys.builtin.questionnaires import BUILTIN_BY_KEY
 from tenants.models import Structure, Unit
 
@@ -83,46 +83,31 @@ def contributing_units(unit: Unit) -> QuerySet[Unit]:
     return Unit.objects.filter(subtree).distinct()
 
 
-# What a figure reads from the roll-ups: one row per node, month and fact key (dim aside), summed over
-# whole months (RollupMonth) and the days at the period's edges (RollupDay). `{only}` is one of ONLY's
-# constant filters, never a value.
+# What a figure reads from the roll-ups: one row per node, month and fact key (within one dim), summed
+# over whole months (RollupMonth) and the days at the period's edges (RollupDay). `{only}` is one of
+# ONLY's constant filters, `{key}` the constant FACT_KEY: no value ever enters the text.
+READ_KEY: Final = tuple(column for column in FACT_KEY if column != "dim")
 ROLLUP_SQL = """
-SELECT node_id, month, kind, questionnaire, question, element, scale, value, option, bucket, dim_value,
-       sum(count)::bigint AS n
+SELECT node_id, month, {key}, sum(count)::bigint AS n
 FROM (
-    SELECT node_id, month, kind, questionnaire, question, element, scale, value, option, bucket, dim_value,
-           count
+    SELECT node_id, month, {key}, count
     FROM public.analytics_rollupmonth
     WHERE node_id = ANY(%(nodes)s) AND dim = %(dim)s {only}
       AND month BETWEEN %(first_month)s AND %(last_month)s
     UNION ALL
-    SELECT node_id, date_trunc('month', day)::date, kind, questionnaire, question, element, scale, value,
-           option, bucket, dim_value, count
+    SELECT node_id, date_trunc('month', day)::date, {key}, count
     FROM public.analytics_rollupday
     WHERE node_id = ANY(%(nodes)s) AND dim = %(dim)s {only}
       AND (day BETWEEN %(head_start)s AND %(head_end)s OR day BETWEEN %(tail_start)s AND %(tail_end)s)
 ) counts
-GROUP BY node_id, month, kind, questionnaire, question, element, scale, value, option, bucket, dim_value
+GROUP BY node_id, month, {key}
 """
 ONLY: Final = {
     "all": "",
     "overall_ratings": "AND kind = 'rating' AND element = 'OVERALL'",
     "responses": "AND kind = 'response'",
 }
-COLUMNS: Final = (
-    "node",
-    "month",
-    "kind",
-    "questionnaire",
-    "question",
-    "element",
-    "scale",
-    "value",
-    "option",
-    "bucket",
-    "dim_value",
-    "n",
-)
+COLUMNS: Final = ("node", "month", *READ_KEY, "n")
 NOTHING = (dt.date.max, dt.date.min)  # an empty day range
 
 
@@ -161,7 +146,7 @@ def rollup_counts(
         "tail_end": tail[1],
     }
     with connection.cursor() as cursor:
-        cursor.execute(ROLLUP_SQL.format(only=ONLY[only]), params)
+        cursor.execute(ROLLUP_SQL.format(only=ONLY[only], key=", ".join(READ_KEY)), params)
         return [dict(zip(COLUMNS, row, strict=True)) for row in cursor.fetchall()]
 
 

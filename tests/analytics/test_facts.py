@@ -18,7 +18,7 @@ from analytics.figures.selectors import (
     unit_figures,
 )
 from analytics.methodology import formulas as f
-from analytics.models import DailyFact, DirtyDay
+from analytics.models import FACT_KEY, DailyFact, DirtyDay
 from surveys.models import Answer, Campaign, Procedure, Response
 from surveys.services import response_submit
 from tests.surveys.conftest import post
@@ -58,21 +58,7 @@ def hong_thai(unit, satisfaction, reasons=(), procedure_key="dang_ky_khai_sinh",
 
 def fact_rows():
     return sorted(
-        DailyFact.objects.values_list(
-            "unit_id",
-            "day",
-            "kind",
-            "questionnaire",
-            "question",
-            "element",
-            "scale",
-            "value",
-            "option",
-            "bucket",
-            "dim",
-            "dim_value",
-            "count",
-        ),
+        DailyFact.objects.values_list("unit_id", "day", *FACT_KEY, "count"),
         key=str,
     )
 

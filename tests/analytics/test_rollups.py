@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from analytics.facts.services import facts_mark_dirty, facts_rebuild, facts_refresh
 from analytics.figures.selectors import (
+    READ_KEY,
     Period,
     child_ranking,
     contributing_units,
@@ -38,7 +39,6 @@ DAYS = (
     dt.date(2025, 9, 1),
     dt.date(2025, 12, 31),
 )
-NO_KEY = tuple(c for c in FACT_KEY if c != "dim")
 
 
 def answers_across_the_calendar(world) -> None:
@@ -59,16 +59,16 @@ def leaves(node, period: Period, dim: str) -> Counter:
         DailyFact.objects.filter(
             unit__in=contributing_units(node), day__range=(period.start, period.end), dim=dim
         )
-        .values(*NO_KEY)
+        .values(*READ_KEY)
         .annotate(n=Sum("count"))
     )
-    return Counter({tuple(row[c] for c in NO_KEY): row["n"] for row in rows})
+    return Counter({tuple(row[c] for c in READ_KEY): row["n"] for row in rows})
 
 
 def rolled_up(node, period: Period, dim: str) -> Counter:
     counts: Counter = Counter()
     for row in rollup_counts(nodes=[node.pk], period=period, dim=dim):
-        counts[tuple(row[c] for c in NO_KEY)] += row["n"]
+        counts[tuple(row[c] for c in READ_KEY)] += row["n"]
     return counts
 
 
