@@ -9,8 +9,10 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_tenants.postgresql_backend.base import _check_schema_name
 from django_tenants.utils import schema_exists
 
+from .cloning import settings_local, template_script
 from .models import DivisionType, Domain, Level, Membership, Role, Structure, Unit, User
 from .permissions import Action, has_perm
 
@@ -130,6 +132,21 @@ def template_schema_ensure() -> str:
     return name
 
 
+def schema_clone(*, template: str, schema: str) -> None:
+    """Create `schema` as a copy of the migrated template, structure and rows, in one round trip.
+
+    Runs in the caller's transaction (or its own): the new schema appears whole or not at all.
+    """
+    _check_schema_name(schema)
+    name = connection.ops.quote_name(schema)
+    with transaction.atomic():
+        script = template_script(template=template)
+        with connection.cursor() as cursor:
+            cursor.execute(f"CREATE SCHEMA {name}")
+            with settings_local(cursor, search_path=f"{name}, pg_catalog", check_function_bodies="off"):
+                cursor.execute(script.body)
+
+
 @dataclass(frozen=True)
 class OnboardResult:
     unit: Unit
@@ -137,29 +154,36 @@ class OnboardResult:
     admin: User | None
 
 
-def unit_onboard(*, unit: Unit, admin_email: str | None = None) -> OnboardResult:
-    """Give a unit its schema, its /u/<slug>/ route and optionally a first admin.
+def _already_onboarded(unit: Unit) -> ValidationError:
+    return ValidationError(
+        _("%(unit)s (%(code)s) is already onboarded.") % {"unit": unit.name, "code": unit.code}
+    )
 
-    Safe to re-run after a crash: an existing schema is reused, not recreated. A unit that
-    is already onboarded is refused, so a typo in a script cannot hand it a second admin.
+
+def unit_onboard(*, unit: Unit, admin_email: str | None = None) -> OnboardResult:
+    """Give a unit its schema, its /u/<slug>/ route and optionally a first admin, in one transaction.
+
+    An interrupted onboarding leaves nothing behind. A schema that exists without its route (the unit
+    was offboarded) is reused, not recreated. A unit that is already onboarded is refused, so a typo in
+    a script cannot hand it a second admin.
     """
     if unit.level == Level.NATIONAL:
         raise ValidationError(_("The national root cannot be onboarded."))
     if unit.is_onboarded:
-        raise ValidationError(
-            _("%(unit)s (%(code)s) is already onboarded.") % {"unit": unit.name, "code": unit.code}
-        )
+        raise _already_onboarded(unit)
     if admin_email is not None:
         admin_email = User.objects.normalize_email(admin_email.strip()).lower()
         if "@" not in admin_email:
             raise ValidationError(_("“%(email)s” is not an e-mail address.") % {"email": admin_email})
-    template_schema_ensure()
-    schema_created = not schema_exists(unit.schema_name)
-    if schema_created:
-        # Cloning the migrated template (then faking its migrations) beats replaying them.
-        unit.create_schema(check_if_exists=True, verbosity=0)
+    template = template_schema_ensure()
     admin = None
     with transaction.atomic():
+        # Two onboardings of one unit at once: the second waits here, then sees the first's work.
+        if Unit.objects.select_for_update().filter(pk=unit.pk, onboarded_at__isnull=False).exists():
+            raise _already_onboarded(unit)
+        schema_created = not schema_exists(unit.schema_name)
+        if schema_created:
+            schema_clone(template=template, schema=unit.schema_name)
         Domain.objects.get_or_create(domain=unit.slug, defaults={"tenant": unit, "is_primary": True})
         unit.onboarded_at = timezone.now()
         unit.save(update_fields=["onboarded_at"])
