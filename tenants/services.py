@@ -1,6 +1,8 @@
 """Writes to the unit registry, onboarding and memberships; each validates first and writes atomically."""
 
 import datetime as dt
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -196,6 +198,43 @@ def unit_onboard(*, unit: Unit, admin_email: str | None = None) -> OnboardResult
                 admin.save(update_fields=["password"])
             Membership.objects.update_or_create(user=admin, unit=unit, defaults={"role": Role.ADMIN})
     return OnboardResult(unit=unit, schema_created=schema_created, admin=admin)
+
+
+@dataclass(frozen=True)
+class ProvinceOnboardResult:
+    province: Unit
+    onboarded: list[OnboardResult]
+    already_onboarded: int
+
+    @property
+    def schemas_reused(self) -> int:
+        return sum(1 for result in self.onboarded if not result.schema_created)
+
+
+def units_onboard(
+    *, province: Unit, on_progress: Callable[[int, int, OnboardResult, float], None] | None = None
+) -> ProvinceOnboardResult:
+    """Onboard a province and every unit below it: its communes (and legacy districts), parents first.
+
+    Each unit is onboarded in its own transaction, so an interrupted run keeps the units it finished;
+    running it again skips them and carries on. `on_progress(done, total, result, seconds)` is called
+    after each unit.
+    """
+    if province.level != Level.PROVINCE:
+        raise ValidationError(
+            _("%(unit)s is not a province: give the code of a province.") % {"unit": province.name}
+        )
+    units = list(Unit.objects.filter(path__startswith=province.path).order_by("path"))
+    pending = [unit for unit in units if not unit.is_onboarded]
+    results = []
+    for done, unit in enumerate(pending, start=1):
+        started = time.perf_counter()
+        results.append(unit_onboard(unit=unit))
+        if on_progress is not None:
+            on_progress(done, len(pending), results[-1], time.perf_counter() - started)
+    return ProvinceOnboardResult(
+        province=province, onboarded=results, already_onboarded=len(units) - len(pending)
+    )
 
 
 @transaction.atomic
