@@ -1,8 +1,12 @@
 """Writes to the unit registry, onboarding and memberships; each validates first and writes atomically."""
 
 import datetime as dt
+import io
+import multiprocessing
 import time
-from collections.abc import Callable
+import traceback
+from collections.abc import Callable, Sequence
+from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -262,6 +266,79 @@ def schemas_with_data() -> list[str]:
         if name in existing
     ]
     return names
+
+
+@dataclass(frozen=True)
+class SchemaMigration:
+    schema: str
+    ok: bool
+    seconds: float
+    output: str  # what migrate printed, and the traceback of a failure
+    error: str = ""  # the exception of a failure, in one line
+
+
+_worker_options: dict = {}
+
+
+def _worker_start(options: dict) -> None:
+    _worker_options.update(options)
+
+
+def _schema_migrate(schema: str, options: dict | None = None) -> SchemaMigration:
+    """Migrate one schema, in a pool worker or in this process; a failure is returned, not raised."""
+    from django_tenants.migration_executors.base import run_migrations
+
+    in_worker = options is None
+    output = io.StringIO()
+    started = time.perf_counter()
+    error = ""
+    try:
+        with redirect_stdout(output), redirect_stderr(output):
+            run_migrations(
+                (), _worker_options if in_worker else options, "parallel", schema, allow_atomic=not in_worker
+            )
+    except Exception as exc:  # reported with its schema; the other schemas go on
+        output.write("\n" + traceback.format_exc())
+        error = f"{type(exc).__name__}: {exc}".strip()
+    finally:
+        if in_worker:
+            connection.close()  # a failed migration can leave it in an aborted transaction
+    return SchemaMigration(schema, not error, time.perf_counter() - started, output.getvalue(), error)
+
+
+def schemas_migrate(
+    *,
+    schemas: Sequence[str],
+    options: dict,
+    workers: int,
+    on_result: Callable[[int, SchemaMigration], None] | None = None,
+) -> list[SchemaMigration]:
+    """Apply the migrations of each schema, `workers` schemas at a time, each in a process of its own.
+
+    `options` are the migrate command's. A schema that fails is reported and the others go on; the
+    migrations it did apply stay applied (each one is atomic), so running this again resumes it.
+    `on_result(done, result)` is called as each schema finishes.
+    """
+    # The caller's command has run the system checks once, and prints each schema's output itself.
+    options = {k: v for k, v in options.items() if k not in ("stdout", "stderr")} | {"skip_checks": True}
+    results: list[SchemaMigration] = []
+
+    def record(result: SchemaMigration) -> None:
+        results.append(result)
+        if on_result is not None:
+            on_result(len(results), result)
+
+    if workers <= 1 or len(schemas) <= 1:
+        for schema in schemas:
+            record(_schema_migrate(schema, options))
+        return results
+    # Forked workers inherit Django set up; each opens its own connection, so close ours first.
+    connection.close()
+    context = multiprocessing.get_context("fork")
+    with context.Pool(min(workers, len(schemas)), initializer=_worker_start, initargs=(options,)) as pool:
+        for result in pool.imap_unordered(_schema_migrate, schemas):
+            record(result)
+    return results
 
 
 @transaction.atomic
