@@ -1,6 +1,12 @@
 """Writes to the unit registry, onboarding and memberships; each validates first and writes atomically."""
 
 import datetime as dt
+import io
+import multiprocessing
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -9,8 +15,10 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_tenants.postgresql_backend.base import _check_schema_name
 from django_tenants.utils import schema_exists
 
+from .cloning import settings_local, template_script
 from .models import DivisionType, Domain, Level, Membership, Role, Structure, Unit, User
 from .permissions import Action, has_perm
 
@@ -131,6 +139,21 @@ def template_schema_ensure() -> str:
     return name
 
 
+def schema_clone(*, template: str, schema: str) -> None:
+    """Create `schema` as a copy of the migrated template, structure and rows, in one round trip.
+
+    Runs in the caller's transaction (or its own): the new schema appears whole or not at all.
+    """
+    _check_schema_name(schema)
+    name = connection.ops.quote_name(schema)
+    with transaction.atomic():
+        script = template_script(template=template)
+        with connection.cursor() as cursor:
+            cursor.execute(f"CREATE SCHEMA {name}")
+            with settings_local(cursor, search_path=f"{name}, pg_catalog", check_function_bodies="off"):
+                cursor.execute(script.body)
+
+
 @dataclass(frozen=True)
 class OnboardResult:
     unit: Unit
@@ -138,29 +161,36 @@ class OnboardResult:
     admin: User | None
 
 
-def unit_onboard(*, unit: Unit, admin_email: str | None = None) -> OnboardResult:
-    """Give a unit its schema, its /u/<slug>/ route and optionally a first admin.
+def _already_onboarded(unit: Unit) -> ValidationError:
+    return ValidationError(
+        _("%(unit)s (%(code)s) is already onboarded.") % {"unit": unit.name, "code": unit.code}
+    )
 
-    Safe to re-run after a crash: an existing schema is reused, not recreated. A unit that
-    is already onboarded is refused, so a typo in a script cannot hand it a second admin.
+
+def unit_onboard(*, unit: Unit, admin_email: str | None = None) -> OnboardResult:
+    """Give a unit its schema, its /u/<slug>/ route and optionally a first admin, in one transaction.
+
+    An interrupted onboarding leaves nothing behind. A schema that exists without its route (the unit
+    was offboarded) is reused, not recreated. A unit that is already onboarded is refused, so a typo in
+    a script cannot hand it a second admin.
     """
     if unit.level == Level.NATIONAL:
         raise ValidationError(_("The national root cannot be onboarded."))
     if unit.is_onboarded:
-        raise ValidationError(
-            _("%(unit)s (%(code)s) is already onboarded.") % {"unit": unit.name, "code": unit.code}
-        )
+        raise _already_onboarded(unit)
     if admin_email is not None:
         admin_email = User.objects.normalize_email(admin_email.strip()).lower()
         if "@" not in admin_email:
             raise ValidationError(_("“%(email)s” is not an e-mail address.") % {"email": admin_email})
-    template_schema_ensure()
-    schema_created = not schema_exists(unit.schema_name)
-    if schema_created:
-        # Cloning the migrated template (then faking its migrations) beats replaying them.
-        unit.create_schema(check_if_exists=True, verbosity=0)
+    template = template_schema_ensure()
     admin = None
     with transaction.atomic():
+        # Two onboardings of one unit at once: the second waits here, then sees the first's work.
+        if Unit.objects.select_for_update().filter(pk=unit.pk, onboarded_at__isnull=False).exists():
+            raise _already_onboarded(unit)
+        schema_created = not schema_exists(unit.schema_name)
+        if schema_created:
+            schema_clone(template=template, schema=unit.schema_name)
         Domain.objects.get_or_create(domain=unit.slug, defaults={"tenant": unit, "is_primary": True})
         unit.onboarded_at = timezone.now()
         unit.save(update_fields=["onboarded_at"])
@@ -173,6 +203,43 @@ def unit_onboard(*, unit: Unit, admin_email: str | None = None) -> OnboardResult
                 admin.save(update_fields=["password"])
             Membership.objects.update_or_create(user=admin, unit=unit, defaults={"role": Role.ADMIN})
     return OnboardResult(unit=unit, schema_created=schema_created, admin=admin)
+
+
+@dataclass(frozen=True)
+class ProvinceOnboardResult:
+    province: Unit
+    onboarded: list[OnboardResult]
+    already_onboarded: int
+
+    @property
+    def schemas_reused(self) -> int:
+        return sum(1 for result in self.onboarded if not result.schema_created)
+
+
+def units_onboard(
+    *, province: Unit, on_progress: Callable[[int, int, OnboardResult, float], None] | None = None
+) -> ProvinceOnboardResult:
+    """Onboard a province and every unit below it: its communes (and legacy districts), parents first.
+
+    Each unit is onboarded in its own transaction, so an interrupted run keeps the units it finished;
+    running it again skips them and carries on. `on_progress(done, total, result, seconds)` is called
+    after each unit.
+    """
+    if province.level != Level.PROVINCE:
+        raise ValidationError(
+            _("%(unit)s is not a province: give the code of a province.") % {"unit": province.name}
+        )
+    units = list(Unit.objects.filter(path__startswith=province.path).order_by("path"))
+    pending = [unit for unit in units if not unit.is_onboarded]
+    results = []
+    for done, unit in enumerate(pending, start=1):
+        started = time.perf_counter()
+        results.append(unit_onboard(unit=unit))
+        if on_progress is not None:
+            on_progress(done, len(pending), results[-1], time.perf_counter() - started)
+    return ProvinceOnboardResult(
+        province=province, onboarded=results, already_onboarded=len(units) - len(pending)
+    )
 
 
 @transaction.atomic
@@ -200,6 +267,79 @@ def schemas_with_data() -> list[str]:
         if name in existing
     ]
     return names
+
+
+@dataclass(frozen=True)
+class SchemaMigration:
+    schema: str
+    ok: bool
+    seconds: float
+    output: str  # what migrate printed, and the traceback of a failure
+    error: str = ""  # the exception of a failure, in one line
+
+
+_worker_options: dict = {}
+
+
+def _worker_start(options: dict) -> None:
+    _worker_options.update(options)
+
+
+def _schema_migrate(schema: str, options: dict | None = None) -> SchemaMigration:
+    """Migrate one schema, in a pool worker or in this process; a failure is returned, not raised."""
+    from django_tenants.migration_executors.base import run_migrations
+
+    in_worker = options is None
+    output = io.StringIO()
+    started = time.perf_counter()
+    error = ""
+    try:
+        with redirect_stdout(output), redirect_stderr(output):
+            run_migrations(
+                (), _worker_options if in_worker else options, "parallel", schema, allow_atomic=not in_worker
+            )
+    except Exception as exc:  # reported with its schema; the other schemas go on
+        output.write("\n" + traceback.format_exc())
+        error = f"{type(exc).__name__}: {exc}".strip()
+    finally:
+        if in_worker:
+            connection.close()  # a failed migration can leave it in an aborted transaction
+    return SchemaMigration(schema, not error, time.perf_counter() - started, output.getvalue(), error)
+
+
+def schemas_migrate(
+    *,
+    schemas: Sequence[str],
+    options: dict,
+    workers: int,
+    on_result: Callable[[int, SchemaMigration], None] | None = None,
+) -> list[SchemaMigration]:
+    """Apply the migrations of each schema, `workers` schemas at a time, each in a process of its own.
+
+    `options` are the migrate command's. A schema that fails is reported and the others go on; the
+    migrations it did apply stay applied (each one is atomic), so running this again resumes it.
+    `on_result(done, result)` is called as each schema finishes.
+    """
+    # The caller's command has run the system checks once, and prints each schema's output itself.
+    options = {k: v for k, v in options.items() if k not in ("stdout", "stderr")} | {"skip_checks": True}
+    results: list[SchemaMigration] = []
+
+    def record(result: SchemaMigration) -> None:
+        results.append(result)
+        if on_result is not None:
+            on_result(len(results), result)
+
+    if workers <= 1 or len(schemas) <= 1:
+        for schema in schemas:
+            record(_schema_migrate(schema, options))
+        return results
+    # Forked workers inherit Django set up; each opens its own connection, so close ours first.
+    connection.close()
+    context = multiprocessing.get_context("fork")
+    with context.Pool(min(workers, len(schemas)), initializer=_worker_start, initargs=(options,)) as pool:
+        for result in pool.imap_unordered(_schema_migrate, schemas):
+            record(result)
+    return results
 
 
 @transaction.atomic

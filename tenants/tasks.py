@@ -3,11 +3,11 @@
 from celery import shared_task
 from django.conf import settings
 from django.db import connection
-from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
 from .models import Unit
+from .selectors import tenant_migrations_expected
 
 
 def fanout_countdowns(count: int, spread_seconds: float) -> list[float]:
@@ -33,14 +33,7 @@ def units_schema_check_dispatch() -> int:
 def unit_schema_check(unit_id: int) -> dict[str, object]:
     """Runs inside the unit's schema: are all tenant migrations applied there? Recorded on the unit."""
     schema = connection.schema_name
-    tenant_apps = {app.rsplit(".", 1)[-1] for app in settings.TENANT_APPS}
-    loader = MigrationLoader(None, ignore_no_migrations=True)
-    expected = {key for key in loader.graph.nodes if key[0] in tenant_apps}
-    applied = {
-        (app, name)
-        for app, name in MigrationRecorder.Migration.objects.values_list("app", "name")
-        if app in tenant_apps
-    }
-    missing = sorted(expected - applied)
+    applied = set(MigrationRecorder.Migration.objects.values_list("app", "name"))
+    missing = sorted(tenant_migrations_expected() - applied)
     Unit.objects.filter(pk=unit_id).update(schema_ok=not missing, schema_checked_at=timezone.now())
     return {"schema": schema, "missing": [f"{a}.{n}" for a, n in missing]}

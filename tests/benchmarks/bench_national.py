@@ -190,26 +190,20 @@ def units_choose(n_communes: int):
 
 
 def onboard_all(units: Sequence, report: Report) -> list[float]:
-    """The production path, unit_onboard (django-tenants' clone_schema of the template), timed per unit."""
-    from tenants.services import unit_onboard
+    """The production path, unit_onboard (the template's cached catalog script), timed per unit."""
+    from bench_onboarding import onboarding_measure
 
-    durations = []
-    for i, unit in enumerate(units, start=1):
-        _result, took = timed(lambda u=unit: unit_onboard(unit=u))
-        durations.append(took)
-        if i % 50 == 0 or i == len(units):
-            report.progress(
-                f"onboarded {i}/{len(units)}, last 50 at {statistics.mean(durations[-50:]):.3f} s/unit"
-            )
-    return durations
+    def progress(done: int, mean: float) -> None:
+        report.progress(f"onboarded {done}/{len(units)}, last 50 at {mean:.3f} s/unit")
+
+    return onboarding_measure(units, progress).durations
 
 
 def schemas_replay(units: Sequence, report: Report, batch: int = 50) -> list[float]:
     """The rest of the world, fast: the template's pg_dump replayed under each unit's name, then onboarded.
 
-    unit_onboard's clone_schema asks information_schema about every column of every table, so each clone
-    gets slower as schemas accumulate (quadratic in all); a replayed dump gives identical tables and rows
-    at a near-constant cost. Returns the seconds per unit of each batch.
+    Kept from before unit_onboard replayed a cached script itself (django-tenants' clone_schema got slower
+    with every schema); identical tables and rows. Returns the seconds per unit of each batch.
     """
     import re
 
@@ -598,11 +592,11 @@ def world_build(raw, report: Report, args: argparse.Namespace, summary: dict):
     raw.commit()
     quarters = [durations[i : i + 50] for i in range(0, len(durations), 50)]
     report.say(
-        f"unit_onboard (production path, clone_schema) for the first {len(real)} units: "
+        f"unit_onboard (production path) for the first {len(real)} units: "
         f"{secs(total_onboard)}, "
         f"mean {statistics.mean(durations):.3f} s, max {max(durations):.3f} s per unit; mean per 50 units: "
         + ", ".join(f"{statistics.mean(q):.2f}" for q in quarters)
-        + " s (grows with the number of schemas already there)"
+        + " s"
     )
     report.say(
         f"database size: {size(before)} before onboarding, {size(middle)} after "
