@@ -9,13 +9,17 @@ from tenants import selectors
 from tenants.selectors import schemas_behind
 from tenants.services import schemas_with_data
 
-# The last tenant migration; "behind" below means without it (its table dropped, its record deleted).
-LAST = ("surveys", "0004_dossier")
+# The last tenant migration (it drops a column); "behind" below means without it: the column back,
+# the record deleted. A schema whose column is missing cannot take it.
+LAST = ("surveys", "0005_drop_campaign_quota_rule")
 BEHIND, FAILING = "lx06133", "lx24649"  # two units of the test world
 
 
-def put_behind(conn, schema: str) -> None:
-    conn.execute(f'DROP TABLE "{schema}".surveys_dossier')
+def put_behind(conn, schema: str, *, column: bool = True) -> None:
+    if column:
+        conn.execute(
+            f"ALTER TABLE \"{schema}\".surveys_campaign ADD COLUMN quota_rule varchar(40) DEFAULT ''"
+        )
     conn.execute(f'DELETE FROM "{schema}".django_migrations WHERE app = %s AND name = %s', LAST)  # noqa: S608
 
 
@@ -36,8 +40,7 @@ def test_only_schemas_behind_are_migrated_a_failure_is_reported_and_a_rerun_comp
     with own_database.connect() as conn:
         # given two schemas behind, one of which cannot take the migration (its table is in the way)
         put_behind(conn, BEHIND)
-        put_behind(conn, FAILING)
-        conn.execute(f'CREATE TABLE "{FAILING}".surveys_dossier (in_the_way integer)')
+        put_behind(conn, FAILING, column=False)
         before = records(conn)
         total = len(before)
 
@@ -50,7 +53,7 @@ def test_only_schemas_behind_are_migrated_a_failure_is_reported_and_a_rerun_comp
         assert "2 to migrate (2 at a time)" in run.stdout
         assert f"{BEHIND} migrated in" in run.stdout
         assert f"{FAILING} FAILED" in run.stderr
-        assert 'relation "surveys_dossier" already exists' in run.stderr
+        assert 'column "quota_rule" of relation "surveys_campaign" does not exist' in run.stderr
         assert f"1 of 2 schemas failed: {FAILING}" in run.stderr
         after = records(conn)
         assert LAST in {r[:2] for r in after[BEHIND]}
@@ -61,14 +64,19 @@ def test_only_schemas_behind_are_migrated_a_failure_is_reported_and_a_rerun_comp
         }
 
         # when the cause is fixed and the command runs again
-        conn.execute(f'DROP TABLE "{FAILING}".surveys_dossier')
+        conn.execute(f'ALTER TABLE "{FAILING}".surveys_campaign ADD COLUMN quota_rule varchar(40)')
         again = own_database.manage("migrate_schemas", "--tenant", "--workers", "2")
         # then it migrates only that schema
         assert again.returncode == 0, again.stderr
         assert f"{total - 1} already at the latest migration" in again.stdout
         assert f"[1/1] {FAILING} migrated in" in again.stdout
         assert LAST in {r[:2] for r in records(conn)[FAILING]}
-        assert conn.execute(f'SELECT count(*) FROM "{FAILING}".surveys_dossier').fetchone() == (0,)  # noqa: S608
+        columns = conn.execute(
+            "SELECT count(*) FROM information_schema.columns"
+            " WHERE table_schema = %s AND column_name = 'quota_rule'",
+            [FAILING],
+        ).fetchone()
+        assert columns == (0,)
 
         # and with nothing left to apply, a run migrates nothing
         idle = own_database.manage("migrate_schemas", "--tenant", "--check")
