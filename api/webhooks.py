@@ -6,14 +6,11 @@ import json
 import time
 import urllib.error
 import urllib.request
-import uuid
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
 from django.utils import timezone
 
-from .models import ApiClient, Webhook, WebhookDelivery
-from .v1.serializers import PublicationSerializer, UnitSerializer
+from .models import WebhookDelivery
 
 MAX_ATTEMPTS = 6
 TIMEOUT_SECONDS = 10
@@ -36,27 +33,6 @@ def signature_verify(
     if abs((now or time.time()) - timestamp) > tolerance:
         return False
     return hmac.compare_digest(signature(secret=secret, timestamp=timestamp, body=body), header)
-
-
-def event_publish(
-    *, event: str, payload: dict, client_ids: list[int] | None = None, event_id: uuid.UUID | None = None
-) -> list[WebhookDelivery]:
-    """Queue one delivery per active subscription to `event`; delivered by Celery after commit."""
-    from .tasks import webhook_deliver
-
-    event_id = event_id or uuid.uuid4()
-    hooks = Webhook.objects.filter(is_active=True, events__contains=[event], client__revoked_at__isnull=True)
-    if client_ids is not None:
-        hooks = hooks.filter(client_id__in=client_ids)
-    deliveries = []
-    for hook in hooks:
-        delivery, created = WebhookDelivery.objects.get_or_create(
-            webhook=hook, event_id=event_id, defaults={"event": event, "payload": payload}
-        )
-        if created:
-            transaction.on_commit(lambda pk=delivery.pk: webhook_deliver.delay(pk))
-        deliveries.append(delivery)
-    return deliveries
 
 
 def delivery_attempt(*, delivery: WebhookDelivery) -> bool:
@@ -93,25 +69,3 @@ def delivery_attempt(*, delivery: WebhookDelivery) -> bool:
         delivery.status = WebhookDelivery.Status.FAILED
     delivery.save()
     return ok
-
-
-def on_publication_published(sender, publication, **kwargs) -> None:
-    """A public report went out: tell the clients whose subtree holds its unit."""
-    if publication.internal:
-        return
-    unit_path = publication.unit.path
-    clients = [
-        c.pk
-        for c in ApiClient.objects.filter(revoked_at__isnull=True).select_related("unit")
-        if c.unit.level == "national" or unit_path.startswith(c.unit.path)
-    ]
-    if clients:
-        event_publish(
-            event=Webhook.Event.PUBLICATION,
-            client_ids=clients,
-            event_id=publication.public_id,
-            payload={
-                "unit": UnitSerializer(publication.unit).data,
-                **PublicationSerializer(publication).data,
-            },
-        )

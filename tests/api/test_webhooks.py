@@ -9,8 +9,8 @@ import pytest
 from django.utils import timezone
 
 from api.models import Webhook, WebhookDelivery
-from api.tasks import retry_countdown, webhook_deliver
-from api.webhooks import MAX_ATTEMPTS, event_publish, signature, signature_verify
+from api.tasks import event_publish, retry_countdown, webhook_deliver
+from api.webhooks import MAX_ATTEMPTS, signature, signature_verify
 
 pytestmark = pytest.mark.django_db
 

@@ -1,0 +1,27 @@
+"""Receivers of the lower apps' signals (connected in ApiConfig.ready)."""
+
+from .models import ApiClient, Webhook
+from .tasks import event_publish
+from .v1.serializers import PublicationSerializer, UnitSerializer
+
+
+def on_publication_published(sender, publication, **kwargs) -> None:
+    """A public report went out: tell the clients whose subtree holds its unit."""
+    if publication.internal:
+        return
+    unit_path = publication.unit.path
+    clients = [
+        c.pk
+        for c in ApiClient.objects.filter(revoked_at__isnull=True).select_related("unit")
+        if c.unit.level == "national" or unit_path.startswith(c.unit.path)
+    ]
+    if clients:
+        event_publish(
+            event=Webhook.Event.PUBLICATION,
+            client_ids=clients,
+            event_id=publication.public_id,
+            payload={
+                "unit": UnitSerializer(publication.unit).data,
+                **PublicationSerializer(publication).data,
+            },
+        )
