@@ -84,7 +84,15 @@ class WebhookDelivery(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
         DELIVERED = "delivered", _("Delivered")
-        FAILED = "failed", _("Failed after all retries")
+        FAILED = "failed", _("Failed")
+
+    class Outcome(models.TextChoices):
+        """How the last attempt ended, coarsely: never the receiver's answer or an error text."""
+
+        DELIVERED = "delivered", _("Delivered")
+        REFUSED = "refused", _("Refused: the address is not a public internet address")
+        UNREACHABLE = "unreachable", _("No connection, no TLS or no answer in time")
+        REJECTED = "rejected", _("The receiver answered with an error or a redirect")
 
     webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
     event = models.CharField(max_length=40)
@@ -92,8 +100,7 @@ class WebhookDelivery(models.Model):
     payload = models.JSONField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
-    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
-    last_error = models.CharField(max_length=300, blank=True)
+    last_outcome = models.CharField(max_length=12, choices=Outcome.choices, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
 

@@ -38,7 +38,7 @@ def webhook_deliver(self, delivery_id: int) -> str:
         return "delivered"
     if delivery.status == WebhookDelivery.Status.FAILED:
         return "failed"
-    raise self.retry(countdown=retry_countdown(delivery.attempts), exc=DeliveryFailed(delivery.last_error))
+    raise self.retry(countdown=retry_countdown(delivery.attempts), exc=DeliveryFailed(delivery.last_outcome))
 
 
 def event_publish(

@@ -184,6 +184,10 @@ SPECTACULAR_SETTINGS = {
         "api.schema.add_error_responses",
     ],
 }
+# Webhooks go to public internet addresses only. The suite's receiver on 127.0.0.1 needs this switched
+# on in the tests that use it; it is never read from the environment and prod.py pins it off.
+WEBHOOKS_ALLOW_LOOPBACK_FOR_TESTS = False
+
 # Rate limits of API clients; a cache outage lets calls through rather than failing them.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 
