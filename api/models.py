@@ -10,7 +10,7 @@ from tenants.models import Unit
 
 class Scope(models.TextChoices):
     READ_FIGURES = "read:figures", _("Read units, figures, rankings, quotas, publications")
-    READ_RESPONSES = "read:responses", _("Read a unit's responses (free text masked)")
+    READ_RESPONSES = "read:responses", _("Read the responses of the key's own unit (free text masked)")
     WRITE_DOSSIERS = "write:dossiers", _("Send dossier events, get one-time survey links")
     WRITE_TRANSACTIONS = "write:transactions", _("Send transaction counts")
     MANAGE_WEBHOOKS = "manage:webhooks", _("Manage webhooks")

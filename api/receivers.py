@@ -1,5 +1,7 @@
 """Receivers of the lower apps' signals (connected in ApiConfig.ready)."""
 
+from tenants.permissions import Action, grant_covers
+
 from .models import ApiClient, Webhook
 from .tasks import event_publish
 from .v1.serializers import PublicationSerializer, UnitSerializer
@@ -9,11 +11,10 @@ def on_publication_published(sender, publication, **kwargs) -> None:
     """A public report went out: tell the clients whose subtree holds its unit."""
     if publication.internal:
         return
-    unit_path = publication.unit.path
     clients = [
         c.pk
         for c in ApiClient.objects.filter(revoked_at__isnull=True).select_related("unit")
-        if c.unit.level == "national" or unit_path.startswith(c.unit.path)
+        if grant_covers(holder=c.unit, action=Action.VIEW_FIGURES, unit=publication.unit)
     ]
     if clients:
         event_publish(

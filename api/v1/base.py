@@ -7,7 +7,7 @@ from rest_framework import exceptions
 from rest_framework.views import APIView
 
 from api.models import ApiCall
-from api.services import client_reaches
+from api.permissions import client_may
 from tenants.models import Level, Structure, Unit
 
 
@@ -29,12 +29,12 @@ class AuditedView(APIView):
         )
         return response
 
-
-def unit_in_reach(request, structure: str, code: str) -> Unit:
-    """The unit, if the calling client's subtree holds it; otherwise the same 404 as for no unit at all."""
-    if structure not in Structure.values:
-        raise exceptions.NotFound(_("No such unit."))
-    unit = Unit.objects.filter(structure=structure, code=code).exclude(level=Level.NATIONAL).first()
-    if unit is None or not client_reaches(request.user, unit):
-        raise exceptions.NotFound(_("No such unit."))
-    return unit
+    def unit_in_reach(self, request, structure: str, code: str) -> Unit:
+        """The unit, if the calling key reaches it for this view's scope; otherwise the same 404 as for no
+        unit at all."""
+        if structure not in Structure.values:
+            raise exceptions.NotFound(_("No such unit."))
+        unit = Unit.objects.filter(structure=structure, code=code).exclude(level=Level.NATIONAL).first()
+        if unit is None or not client_may(request.user, self.required_scope, unit):
+            raise exceptions.NotFound(_("No such unit."))
+        return unit

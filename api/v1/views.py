@@ -21,7 +21,7 @@ from surveys.qr import qr_svg
 from tenants.models import Level, Unit
 
 from . import serializers as s
-from .base import AuditedView, unit_in_reach
+from .base import AuditedView
 
 PERIOD_PARAMS = [
     OpenApiParameter(
@@ -90,7 +90,7 @@ class UnitDetail(AuditedView):
 
     @extend_schema(summary="One unit", responses=s.UnitSerializer)
     def get(self, request, structure, code):
-        return ApiResponse(s.UnitSerializer(unit_in_reach(request, structure, code)).data)
+        return ApiResponse(s.UnitSerializer(self.unit_in_reach(request, structure, code)).data)
 
 
 class UnitFigures(AuditedView):
@@ -102,7 +102,7 @@ class UnitFigures(AuditedView):
         responses=s.FiguresSerializer,
     )
     def get(self, request, structure, code):
-        unit = unit_in_reach(request, structure, code)
+        unit = self.unit_in_reach(request, structure, code)
         period = _period(request)
         figures = figures_cached(
             node=unit,
@@ -121,7 +121,7 @@ class UnitRanking(AuditedView):
         responses=s.RankingRowSerializer(many=True),
     )
     def get(self, request, structure, code):
-        unit = unit_in_reach(request, structure, code)
+        unit = self.unit_in_reach(request, structure, code)
         period = _period(request)
         rows = figures_cached(
             node=unit,
@@ -140,7 +140,7 @@ class UnitQuotas(AuditedView):
         responses=s.QuotaStatusSerializer,
     )
     def get(self, request, structure, code):
-        unit = unit_in_reach(request, structure, code)
+        unit = self.unit_in_reach(request, structure, code)
         return ApiResponse(s.QuotaStatusSerializer(quota_status(unit=unit, period=_period(request))).data)
 
 
@@ -152,7 +152,7 @@ class UnitPublications(AuditedView):
         responses=s.PublicationSerializer(many=True),
     )
     def get(self, request, structure, code):
-        unit = unit_in_reach(request, structure, code)
+        unit = self.unit_in_reach(request, structure, code)
         rows = Publication.objects.filter(
             unit=unit, status=Publication.Status.PUBLISHED, internal=False
         ).defer("pdf")
@@ -168,7 +168,7 @@ class UnitPar(AuditedView):
         responses=s.ParContributionSerializer(many=True),
     )
     def get(self, request, structure, code):
-        unit = unit_in_reach(request, structure, code)
+        unit = self.unit_in_reach(request, structure, code)
         rows = (
             ParContribution.objects.filter(unit=unit)
             .select_related("rule_set")
@@ -200,7 +200,7 @@ class UnitResponses(AuditedView):
         responses=s.ResponseSerializer(many=True),
     )
     def get(self, request, structure, code):
-        unit = unit_in_reach(request, structure, code)
+        unit = self.unit_in_reach(request, structure, code)
         if not unit.is_onboarded:
             raise exceptions.NotFound(_("This unit collects no responses here."))
         period = _period(request)
@@ -247,7 +247,7 @@ class DossierEvents(AuditedView):
         responses={200: OpenApiTypes.OBJECT},
     )
     def post(self, request, structure, code):
-        unit = unit_in_reach(request, structure, code)
+        unit = self.unit_in_reach(request, structure, code)
         if not unit.is_onboarded:
             raise exceptions.NotFound(_("This unit is not onboarded."))
         if not isinstance(request.data, dict) or not isinstance(request.data.get("events"), list):
@@ -334,7 +334,7 @@ class TransactionCounts(AuditedView):
         responses={200: OpenApiTypes.OBJECT},
     )
     def post(self, request, structure, code):
-        unit = unit_in_reach(request, structure, code)
+        unit = self.unit_in_reach(request, structure, code)
         serializer = s.TransactionCountSerializer(data=request.data, many=True)
         serializer.is_valid(raise_exception=True)
         # The console's service, so a national procedure code (MaTTHC) is stored under the key the
