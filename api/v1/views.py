@@ -282,7 +282,10 @@ class DossierEvents(AuditedView):
             positions.append(index)
         with_qr = request.query_params.get("qr", "svg") != "none"
         for index, event, outcome in zip(
-            positions, events, dossier_events_ingest(unit=unit, events=events), strict=True
+            positions,
+            events,
+            dossier_events_ingest(unit=unit, events=events, scope=request.user.unit),
+            strict=True,
         ):
             results[index] = self._row(index, event, outcome, with_qr)
         failed = sum(1 for r in results if r["status"] == "error")

@@ -13,6 +13,7 @@ from analytics.quotas.services import quota_status
 from api.models import ApiCall, Scope
 from api.services import api_client_revoke, api_client_rotate
 from surveys.models import Dossier, DossierToken, Procedure
+from surveys.services import catalog_seed
 
 from .conftest import Api
 
@@ -196,13 +197,55 @@ class TestDossierEvents:
         with tenant_context(world.commune):
             assert set(Dossier.objects.values_list("code", flat=True)) == {"A-1", "A-7"}
 
-    def test_a_dossier_of_another_unit_is_refused(self, world, make_api):
-        mine, _ = make_api(world.commune)
-        theirs, _ = make_api(world.sibling)
-        mine.post(unit_url(world.commune, "dossier-events/"), {"events": [event("SHARED-1")]})
-        body = theirs.post(unit_url(world.sibling, "dossier-events/"), {"events": [event("SHARED-1")]})
+    def test_a_code_held_by_another_unit_within_the_keys_reach_is_refused(self, world, make_api):
+        district, _ = make_api(world.district)
+        district.post(unit_url(world.commune, "dossier-events/"), {"events": [event("SHARED-1")]})
+        body = district.post(unit_url(world.sibling, "dossier-events/"), {"events": [event("SHARED-1")]})
         assert body.status_code == 400
         assert "another unit" in body.json()["results"][0]["errors"][0]["message"]
+        with tenant_context(world.sibling):
+            assert not Dossier.objects.exists()
+
+    @pytest.fixture
+    def elsewhere(self, world, make_api):
+        """The system of another province, whose commune knows the same procedures."""
+        with tenant_context(world.other):
+            catalog_seed()
+        api, _ = make_api(world.other.parent.parent)
+
+        def send(code: str) -> None:
+            reply = api.post(unit_url(world.other, "dossier-events/"), {"events": [event(code)]})
+            assert reply.json()["results"][0]["status"] == "created"
+
+        return send
+
+    def test_another_provinces_key_cannot_squat_a_code(self, world, make_api, elsewhere):
+        # given another province's system that sends one of Lạng Sơn's dossier codes first
+        code = "000.00.20.H37-261120-0042"
+        elsewhere(code)
+        # when Lạng Sơn's own system sends it, then updates it
+        owner, _ = make_api(world.province)
+        first = owner.post(unit_url(world.commune, "dossier-events/"), {"events": [event(code, status=4)]})
+        later = owner.post(unit_url(world.commune, "dossier-events/"), {"events": [event(code)]})
+        # then the dossier is Lạng Sơn's, with its survey link
+        assert first.json()["results"][0]["status"] == "created"
+        assert later.json()["results"][0]["status"] == "updated"
+        assert later.json()["results"][0]["survey"]["url"]
+        with tenant_context(world.commune):
+            assert Dossier.objects.get(code=code).status == 10
+
+    def test_the_answer_does_not_tell_whether_another_province_holds_a_code(self, world, make_api, elsewhere):
+        elsewhere("HELD-1")
+        owner, _ = make_api(world.province)
+
+        def answer(code: str) -> tuple[int, dict]:
+            reply = owner.post(unit_url(world.commune, "dossier-events/"), {"events": [event(code)]})
+            row = reply.json()["results"][0]
+            return reply.status_code, {k: v for k, v in row.items() if k not in {"MaHoSo", "survey"}} | {
+                "survey": sorted(row.get("survey", {}))
+            }
+
+        assert answer("HELD-1") == answer("FREE-1")
 
     @pytest.mark.parametrize(
         ("payload", "raw"),
