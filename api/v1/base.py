@@ -1,4 +1,5 @@
-"""What every v1 view shares: key auth, scopes, per-client throttling, the audit trail, unit lookup."""
+"""What every v1 view shares: key auth, scopes, throttling (per client, and per address without a key),
+the audit trail, unit lookup."""
 
 import time
 
@@ -8,16 +9,36 @@ from rest_framework.views import APIView
 
 from api.models import ApiCall
 from api.permissions import client_may
+from api.throttling import address_rate_take
 from tenants.models import Level, Structure, Unit
 
 
 class AuditedView(APIView):
+    audited = True
+
     def initial(self, request, *args, **kwargs):
         self._started = time.perf_counter()
+        # A call with no key or a wrong one is limited by its address first: past the limit it is
+        # answered 429 and leaves no audit row, so nobody fills the trail without a key.
+        try:
+            client = request.user
+        except exceptions.AuthenticationFailed:
+            self._address_throttle(request)
+            raise
+        if client is None:
+            self._address_throttle(request)
         super().initial(request, *args, **kwargs)
+
+    def _address_throttle(self, request) -> None:
+        seconds = address_rate_take(request)
+        if seconds is not None:
+            self.audited = False
+            raise exceptions.Throttled(seconds)
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
+        if not self.audited:
+            return response
         client = getattr(request, "user", None)
         started = getattr(self, "_started", time.perf_counter())
         ApiCall.objects.create(

@@ -188,8 +188,17 @@ SPECTACULAR_SETTINGS = {
 # on in the tests that use it; it is never read from the environment and prod.py pins it off.
 WEBHOOKS_ALLOW_LOOPBACK_FOR_TESTS = False
 
-# Rate limits of API clients; a cache outage lets calls through rather than failing them.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+# Rate limits of API clients; a cache outage lets calls through rather than failing them, and the short
+# socket timeouts keep a hung Redis from holding a request.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }
+}
+# Calls that bring no valid API key, per client address (see TRUSTED_PROXY_NETWORKS behind a proxy).
+API_ANONYMOUS_RATE_PER_MINUTE = 30
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "khaosat@localhost")
