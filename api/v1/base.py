@@ -4,7 +4,8 @@ the audit trail, unit lookup."""
 import time
 
 from django.utils.translation import gettext as _
-from rest_framework import exceptions
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework import exceptions, serializers
 from rest_framework.views import APIView
 
 from api.models import ApiCall
@@ -15,6 +16,9 @@ from tenants.models import Level, Structure, Unit
 
 class AuditedView(APIView):
     audited = True
+    # The query parameters the view documents (and uses); any other one is refused, so a typo such as
+    # ?form= does not silently answer for the default period.
+    query_parameters: list[OpenApiParameter] = []
 
     def initial(self, request, *args, **kwargs):
         self._started = time.perf_counter()
@@ -28,6 +32,9 @@ class AuditedView(APIView):
         if client is None:
             self._address_throttle(request)
         super().initial(request, *args, **kwargs)
+        unknown = sorted(set(request.query_params) - {p.name for p in self.query_parameters})
+        if unknown:
+            raise serializers.ValidationError({name: _("Unknown query parameter.") for name in unknown})
 
     def _address_throttle(self, request) -> None:
         seconds = address_rate_take(request)

@@ -10,12 +10,11 @@ from api.models import Scope, Webhook, WebhookDelivery
 from api.webhooks import webhook_url_check
 
 from .base import AuditedView
+from .serializers import StrictFields
 
 
-class WebhookSerializer(serializers.ModelSerializer):
-    events = serializers.ListField(
-        child=serializers.ChoiceField(choices=Webhook.Event.choices), allow_empty=False
-    )
+class WebhookSerializer(StrictFields, serializers.ModelSerializer):
+    events = serializers.ListField(child=serializers.ChoiceField(choices=Webhook.Event.choices), min_length=1)
     secret = serializers.CharField(
         read_only=True, help_text="shown once, at creation: verify signatures with it"
     )
