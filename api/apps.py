@@ -8,6 +8,6 @@ class ApiConfig(AppConfig):
     def ready(self) -> None:
         from analytics.publications.signals import publication_published
 
-        from .webhooks import on_publication_published
+        from .receivers import on_publication_published
 
         publication_published.connect(on_publication_published, dispatch_uid="api-webhook-publication")

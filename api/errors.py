@@ -10,9 +10,9 @@ from rest_framework.views import exception_handler
 def _flatten(detail, field=None):
     if isinstance(detail, dict):
         for key, value in detail.items():
-            yield from _flatten(
-                value, key if field is None or key == "non_field_errors" else f"{field}.{key}"
-            )
+            # an object's own errors (not one field's) belong to the object: its path, or none at the top
+            sub = field if key == "non_field_errors" else key if field is None else f"{field}.{key}"
+            yield from _flatten(value, sub)
     elif isinstance(detail, list):
         for index, value in enumerate(detail):
             sub = (
@@ -25,7 +25,7 @@ def _flatten(detail, field=None):
             yield from _flatten(value, sub)
     else:
         code = getattr(detail, "code", "invalid")
-        yield {"code": code, "message": str(detail), "field": None if field == "non_field_errors" else field}
+        yield {"code": code, "message": str(detail), "field": field}
 
 
 def api_exception_handler(exc, context):

@@ -10,7 +10,7 @@ from tenants.models import Unit
 
 class Scope(models.TextChoices):
     READ_FIGURES = "read:figures", _("Read units, figures, rankings, quotas, publications")
-    READ_RESPONSES = "read:responses", _("Read a unit's responses (free text masked)")
+    READ_RESPONSES = "read:responses", _("Read the responses of the key's own unit (free text masked)")
     WRITE_DOSSIERS = "write:dossiers", _("Send dossier events, get one-time survey links")
     WRITE_TRANSACTIONS = "write:transactions", _("Send transaction counts")
     MANAGE_WEBHOOKS = "manage:webhooks", _("Manage webhooks")
@@ -84,7 +84,15 @@ class WebhookDelivery(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
         DELIVERED = "delivered", _("Delivered")
-        FAILED = "failed", _("Failed after all retries")
+        FAILED = "failed", _("Failed")
+
+    class Outcome(models.TextChoices):
+        """How the last attempt ended, coarsely: never the receiver's answer or an error text."""
+
+        DELIVERED = "delivered", _("Delivered")
+        REFUSED = "refused", _("Refused: the address is not a public internet address")
+        UNREACHABLE = "unreachable", _("No connection, no TLS or no answer in time")
+        REJECTED = "rejected", _("The receiver answered with an error or a redirect")
 
     webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
     event = models.CharField(max_length=40)
@@ -92,8 +100,7 @@ class WebhookDelivery(models.Model):
     payload = models.JSONField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
-    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
-    last_error = models.CharField(max_length=300, blank=True)
+    last_outcome = models.CharField(max_length=12, choices=Outcome.choices, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
 

@@ -1,4 +1,4 @@
-"""API clients: keys shown once and stored hashed, rotation, revocation; subtree reach."""
+"""API clients: keys shown once and stored hashed, rotation, revocation."""
 
 import hashlib
 import hmac
@@ -79,10 +79,3 @@ def api_client_for_key(key: str) -> ApiClient | None:
     if client is None or not hmac.compare_digest(client.key_hash, _hash(secret)):
         return None
     return client
-
-
-def client_reaches(client: ApiClient, unit: Unit) -> bool:
-    """Is the unit inside the client's subtree? A client of the national root reaches every unit."""
-    if client.unit.level == Level.NATIONAL:
-        return True
-    return unit.path.startswith(client.unit.path)

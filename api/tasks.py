@@ -1,16 +1,22 @@
-"""Webhook delivery with retries and exponential backoff (about 1, 2, 4, 8, 16 minutes)."""
+"""Webhook events: queued once per subscription, delivered by Celery with retries and exponential backoff
+(about 1, 2, 4, 8, 16 minutes).
+
+`event_publish` lives beside the task it enqueues, and the daily task calls it, so neither module
+imports the other; the transport (signing, address checks, the POST) is in api.webhooks below both.
+"""
 
 import datetime as dt
 import uuid
 
 from celery import shared_task
+from django.db import transaction
 from django.utils import timezone
 
 from analytics.figures.selectors import Period, unit_figures
 from tenants.models import Level, Structure, Unit
 
 from .models import Webhook, WebhookDelivery
-from .webhooks import MAX_ATTEMPTS, delivery_attempt, event_publish
+from .webhooks import MAX_ATTEMPTS, delivery_attempt
 
 
 class DeliveryFailed(Exception):
@@ -32,7 +38,26 @@ def webhook_deliver(self, delivery_id: int) -> str:
         return "delivered"
     if delivery.status == WebhookDelivery.Status.FAILED:
         return "failed"
-    raise self.retry(countdown=retry_countdown(delivery.attempts), exc=DeliveryFailed(delivery.last_error))
+    raise self.retry(countdown=retry_countdown(delivery.attempts), exc=DeliveryFailed(delivery.last_outcome))
+
+
+def event_publish(
+    *, event: str, payload: dict, client_ids: list[int] | None = None, event_id: uuid.UUID | None = None
+) -> list[WebhookDelivery]:
+    """Queue one delivery per active subscription to `event`; delivered by Celery after commit."""
+    event_id = event_id or uuid.uuid4()
+    hooks = Webhook.objects.filter(is_active=True, events__contains=[event], client__revoked_at__isnull=True)
+    if client_ids is not None:
+        hooks = hooks.filter(client_id__in=client_ids)
+    deliveries = []
+    for hook in hooks:
+        delivery, created = WebhookDelivery.objects.get_or_create(
+            webhook=hook, event_id=event_id, defaults={"event": event, "payload": payload}
+        )
+        if created:
+            transaction.on_commit(lambda pk=delivery.pk: webhook_deliver.delay(pk))
+        deliveries.append(delivery)
+    return deliveries
 
 
 def daily_figures_payload(*, unit: Unit, day: dt.date) -> dict:

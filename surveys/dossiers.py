@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import tenant_context
 
-from tenants.models import DossierIndex, Unit
+from tenants.models import DossierIndex, Level, Unit
 
 from .models import Campaign, Channel, Dossier, DossierToken, Procedure
 from .services import campaign_is_open, dossier_token_issue, dossier_token_sign
@@ -84,15 +84,26 @@ def _open_dossier_campaign(day: dt.date) -> Campaign | None:
     return None
 
 
-def dossier_events_ingest(*, unit: Unit, events: list[DossierEvent]) -> list[DossierResult | ValidationError]:
+def _held_elsewhere(*, code: str, unit: Unit, scope: Unit) -> bool:
+    """Does another unit that the writer reaches (the subtree of `scope`) hold the code?"""
+    rows = DossierIndex.objects.filter(code=code).exclude(unit=unit)
+    if scope.level != Level.NATIONAL:
+        rows = rows.filter(unit__path__startswith=scope.path)
+    return rows.exists()
+
+
+def dossier_events_ingest(
+    *, unit: Unit, events: list[DossierEvent], scope: Unit | None = None
+) -> list[DossierResult | ValidationError]:
     """Record events in the unit's schema, each in its own savepoint: one bad event spoils only itself.
 
+    `scope` is the top of what the writer may write to (an API client's unit; default the unit itself).
+    A code is unique inside it: held by another unit there, it is refused; held by a unit outside it,
+    the answer is the same as if nobody held it, so no writer takes or probes another agency's codes.
     Returns, in order, the result of each event or the ValidationError that refused it.
     """
+    scope = scope or unit
     results: list[DossierResult | ValidationError] = []
-    owners = dict(
-        DossierIndex.objects.filter(code__in=[e.code for e in events]).values_list("code", "unit_id")
-    )
     with tenant_context(unit):
         campaign = _open_dossier_campaign(timezone.localdate())
         catalog = {}
@@ -106,8 +117,6 @@ def dossier_events_ingest(*, unit: Unit, events: list[DossierEvent]) -> list[Dos
         for event in events:
             try:
                 _check(event)
-                if owners.get(event.code, unit.pk) != unit.pk:
-                    raise ValidationError({"MaHoSo": _("This dossier belongs to another unit.")})
                 procedure = catalog.get(event.procedure_code)
                 if procedure is None:
                     raise ValidationError(
@@ -118,13 +127,12 @@ def dossier_events_ingest(*, unit: Unit, events: list[DossierEvent]) -> list[Dos
                     )
                 with transaction.atomic():
                     result = _ingest_one(
-                        unit, event, procedure, campaign, known.get(event.code), tokens.get(event.code)
+                        unit, scope, event, procedure, campaign, known.get(event.code), tokens.get(event.code)
                     )
                 known[event.code] = result.dossier
                 if result.token is not None:
                     tokens[event.code] = result.token
                 results.append(result)
-                owners[event.code] = unit.pk
             except ValidationError as error:
                 results.append(error)
     return results
@@ -132,6 +140,7 @@ def dossier_events_ingest(*, unit: Unit, events: list[DossierEvent]) -> list[Dos
 
 def _ingest_one(
     unit: Unit,
+    scope: Unit,
     event: DossierEvent,
     procedure: Procedure,
     campaign: Campaign | None,
@@ -149,9 +158,15 @@ def _ingest_one(
         "channel": event.channel,
     }
     if dossier is None:
+        # One writer at a time per code (until this event's transaction ends), so two units of the
+        # same scope cannot both take it in a race.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [event.code])
+        if _held_elsewhere(code=event.code, unit=unit, scope=scope):
+            raise ValidationError({"MaHoSo": _("This dossier belongs to another unit.")})
         try:
             with transaction.atomic():
-                DossierIndex.objects.get_or_create(code=event.code, defaults={"unit": unit})
+                DossierIndex.objects.get_or_create(code=event.code, unit=unit)
                 dossier = Dossier.objects.create(code=event.code, **values)
         except IntegrityError as error:
             raise ValidationError(

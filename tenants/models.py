@@ -158,11 +158,19 @@ class QuestionnaireShare(models.Model):
 
 
 class DossierIndex(models.Model):
-    """Public index of dossier codes: a code belongs to the first unit that reported it."""
+    """Public index of dossier codes: which units hold a code.
 
-    code = models.CharField(max_length=60, unique=True)
+    A code is unique within what one writer reaches (a one-stop system's subtree: its issuing
+    agencies), not across the country, so one province's system can neither take another province's
+    code nor learn that it exists (surveys.dossiers).
+    """
+
+    code = models.CharField(max_length=60, db_index=True)
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["unit", "code"], name="dossier_code_unique_in_unit")]
 
     def __str__(self) -> str:
         return self.code

@@ -1,14 +1,16 @@
-"""The one place that decides who may do what in which unit.
+"""The one place that decides who may do what in which unit — people in the console and API keys alike.
 
-A role held in a unit applies to its whole subtree for the actions in INHERITED; raw
-responses and desk work stay with the unit itself (DESIGN.md, Roles).
+A grant held in a unit (a person's role, an API client's key) applies to its whole subtree for the
+actions in INHERITED; raw responses and desk work stay with the unit itself (DESIGN.md, Roles: "the
+API obeys the same rule as the console"). `grant_covers` is that rule; `has_perm` applies it to a
+person's memberships, api.permissions to a key's unit and scopes.
 """
 
 from enum import StrEnum
 
 from django.db.models import Q, QuerySet
 
-from .models import Membership, Role, Unit, User
+from .models import Level, Membership, Role, Unit, User
 
 RANK = {Role.VIEWER: 1, Role.OFFICER: 2, Role.ADMIN: 3}
 
@@ -18,6 +20,9 @@ class Action(StrEnum):
     VIEW_RESPONSES = "view_responses"  # raw responses and free text
     OPERATE = "operate"  # desks, staff, QR codes, campaigns, paper entry
     MANAGE = "manage"  # the unit's settings, onboarding and users
+    # Dossier events and transaction counts that the one-stop system of a province (or district) sends
+    # for every unit below it: what an admin authorises when they issue that system its key.
+    FEED = "feed"
 
 
 REQUIRED = {
@@ -25,8 +30,9 @@ REQUIRED = {
     Action.VIEW_RESPONSES: Role.OFFICER,
     Action.OPERATE: Role.OFFICER,
     Action.MANAGE: Role.ADMIN,
+    Action.FEED: Role.ADMIN,
 }
-INHERITED = {Action.VIEW_FIGURES, Action.MANAGE}
+INHERITED = {Action.VIEW_FIGURES, Action.MANAGE, Action.FEED}
 
 
 def ancestor_paths(unit: Unit) -> list[str]:
@@ -36,20 +42,15 @@ def ancestor_paths(unit: Unit) -> list[str]:
     return [f"{prefix}:" + "/".join(segments[: i + 1]) + "/" for i in range(len(segments))]
 
 
-def _roles(user: User, unit: Unit) -> tuple[Role | None, Role | None]:
-    """(role held in the unit itself, best role inherited from it or any ancestor)."""
-    own: Role | None = None
-    best: Role | None = None
-    rows = Membership.objects.filter(user=user, unit__path__in=ancestor_paths(unit)).values_list(
-        "unit_id", "role"
-    )
-    for unit_id, raw in rows:
-        role = Role(raw)
-        if unit_id == unit.pk:
-            own = role
-        if best is None or RANK[role] > RANK[best]:
-            best = role
-    return own, best
+def grant_covers(*, holder: Unit, action: Action, unit: Unit) -> bool:
+    """Does a grant held in `holder` reach `unit` for `action`?
+
+    Inherited actions reach the holder's subtree (from the national root, every unit); the others only
+    the holder itself. Whether the grant is strong enough for the action is the caller's part.
+    """
+    if action in INHERITED:
+        return holder.level == Level.NATIONAL or unit.path.startswith(holder.path)
+    return holder.pk == unit.pk
 
 
 def has_perm(user: User | None, action: Action, unit: Unit) -> bool:
@@ -57,9 +58,14 @@ def has_perm(user: User | None, action: Action, unit: Unit) -> bool:
         return False
     if user.is_superuser:
         return True
-    own, inherited = _roles(user, unit)
-    role = inherited if action in INHERITED else own
-    return role is not None and RANK[role] >= RANK[REQUIRED[action]]
+    needed = RANK[REQUIRED[action]]
+    memberships = Membership.objects.filter(user=user, unit__path__in=ancestor_paths(unit)).select_related(
+        "unit"
+    )
+    return any(
+        RANK[Role(m.role)] >= needed and grant_covers(holder=m.unit, action=action, unit=unit)
+        for m in memberships
+    )
 
 
 def visible_units(user: User) -> QuerySet[Unit]:

@@ -21,6 +21,7 @@ REGISTERED = {
     "analytics.publication_tasks.publication_render_task",
     "analytics.publication_tasks.publication_scheduled_create_task",
     "analytics.publication_tasks.publications_dispatch",
+    "analytics.publication_tasks.publications_requeue",
     "analytics.tasks.facts_refresh_task",
     "api.tasks.webhook_deliver",
     "api.tasks.webhooks_daily_figures",

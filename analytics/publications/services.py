@@ -33,6 +33,7 @@ from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from kombu.exceptions import OperationalError
 
 from analytics.figures.selectors import (
     EARLIEST_DAY,
@@ -253,12 +254,15 @@ class NotRendered(Exception):
     """The publish task ran before the PDF was stored: retried, never published without its PDF."""
 
 
-def publication_publish(*, publication: Publication, user: User | None) -> Publication:
+def publication_publish(*, publication: Publication, user: User | None) -> bool:
     """Queue a draft (or a scheduled publication whose tasks were lost) for publication.
 
     The row becomes "scheduled" now; after the commit, Celery renders the PDF, then marks the row
     published and e-mails the subscribers (`publication_publish_task`). Already published: refused.
+    Returns False when the broker could not take the tasks: the row stays scheduled and beat's
+    `publications_requeue` sends it again (True too while an outer transaction has yet to commit).
     """
+    queued: list[bool] = []
     with transaction.atomic():
         row = Publication.objects.select_for_update().get(pk=publication.pk)
         if row.status == Publication.Status.PUBLISHED:
@@ -267,25 +271,34 @@ def publication_publish(*, publication: Publication, user: User | None) -> Publi
             row.status = Publication.Status.SCHEDULED
             row.save(update_fields=["status"])
         user_id = user.pk if user is not None else None
-        transaction.on_commit(lambda: publication_enqueue(publication_id=row.pk, user_id=user_id))
-    return row
+        transaction.on_commit(
+            lambda: queued.append(publication_enqueue(publication_id=row.pk, user_id=user_id))
+        )
+    return all(queued)
 
 
-def publication_enqueue(*, publication_id: int, user_id: int | None) -> None:
+def publication_enqueue(*, publication_id: int, user_id: int | None) -> bool:
     """Render, then publish: a chain, so the second task starts only once the PDF is stored.
 
-    The tasks are named, not imported: the tasks module is the thin layer over this one.
+    The tasks are named, not imported: the tasks module is the thin layer over this one. False (and
+    logged) when the broker is down or does not answer within its short timeouts; the publication
+    stays scheduled for `publications_requeue`.
     """
-    chain(
-        signature(
-            "analytics.publication_tasks.publication_render_task", args=(publication_id,), immutable=True
-        ),
-        signature(
-            "analytics.publication_tasks.publication_publish_task",
-            args=(publication_id, user_id),
-            immutable=True,
-        ),
-    ).apply_async()
+    try:
+        chain(
+            signature(
+                "analytics.publication_tasks.publication_render_task", args=(publication_id,), immutable=True
+            ),
+            signature(
+                "analytics.publication_tasks.publication_publish_task",
+                args=(publication_id, user_id),
+                immutable=True,
+            ),
+        ).apply_async()
+    except (OperationalError, OSError):
+        logger.warning("publication %s: the broker did not take its tasks; beat will retry", publication_id)
+        return False
+    return True
 
 
 def publication_render(*, publication_id: int) -> bool:

@@ -47,6 +47,16 @@ def publications_dispatch(today: str | None = None) -> int:
     return len(due)
 
 
+@shared_task(name="analytics.publication_tasks.publications_requeue")
+def publications_requeue() -> int:
+    """Beat entry point (every few minutes): send again the publications whose tasks never reached the
+    broker or were lost (still "scheduled" long after; the tasks are idempotent). Returns how many."""
+    stale = list(publications_stale().values_list("pk", flat=True))
+    for publication_id in stale:
+        publication_enqueue(publication_id=publication_id, user_id=None)
+    return len(stale)
+
+
 @shared_task(
     name="analytics.publication_tasks.publication_scheduled_create_task",
     autoretry_for=(Exception,),

@@ -219,8 +219,17 @@ def _manage(request: HttpRequest, pk: int, action) -> HttpResponse:
 @require_POST
 def publication_publish_view(request: HttpRequest, pk: int) -> HttpResponse:
     def publish(publication: Publication) -> str:
-        publication_publish(publication=publication, user=request.user)
-        return _("Publishing: the PDF is being made; the report goes public as soon as it is ready.")
+        if publication_publish(publication=publication, user=request.user):
+            return _("Publishing: the PDF is being made; the report goes public as soon as it is ready.")
+        messages.warning(
+            request,
+            _(
+                "The publication is recorded, but the task queue is not answering right now. Nothing is "
+                "lost: it is sent again automatically within the hour and goes public once its PDF is "
+                "made. You do not need to publish again."
+            ),
+        )
+        return ""
 
     return _manage(request, pk, publish)
 

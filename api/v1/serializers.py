@@ -1,5 +1,6 @@
 """Stable English field names; dates in ISO 8601; rates as fractions in [0, 1] with their n and method."""
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from analytics.publications.selectors import publication_public_url
@@ -112,11 +113,29 @@ class RankingRowSerializer(serializers.Serializer):
     overall = FigureSerializer(source="figure")
 
 
-class DossierEventSerializer(serializers.Serializer):
+class StrictFields:
+    """For request bodies: unknown fields are refused (a typo must not be silently dropped); the schema
+    says so (additionalProperties: false, api.schema)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError(
+                    {name: [serializers.ErrorDetail(_("Unknown field."), code="unknown")] for name in unknown}
+                )
+        return super().to_internal_value(data)  # type: ignore[misc]
+
+
+class StrictSerializer(StrictFields, serializers.Serializer):
+    """A request body that refuses unknown fields."""
+
+
+class DossierEventSerializer(StrictSerializer):
     """One event, named as in the national portal's dossier synchronisation."""
 
-    MaHoSo = serializers.CharField(max_length=60)
-    MaTTHC = serializers.CharField(max_length=40)
+    MaHoSo = serializers.CharField(min_length=1, max_length=60)
+    MaTTHC = serializers.CharField(min_length=1, max_length=40)
     NgayTiepNhan = serializers.DateTimeField()
     NgayHenTra = serializers.DateTimeField(required=False, allow_null=True)
     NgayKetThucXuLy = serializers.DateTimeField(required=False, allow_null=True)
@@ -124,11 +143,51 @@ class DossierEventSerializer(serializers.Serializer):
     KenhThucHien = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=3)
 
 
-class DossierBatchSerializer(serializers.Serializer):
-    events = DossierEventSerializer(many=True, allow_empty=False, max_length=1000)
+class DossierBatchSerializer(StrictSerializer):
+    """A batch of dossier events."""
+
+    events = serializers.ListField(
+        child=DossierEventSerializer(),
+        min_length=1,
+        max_length=1000,
+        help_text="1 to 1,000 events; a malformed one refuses the whole batch, nothing stored",
+    )
 
 
-class TransactionCountSerializer(serializers.Serializer):
+class FieldErrorSerializer(serializers.Serializer):
+    field = serializers.CharField(allow_null=True)
+    code = serializers.CharField()
+    message = serializers.CharField()
+
+
+class SurveyLinkSerializer(serializers.Serializer):
+    url = serializers.URLField(help_text="the one-time survey link to print on the receipt")
+    expires_at = serializers.DateTimeField()
+    used = serializers.BooleanField()
+    qr_svg = serializers.CharField(required=False, help_text="the link's QR code (SVG), unless qr=none")
+
+
+class DossierResultSerializer(serializers.Serializer):
+    index = serializers.IntegerField(help_text="the event's position in the batch")
+    MaHoSo = serializers.CharField()
+    status = serializers.ChoiceField(choices=["created", "updated", "unchanged", "error"])
+    errors = FieldErrorSerializer(many=True, required=False, help_text="why the event was refused")
+    survey = SurveyLinkSerializer(required=False, help_text="for a finished dossier of an open campaign")
+
+
+class DossierBatchResultSerializer(serializers.Serializer):
+    accepted = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    results = DossierResultSerializer(many=True)
+
+
+class SavedSerializer(serializers.Serializer):
+    saved = serializers.IntegerField(help_text="rows stored")
+
+
+class TransactionCountSerializer(StrictSerializer):
+    """The number of dossiers of one procedure (or of the whole unit) in a period."""
+
     procedure = serializers.CharField(
         max_length=80,
         allow_blank=True,

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django_tenants.utils import tenant_context
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
-from rest_framework import exceptions, serializers, status
+from rest_framework import exceptions, serializers
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response as ApiResponse
 
@@ -21,39 +21,84 @@ from surveys.qr import qr_svg
 from tenants.models import Level, Unit
 
 from . import serializers as s
-from .base import AuditedView, unit_in_reach
+from .base import AuditedView
 
 PERIOD_PARAMS = [
     OpenApiParameter(
-        "from", OpenApiTypes.DATE, description="first day (ISO 8601); default: a year before `to`"
+        "from",
+        OpenApiTypes.DATE,
+        description="first day (ISO 8601), not before 2015-01-01; default: a year before `to`",
     ),
-    OpenApiParameter("to", OpenApiTypes.DATE, description="last day (ISO 8601); default: today"),
+    OpenApiParameter(
+        "to",
+        OpenApiTypes.DATE,
+        description="last day (ISO 8601), not after a year from today; default: today. "
+        "The period runs forward and lasts at most five years (1,830 days).",
+    ),
 ]
 
 
 def _period(request):
-    return period_parse(start=request.query_params.get("from"), end=request.query_params.get("to"))
+    """The period of `from` and `to`; a rule it breaks is reported on the field that was given last."""
+    params = request.query_params
+    for name in ("from", "to"):
+        if name in params and not params[name].strip():
+            raise serializers.ValidationError({name: _("Give a date such as 2026-01-31, or leave it out.")})
+    try:
+        return period_parse(start=params.get("from"), end=params.get("to"))
+    except DjangoValidationError as error:
+        raise serializers.ValidationError({"to" if "to" in params else "from": error.messages}) from None
 
 
-class UnitPagination(CursorPagination):
+class StrictCursorPagination(CursorPagination):
+    """Cursor pages whose page_size is refused when it is not a whole number from 1 to the maximum
+    (DRF would silently fall back to the default)."""
+
+    page_size_query_param = "page_size"
+
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+            raise serializers.ValidationError(
+                {"page_size": _("Give a number from 1 to %(max)s.") % {"max": self.max_page_size}}
+            )
+        return int(raw)
+
+    @classmethod
+    def parameters(cls) -> list[OpenApiParameter]:
+        return [
+            OpenApiParameter("cursor", str, description="the `next` or `previous` link's cursor"),
+            OpenApiParameter(
+                "page_size",
+                {"type": "integer", "minimum": 1, "maximum": cls.max_page_size},
+                description=f"default {cls.page_size}",
+            ),
+        ]
+
+
+class UnitPagination(StrictCursorPagination):
     ordering = "path"
     page_size = 100
     max_page_size = 1000
-    page_size_query_param = "page_size"
 
 
 class UnitList(AuditedView):
     required_scope = Scope.READ_FIGURES
 
+    query_parameters = [
+        OpenApiParameter("structure", str, enum=["current", "legacy"]),
+        OpenApiParameter("level", str, enum=["province", "district", "commune"]),
+        OpenApiParameter("parent", str, description="official code of the parent unit"),
+        OpenApiParameter("onboarded", bool),
+        OpenApiParameter("q", str, description="part of the name"),
+        *UnitPagination.parameters(),
+    ]
+
     @extend_schema(
         summary="Units in the client's subtree",
-        parameters=[
-            OpenApiParameter("structure", str, enum=["current", "legacy"]),
-            OpenApiParameter("level", str, enum=["province", "district", "commune"]),
-            OpenApiParameter("parent", str, description="official code of the parent unit"),
-            OpenApiParameter("onboarded", bool),
-            OpenApiParameter("q", str, description="part of the name"),
-        ],
+        parameters=query_parameters,
         responses=s.UnitPageSerializer,
     )
     def get(self, request):
@@ -90,19 +135,20 @@ class UnitDetail(AuditedView):
 
     @extend_schema(summary="One unit", responses=s.UnitSerializer)
     def get(self, request, structure, code):
-        return ApiResponse(s.UnitSerializer(unit_in_reach(request, structure, code)).data)
+        return ApiResponse(s.UnitSerializer(self.unit_in_reach(request, structure, code)).data)
 
 
 class UnitFigures(AuditedView):
     required_scope = Scope.READ_FIGURES
+    query_parameters = PERIOD_PARAMS
 
     @extend_schema(
         summary="A unit's figures for a period, pooled over its subtree (the dashboards' numbers)",
-        parameters=PERIOD_PARAMS,
+        parameters=query_parameters,
         responses=s.FiguresSerializer,
     )
     def get(self, request, structure, code):
-        unit = unit_in_reach(request, structure, code)
+        unit = self.unit_in_reach(request, structure, code)
         period = _period(request)
         figures = figures_cached(
             node=unit,
@@ -114,14 +160,15 @@ class UnitFigures(AuditedView):
 
 class UnitRanking(AuditedView):
     required_scope = Scope.READ_FIGURES
+    query_parameters = PERIOD_PARAMS
 
     @extend_schema(
         summary="The units directly below, ranked by overall satisfaction (small n listed, not ranked)",
-        parameters=PERIOD_PARAMS,
+        parameters=query_parameters,
         responses=s.RankingRowSerializer(many=True),
     )
     def get(self, request, structure, code):
-        unit = unit_in_reach(request, structure, code)
+        unit = self.unit_in_reach(request, structure, code)
         period = _period(request)
         rows = figures_cached(
             node=unit,
@@ -133,14 +180,15 @@ class UnitRanking(AuditedView):
 
 class UnitQuotas(AuditedView):
     required_scope = Scope.READ_FIGURES
+    query_parameters = PERIOD_PARAMS
 
     @extend_schema(
         summary="Sample quota status: transactions, required and collected responses, margin of error",
-        parameters=PERIOD_PARAMS,
+        parameters=query_parameters,
         responses=s.QuotaStatusSerializer,
     )
     def get(self, request, structure, code):
-        unit = unit_in_reach(request, structure, code)
+        unit = self.unit_in_reach(request, structure, code)
         return ApiResponse(s.QuotaStatusSerializer(quota_status(unit=unit, period=_period(request))).data)
 
 
@@ -152,7 +200,7 @@ class UnitPublications(AuditedView):
         responses=s.PublicationSerializer(many=True),
     )
     def get(self, request, structure, code):
-        unit = unit_in_reach(request, structure, code)
+        unit = self.unit_in_reach(request, structure, code)
         rows = Publication.objects.filter(
             unit=unit, status=Publication.Status.PUBLISHED, internal=False
         ).defer("pdf")
@@ -162,13 +210,21 @@ class UnitPublications(AuditedView):
 class UnitPar(AuditedView):
     required_scope = Scope.READ_FIGURES
 
+    query_parameters = [
+        OpenApiParameter(
+            "year",
+            {"type": "integer", "minimum": 2015, "maximum": 2100},
+            description="one year; default: all years",
+        )
+    ]
+
     @extend_schema(
         summary="A unit's PAR Index contributions (live and frozen), with every input and the rule version",
-        parameters=[OpenApiParameter("year", int, description="one year; default: all years")],
+        parameters=query_parameters,
         responses=s.ParContributionSerializer(many=True),
     )
     def get(self, request, structure, code):
-        unit = unit_in_reach(request, structure, code)
+        unit = self.unit_in_reach(request, structure, code)
         rows = (
             ParContribution.objects.filter(unit=unit)
             .select_related("rule_set")
@@ -182,25 +238,26 @@ class UnitPar(AuditedView):
         return ApiResponse(s.ParContributionSerializer(rows[:500], many=True).data)
 
 
-class ResponsePagination(CursorPagination):
+class ResponsePagination(StrictCursorPagination):
     ordering = "-submitted_at"
     page_size = 100
     max_page_size = 500
-    page_size_query_param = "page_size"
 
 
 class UnitResponses(AuditedView):
     """Raw responses: only a client whose subtree holds the unit and that has the scope reads them."""
 
     required_scope = Scope.READ_RESPONSES
+    query_parameters = [*PERIOD_PARAMS, *ResponsePagination.parameters()]
 
     @extend_schema(
         summary="A unit's responses, newest first (free text masked)",
-        parameters=PERIOD_PARAMS,
-        responses=s.ResponseSerializer(many=True),
+        description="Only a key of the unit itself reads them: raw answers stay with the unit.",
+        parameters=query_parameters,
+        responses=s.ResponsePageSerializer,
     )
     def get(self, request, structure, code):
-        unit = unit_in_reach(request, structure, code)
+        unit = self.unit_in_reach(request, structure, code)
         if not unit.is_onboarded:
             raise exceptions.NotFound(_("This unit collects no responses here."))
         period = _period(request)
@@ -231,65 +288,57 @@ class DossierEvents(AuditedView):
     """Dossier events in; for a finished dossier, a one-time survey link and its QR code for the receipt."""
 
     required_scope = Scope.WRITE_DOSSIERS
+    query_parameters = [
+        OpenApiParameter(
+            "qr",
+            str,
+            enum=["svg", "none"],
+            description="include each survey link's QR code as SVG (default svg)",
+        )
+    ]
 
     @extend_schema(
         summary="Send one dossier event or a batch of up to 1,000 (idempotent by MaHoSo)",
-        parameters=[
-            OpenApiParameter(
-                "qr",
-                str,
-                enum=["svg", "none"],
-                description="include each survey link's QR code as SVG (default svg)",
-            )
-        ],
+        description=(
+            "A malformed batch (a missing or mistyped field in any event, an unknown field, fewer than 1 "
+            "or more than 1,000 events) is refused whole with a 400 that lists every problem, and nothing "
+            "is stored. A well-formed batch is answered 200, each event with its own outcome: created, "
+            "updated, unchanged, or error with the reasons (an unknown procedure code, dates out of order, "
+            "a dossier code another unit within the key's reach holds)."
+        ),
+        parameters=query_parameters,
         request=s.DossierBatchSerializer,
         examples=[OpenApiExample("A batch with one finished dossier", value={"events": [DOSSIER_EXAMPLE]})],
-        responses={200: OpenApiTypes.OBJECT},
+        responses={200: s.DossierBatchResultSerializer},
     )
     def post(self, request, structure, code):
-        unit = unit_in_reach(request, structure, code)
+        unit = self.unit_in_reach(request, structure, code)
         if not unit.is_onboarded:
             raise exceptions.NotFound(_("This unit is not onboarded."))
-        if not isinstance(request.data, dict) or not isinstance(request.data.get("events"), list):
-            raise serializers.ValidationError({"events": _('Send {"events": [...]} with 1 to 1,000 events.')})
-        if not 1 <= len(request.data["events"]) <= 1000:
-            raise serializers.ValidationError({"events": _("A batch holds 1 to 1,000 events.")})
-        results: list[dict | None] = [None] * len(request.data["events"])
-        events, positions = [], []
-        for index, item in enumerate(request.data["events"]):
-            serializer = s.DossierEventSerializer(data=item)
-            if not serializer.is_valid():
-                code = item.get("MaHoSo") if isinstance(item, dict) else None
-                results[index] = {
-                    "index": index,
-                    "MaHoSo": code,
-                    "status": "error",
-                    "errors": _errors(serializer.errors),
-                }
-                continue
-            d = serializer.validated_data
-            events.append(
-                DossierEvent(
-                    d["MaHoSo"],
-                    d["MaTTHC"],
-                    d["NgayTiepNhan"],
-                    d.get("NgayHenTra"),
-                    d.get("NgayKetThucXuLy"),
-                    d["TrangThaiHoSo"],
-                    d.get("KenhThucHien"),
-                )
+        qr = request.query_params.get("qr", "svg")
+        if qr not in {"svg", "none"}:
+            raise serializers.ValidationError({"qr": _("Use svg or none.")})
+        batch = s.DossierBatchSerializer(data=request.data)
+        batch.is_valid(raise_exception=True)
+        events = [
+            DossierEvent(
+                d["MaHoSo"],
+                d["MaTTHC"],
+                d["NgayTiepNhan"],
+                d.get("NgayHenTra"),
+                d.get("NgayKetThucXuLy"),
+                d["TrangThaiHoSo"],
+                d.get("KenhThucHien"),
             )
-            positions.append(index)
-        with_qr = request.query_params.get("qr", "svg") != "none"
-        for index, event, outcome in zip(
-            positions, events, dossier_events_ingest(unit=unit, events=events), strict=True
-        ):
-            results[index] = self._row(index, event, outcome, with_qr)
+            for d in batch.validated_data["events"]
+        ]
+        outcomes = dossier_events_ingest(unit=unit, events=events, scope=request.user.unit)
+        results = [
+            self._row(index, event, outcome, qr == "svg")
+            for index, (event, outcome) in enumerate(zip(events, outcomes, strict=True))
+        ]
         failed = sum(1 for r in results if r["status"] == "error")
-        return ApiResponse(
-            {"accepted": len(results) - failed, "failed": failed, "results": results},
-            status=status.HTTP_200_OK if failed < len(results) else status.HTTP_400_BAD_REQUEST,
-        )
+        return ApiResponse({"accepted": len(results) - failed, "failed": failed, "results": results})
 
     @staticmethod
     def _row(index: int, event: DossierEvent, outcome, with_qr: bool) -> dict:
@@ -330,11 +379,16 @@ class TransactionCounts(AuditedView):
 
     @extend_schema(
         summary="Set transaction counts (upsert by procedure and period)",
+        description=(
+            "All rows or none. `procedure` is a procedure key or national code (MaTTHC) of the unit's "
+            'catalog, or "" for the whole unit; a period ends on or after its start, within 2015-01-01 and '
+            "a year from today."
+        ),
         request=s.TransactionCountSerializer(many=True),
-        responses={200: OpenApiTypes.OBJECT},
+        responses={200: s.SavedSerializer},
     )
     def post(self, request, structure, code):
-        unit = unit_in_reach(request, structure, code)
+        unit = self.unit_in_reach(request, structure, code)
         serializer = s.TransactionCountSerializer(data=request.data, many=True)
         serializer.is_valid(raise_exception=True)
         # The console's service, so a national procedure code (MaTTHC) is stored under the key the

@@ -1,22 +1,20 @@
 import secrets
-from urllib.parse import urlsplit
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response as ApiResponse
 
 from api.models import Scope, Webhook, WebhookDelivery
+from api.webhooks import webhook_url_check
 
 from .base import AuditedView
+from .serializers import StrictFields
 
-LOOPBACK = {"localhost", "127.0.0.1", "::1"}
 
-
-class WebhookSerializer(serializers.ModelSerializer):
-    events = serializers.ListField(
-        child=serializers.ChoiceField(choices=Webhook.Event.choices), allow_empty=False
-    )
+class WebhookSerializer(StrictFields, serializers.ModelSerializer):
+    events = serializers.ListField(child=serializers.ChoiceField(choices=Webhook.Event.choices), min_length=1)
     secret = serializers.CharField(
         read_only=True, help_text="shown once, at creation: verify signatures with it"
     )
@@ -27,9 +25,10 @@ class WebhookSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "is_active", "created_at", "secret"]
 
     def validate_url(self, url: str) -> str:
-        parts = urlsplit(url)
-        if parts.scheme != "https" and parts.hostname not in LOOPBACK:
-            raise serializers.ValidationError(_("A webhook must use https."))
+        try:
+            webhook_url_check(url)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages, code=error.code) from error
         return url
 
 
@@ -45,8 +44,7 @@ class DeliverySerializer(serializers.ModelSerializer):
             "event_id",
             "status",
             "attempts",
-            "last_status_code",
-            "last_error",
+            "last_outcome",
             "created_at",
             "delivered_at",
         ]

@@ -13,6 +13,7 @@ from analytics.quotas.services import quota_status
 from api.models import ApiCall, Scope
 from api.services import api_client_revoke, api_client_rotate
 from surveys.models import Dossier, DossierToken, Procedure
+from surveys.services import catalog_seed
 
 from .conftest import Api
 
@@ -174,35 +175,92 @@ class TestDossierEvents:
             token.save()
         assert Client().get(path).status_code == 410
 
-    def test_a_batch_reports_each_item_and_keeps_the_good_ones(self, world, make_api):
+    def test_a_well_formed_batch_reports_each_event_and_keeps_the_good_ones(self, world, make_api):
         api, _ = make_api(world.commune)
         now = timezone.now()
         batch = [
             event("A-1"),
             event("A-2", procedure="9.999999"),
             event("A-3", NgayHenTra=(now - dt.timedelta(days=5)).isoformat()),
-            event("A-4", TrangThaiHoSo="mười"),
-            {"MaHoSo": "A-5"},
-            "not an object",
-            event("A-7", status=4, NgayKetThucXuLy=None),
+            event("A-4", status=4, NgayKetThucXuLy=None),
         ]
-        body = api.post(unit_url(world.commune, "dossier-events/"), {"events": batch}).json()
-        statuses = [r["status"] for r in body["results"]]
-        assert statuses == ["created", "error", "error", "error", "error", "error", "created"]
+        answer = api.post(unit_url(world.commune, "dossier-events/"), {"events": batch})
+        body = answer.json()
+        assert answer.status_code == 200
+        assert (body["accepted"], body["failed"]) == (2, 2)
+        assert [r["status"] for r in body["results"]] == ["created", "error", "error", "created"]
         assert body["results"][1]["errors"][0]["field"] == "MaTTHC"
         assert body["results"][2]["errors"][0]["field"] == "NgayHenTra"
-        assert body["results"][3]["errors"][0]["field"] == "TrangThaiHoSo"
-        assert "survey" not in body["results"][6]
+        assert "survey" not in body["results"][3]
         with tenant_context(world.commune):
-            assert set(Dossier.objects.values_list("code", flat=True)) == {"A-1", "A-7"}
+            assert set(Dossier.objects.values_list("code", flat=True)) == {"A-1", "A-4"}
 
-    def test_a_dossier_of_another_unit_is_refused(self, world, make_api):
-        mine, _ = make_api(world.commune)
-        theirs, _ = make_api(world.sibling)
-        mine.post(unit_url(world.commune, "dossier-events/"), {"events": [event("SHARED-1")]})
-        body = theirs.post(unit_url(world.sibling, "dossier-events/"), {"events": [event("SHARED-1")]})
-        assert body.status_code == 400
+    def test_a_malformed_event_refuses_the_whole_batch_and_names_every_problem(self, world, make_api):
+        api, _ = make_api(world.commune)
+        batch = [
+            event("B-1"),
+            event("B-2", TrangThaiHoSo="mười"),
+            {"MaHoSo": "B-3"},
+            "not an object",
+            event("B-5", MaHoSoo="typo"),
+        ]
+        answer = api.post(unit_url(world.commune, "dossier-events/"), {"events": batch})
+        assert answer.status_code == 400
+        fields = {d["field"] for d in answer.json()["error"]["details"]}
+        assert {"events.1.TrangThaiHoSo", "events.2.MaTTHC", "events.4.MaHoSoo"} <= fields
+        assert any(f.startswith("events.3") for f in fields)
+        with tenant_context(world.commune):
+            assert not Dossier.objects.exists()
+
+    def test_a_code_held_by_another_unit_within_the_keys_reach_is_refused(self, world, make_api):
+        district, _ = make_api(world.district)
+        district.post(unit_url(world.commune, "dossier-events/"), {"events": [event("SHARED-1")]})
+        body = district.post(unit_url(world.sibling, "dossier-events/"), {"events": [event("SHARED-1")]})
+        assert body.json()["failed"] == 1
         assert "another unit" in body.json()["results"][0]["errors"][0]["message"]
+        with tenant_context(world.sibling):
+            assert not Dossier.objects.exists()
+
+    @pytest.fixture
+    def elsewhere(self, world, make_api):
+        """The system of another province, whose commune knows the same procedures."""
+        with tenant_context(world.other):
+            catalog_seed()
+        api, _ = make_api(world.other.parent.parent)
+
+        def send(code: str) -> None:
+            reply = api.post(unit_url(world.other, "dossier-events/"), {"events": [event(code)]})
+            assert reply.json()["results"][0]["status"] == "created"
+
+        return send
+
+    def test_another_provinces_key_cannot_squat_a_code(self, world, make_api, elsewhere):
+        # given another province's system that sends one of Lạng Sơn's dossier codes first
+        code = "000.00.20.H37-261120-0042"
+        elsewhere(code)
+        # when Lạng Sơn's own system sends it, then updates it
+        owner, _ = make_api(world.province)
+        first = owner.post(unit_url(world.commune, "dossier-events/"), {"events": [event(code, status=4)]})
+        later = owner.post(unit_url(world.commune, "dossier-events/"), {"events": [event(code)]})
+        # then the dossier is Lạng Sơn's, with its survey link
+        assert first.json()["results"][0]["status"] == "created"
+        assert later.json()["results"][0]["status"] == "updated"
+        assert later.json()["results"][0]["survey"]["url"]
+        with tenant_context(world.commune):
+            assert Dossier.objects.get(code=code).status == 10
+
+    def test_the_answer_does_not_tell_whether_another_province_holds_a_code(self, world, make_api, elsewhere):
+        elsewhere("HELD-1")
+        owner, _ = make_api(world.province)
+
+        def answer(code: str) -> tuple[int, dict]:
+            reply = owner.post(unit_url(world.commune, "dossier-events/"), {"events": [event(code)]})
+            row = reply.json()["results"][0]
+            return reply.status_code, {k: v for k, v in row.items() if k not in {"MaHoSo", "survey"}} | {
+                "survey": sorted(row.get("survey", {}))
+            }
+
+        assert answer("HELD-1") == answer("FREE-1")
 
     @pytest.mark.parametrize(
         ("payload", "raw"),
@@ -291,6 +349,64 @@ def test_the_schema_and_the_docs_are_served(world):
     assert schema.status_code == 200
     assert b"/api/v1/units/{structure}/{code}/dossier-events/" in schema.content
     assert Client().get("/api/v1/docs/").status_code == 200
+
+
+def test_the_schema_documents_pages_constraints_and_answers():
+    from django.test import Client
+
+    schema = Client().get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    paths, components = schema["paths"], schema["components"]["schemas"]
+
+    def operation(path, method="get"):
+        return paths[f"/api/v1/units/{{structure}}/{{code}}/{path}"][method]
+
+    def params(op):
+        return {p["name"]: p for p in op.get("parameters", [])}
+
+    def ok(op, status="200"):
+        return op["responses"][status]["content"]["application/json"]["schema"]
+
+    # paginated lists are documented as pages, with their cursor and page size
+    responses = operation("responses/")
+    assert ok(responses) == {"$ref": "#/components/schemas/ResponsePage"}
+    assert set(components["ResponsePage"]["properties"]) == {"next", "previous", "results"}
+    assert params(responses)["page_size"]["schema"] == {"type": "integer", "minimum": 1, "maximum": 500}
+    assert {"cursor", "page_size"} <= set(params(paths["/api/v1/units/"]["get"]))
+    # constraints: years, periods, batch sizes
+    assert params(operation("par/"))["year"]["schema"] == {
+        "type": "integer",
+        "minimum": 2015,
+        "maximum": 2100,
+    }
+    assert "five years" in params(operation("figures/"))["to"]["description"]
+    assert "2015-01-01" in params(operation("figures/"))["from"]["description"]
+    events = components["DossierBatch"]["properties"]["events"]
+    assert (events["minItems"], events["maxItems"]) == (1, 1000)
+    assert components["DossierEvent"]["additionalProperties"] is False
+    # every answer has a schema: the batch's per-event results, the saved count, the errors
+    assert ok(operation("dossier-events/", "post")) == {"$ref": "#/components/schemas/DossierBatchResult"}
+    assert ok(operation("transaction-counts/", "post")) == {"$ref": "#/components/schemas/Saved"}
+    for path in paths.values():
+        for op in path.values():
+            for status in ("400", "401", "403", "404", "429"):
+                assert ok(op, status) == {"$ref": "#/components/schemas/Error"}
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("/api/v1/units/", {"levle": "commune"}),
+        ("/api/v1/units/", {"page_size": "0"}),
+        ("/api/v1/units/", {"page_size": "many"}),
+        ("figures/", {"form": "2026-01-01"}),
+        ("figures/", {"from": ""}),
+    ],
+)
+def test_an_unknown_or_malformed_query_parameter_is_a_400_not_a_silent_default(world, make_api, path, params):
+    api, _ = make_api(world.district)
+    answer = api.get(path if path.startswith("/") else unit_url(world.district, path), **params)
+    assert answer.status_code == 400
+    assert answer.json()["error"]["field"] in params
 
 
 @pytest.mark.parametrize("params", [{"q": "a\x00b"}, {"parent": "\x00"}])

@@ -6,8 +6,12 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
 
-from api.models import ApiClient
-from api.services import api_client_for_key
+from api.models import ApiClient, Scope
+from api.services import api_client_create, api_client_for_key
+from tenants.models import Unit
+from tenants.routing import unit_reverse
+
+from .conftest import Api
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -102,3 +106,64 @@ def test_an_operator_creates_the_national_portals_client_from_the_command_line(o
             "--operator",
             "nobody@example.test",
         )
+
+
+# --------------------------------------------------------------------------- one rule for both doors
+
+PERSONAS = ["commune_officer", "district_viewer", "province_admin", "outsider"]
+# What each persona's console shows, per unit: (figures, raw responses). The same rule must bind any
+# key they can get: what the console refuses, the API refuses too.
+CONSOLE = {
+    "commune_officer": {"commune": (True, True), "sibling": (False, False), "district": (False, False)},
+    "district_viewer": {"commune": (True, False), "sibling": (True, False), "district": (True, False)},
+    "province_admin": {"commune": (True, False), "sibling": (True, False), "district": (True, False)},
+    "outsider": {"commune": (False, False), "sibling": (False, False), "district": (False, False)},
+}
+
+
+def _mint(browser, unit) -> str | None:
+    """Every scope, through the console's own form; None when the page refuses the persona."""
+    answer = browser.post(
+        page(unit), {"name": "Một cửa", "scopes": list(Scope.values), "rate_per_minute": 600}
+    )
+    return answer.context["new_key"] if answer.status_code == 201 else None
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_the_api_reaches_no_further_than_the_console_of_whoever_issued_the_key(request, world, persona):
+    # given a persona, their console, and whatever key they can issue themselves
+    browser = signed_in(request.getfixturevalue(persona))
+    key = _mint(browser, world.province)
+    api = Api(key) if key else None
+    assert (key is not None) == (persona == "province_admin")
+
+    for name, (figures, responses) in CONSOLE[persona].items():
+        unit = getattr(world, name)
+        # when they read a unit's figures and raw responses through both doors
+        console = (
+            browser.get(unit_reverse(unit, "unit:results")).status_code == 200,
+            browser.get(unit_reverse(unit, "unit:responses")).status_code == 200,
+        )
+        through_api = (
+            api is not None and api.get(f"/api/v1/units/legacy/{unit.code}/figures/").status_code == 200,
+            api is not None and api.get(f"/api/v1/units/legacy/{unit.code}/responses/").status_code == 200,
+        )
+        # then the console shows what the roles say, and the key never more than the console
+        assert console == (figures, responses), name
+        assert through_api == (console if api else (False, False)), name
+
+
+def test_raw_responses_stay_with_the_unit_whose_own_key_reads_them(world, operator):
+    """A commune's own system reads its responses; keys above it, even the national one, do not."""
+
+    def key(unit):
+        return Api(
+            api_client_create(creator=operator, unit=unit, name=unit.code, scopes=["read:responses"])[1]
+        )
+
+    own, district, national = key(world.commune), key(world.district), key(Unit.objects.get(level="national"))
+    path = f"/api/v1/units/legacy/{world.commune.code}/responses/"
+    assert own.get(path).status_code == 200
+    assert own.get(f"/api/v1/units/legacy/{world.sibling.code}/responses/").status_code == 404
+    assert district.get(path).status_code == 404
+    assert national.get(path).status_code == 404
