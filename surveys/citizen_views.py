@@ -12,7 +12,6 @@ import dataclasses
 import datetime as dt
 import functools
 import hashlib
-import ipaddress
 import re
 import time
 import unicodedata
@@ -20,7 +19,6 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from django.conf import settings
 from django.core import signing
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
@@ -35,6 +33,7 @@ from django.views.decorators.http import require_http_methods
 from django_tenants.utils import tenant_context
 
 from tenants.models import ShortLink, Unit
+from tenants.network import client_address
 
 from .answers import NO_ANSWER
 from .builtin.questionnaires import ELEMENTS, OTHER_CHOICE, SCALES, THANK_YOU
@@ -188,25 +187,6 @@ def _language(request: HttpRequest) -> str:
 
 def _with_lang(path: str, lang: str) -> str:
     return f"{path}?lang=en" if lang == "en" else path
-
-
-def _client_address(request: HttpRequest) -> str:
-    """REMOTE_ADDR, or the X-Real-IP set by a trusted reverse proxy.
-
-    Behind nginx every request comes from the proxy's address, so all citizens would share one hash and
-    be flagged as a burst. `settings.TRUSTED_PROXY_NETWORKS` (e.g. ["127.0.0.1/32"]) names the proxies
-    whose X-Real-IP is believed; the header of anyone else is ignored.
-    """
-    remote = request.META.get("REMOTE_ADDR", "")
-    networks = settings.TRUSTED_PROXY_NETWORKS
-    if not networks:
-        return remote
-    try:
-        proxied = any(ipaddress.ip_address(remote) in ipaddress.ip_network(n) for n in networks)
-        real = str(ipaddress.ip_address(request.META.get("HTTP_X_REAL_IP", "").strip()))
-    except ValueError:
-        return remote
-    return real if proxied else remote
 
 
 def _qr_unit(code: str) -> Unit | None:
@@ -415,7 +395,7 @@ def _submit(request: HttpRequest, target: Target, lang: str) -> HttpResponse:
             channel=target.channel,
             link=target.link,
             dossier=(target.dossier, target.nonce) if target.dossier is not None else None,
-            client=client_hash(_client_address(request)),
+            client=client_hash(client_address(request)),
             honeypot=bool(data.get(HONEYPOT_FIELD, "").strip()),
             language=lang,
         )

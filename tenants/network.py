@@ -1,0 +1,25 @@
+"""Where a request comes from: the one rule for the citizen form's burst flags and sign-in throttling."""
+
+import ipaddress
+
+from django.conf import settings
+from django.http import HttpRequest
+
+
+def client_address(request: HttpRequest) -> str:
+    """REMOTE_ADDR, or the X-Real-IP set by a trusted reverse proxy.
+
+    Behind nginx every request comes from the proxy's address, so all citizens would share one address
+    (one burst, one sign-in throttle). `settings.TRUSTED_PROXY_NETWORKS` (e.g. ["127.0.0.1/32"]) names
+    the proxies whose X-Real-IP is believed; the header of anyone else is ignored.
+    """
+    remote = request.META.get("REMOTE_ADDR", "")
+    networks = settings.TRUSTED_PROXY_NETWORKS
+    if not networks:
+        return remote
+    try:
+        proxied = any(ipaddress.ip_address(remote) in ipaddress.ip_network(n) for n in networks)
+        real = str(ipaddress.ip_address(request.META.get("HTTP_X_REAL_IP", "").strip()))
+    except ValueError:
+        return remote
+    return real if proxied else remote
