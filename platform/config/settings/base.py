@@ -1,5 +1,6 @@
 """Settings shared by every environment; dev, test and prod override only what they must."""
 
+import datetime as dt
 from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
@@ -21,7 +22,7 @@ DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
-# Proxies (CIDR) whose X-Real-IP header is believed for the citizen form's burst detection, e.g.
+# Proxies (CIDR) whose X-Real-IP header is believed (citizen-form burst flags, sign-in throttling), e.g.
 # "127.0.0.1/32" behind a local nginx; with none, the connecting address is used.
 TRUSTED_PROXY_NETWORKS = env_list("TRUSTED_PROXY_NETWORKS", [])
 # One SET search_path per schema switch instead of one per query (roughly halves round trips).
@@ -39,6 +40,7 @@ SHARED_APPS = [
     "django.contrib.postgres",
     "django.contrib.admin",
     "django_celery_beat",
+    "axes",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -63,6 +65,25 @@ TENANT_BASE_SCHEMA = "unit_template"
 TENANT_CREATION_FAKES_MIGRATIONS = True
 
 AUTH_USER_MODEL = "tenants.User"
+# django-axes first: it refuses a locked-out account or address before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Sign-in throttling (console and Django admin): 5 failures lock an account, 20 an address (a commune
+# office signs in from one), for 15 minutes after the last failure; choosing a new password by e-mail
+# lifts an account's lock. Failures are kept while they count; successful sign-ins are not logged.
+AXES_HANDLER = "tenants.signin.SignInThrottle"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = 5
+SIGN_IN_ADDRESS_FAILURE_LIMIT = 20
+AXES_COOLOFF_TIME = dt.timedelta(minutes=15)
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "tenants.network.client_address"
+AXES_LOCKOUT_CALLABLE = "tenants.account_views.signin_locked_out"
+AXES_DISABLE_ACCESS_LOG = True
+# Links in invitations and password-reset e-mails work once, for this long.
+PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
 # A path, not a URL name: a unit's pages resolve against their own URLconf, which has no login.
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/console/"
@@ -79,6 +100,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 TEMPLATES = [
