@@ -32,8 +32,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 from django_tenants.utils import tenant_context
 
+from tenants.http import client_address
 from tenants.models import ShortLink, Unit
-from tenants.network import client_address
 
 from .answers import NO_ANSWER
 from .builtin.questionnaires import ELEMENTS, OTHER_CHOICE, SCALES, THANK_YOU

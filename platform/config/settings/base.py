@@ -79,7 +79,7 @@ AXES_FAILURE_LIMIT = 5
 SIGN_IN_ADDRESS_FAILURE_LIMIT = 20
 AXES_COOLOFF_TIME = dt.timedelta(minutes=15)
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
-AXES_CLIENT_IP_CALLABLE = "tenants.network.client_address"
+AXES_CLIENT_IP_CALLABLE = "tenants.http.client_address"
 AXES_LOCKOUT_CALLABLE = "tenants.account_views.signin_locked_out"
 AXES_DISABLE_ACCESS_LOG = True
 # Links in invitations and password-reset e-mails work once, for this long.

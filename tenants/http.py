@@ -1,4 +1,4 @@
-"""Where a request comes from: the one rule for the citizen form's burst flags and sign-in throttling."""
+"""What every app's views need to know about the HTTP request itself."""
 
 import ipaddress
 
@@ -9,9 +9,9 @@ from django.http import HttpRequest
 def client_address(request: HttpRequest) -> str:
     """REMOTE_ADDR, or the X-Real-IP set by a trusted reverse proxy.
 
-    Behind nginx every request comes from the proxy's address, so all citizens would share one address
-    (one burst, one sign-in throttle). `settings.TRUSTED_PROXY_NETWORKS` (e.g. ["127.0.0.1/32"]) names
-    the proxies whose X-Real-IP is believed; the header of anyone else is ignored.
+    Behind nginx every request comes from the proxy's address, so all callers would share one address
+    (one burst of citizens, one rate limit). `settings.TRUSTED_PROXY_NETWORKS` (e.g. ["127.0.0.1/32"])
+    names the proxies whose X-Real-IP is believed; the header of anyone else is ignored.
     """
     remote = request.META.get("REMOTE_ADDR", "")
     networks = settings.TRUSTED_PROXY_NETWORKS
