@@ -1,5 +1,6 @@
 """Refuses input PostgreSQL cannot store, before any view or lookup sees it."""
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.utils.translation import gettext as _
 
@@ -34,9 +35,22 @@ class RejectNulMiddleware:
         content_type = request.content_type or ""
         if request.method in {"POST", "PUT", "PATCH"}:
             if content_type in {"application/x-www-form-urlencoded", "multipart/form-data"}:
+                if content_type == "application/x-www-form-urlencoded" and (
+                    _declared_length(request) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+                ):
+                    # Too large to read here: whoever reads it refuses it with a 413 (the citizen form
+                    # with its own page), which reading it now would turn into a bare 400.
+                    return False
                 return any(
                     NUL in key or any(NUL in str(v) for v in values) for key, values in request.POST.lists()
                 )
             if content_type == "application/json":
                 return b"\\u0000" in request.body or b"\x00" in request.body
         return False
+
+
+def _declared_length(request: HttpRequest) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0

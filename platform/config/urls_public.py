@@ -13,6 +13,13 @@ from tenants.views import healthz
 # The console gathers pages of several apps under one namespace; only config may import them all.
 console_patterns = ([*console_urls.urlpatterns, *api_console_urls.urlpatterns], "console")
 
+# Django's error pages, named here and in the other URLconf: a fault can strike before the request's
+# URLconf is known.
+handler400 = "config.error_views.bad_request"
+handler403 = "config.error_views.permission_denied"
+handler404 = "config.error_views.page_not_found"
+handler500 = "config.error_views.server_error"
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="console:home", permanent=False), name="home"),
     path("healthz", healthz, name="healthz"),

@@ -140,6 +140,7 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "platform" / "static"]
 MEDIA_ROOT = BASE_DIR / "media"
 
+CSRF_FAILURE_VIEW = "config.error_views.csrf_failure"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 
