@@ -5,11 +5,13 @@ from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
 
-from .env import database_from_url, env_bool, env_list, env_str
+from .env import database_from_url, env_bool, env_list, env_origins, env_str
 
 BASE_DIR = Path(__file__).resolve().parents[3]
 
-SECRET_KEY = env_str("SECRET_KEY", "insecure-demo-key-change-me")
+# No key here: dev and test use a demo key, prod insists on a real one (env_secret); an empty key stops
+# Django at its first use of it.
+SECRET_KEY = env_str("SECRET_KEY", "")
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 # Absolute base of printed links (QR codes, e-mails, PDFs): the public address of the site.
@@ -25,6 +27,9 @@ REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
 # Proxies (CIDR) whose X-Real-IP header is believed (citizen-form burst flags, sign-in throttling), e.g.
 # "127.0.0.1/32" behind a local nginx; with none, the connecting address is used.
 TRUSTED_PROXY_NETWORKS = env_list("TRUSTED_PROXY_NETWORKS", [])
+# Origins (https://host[:port]) of one-stop systems that may show the citizen form and the public results
+# inside their pages; none by default (tenants.embedding).
+FRAME_ANCESTORS = env_origins("FRAME_ANCESTORS")
 # One SET search_path per schema switch instead of one per query (roughly halves round trips).
 TENANT_LIMIT_SET_CALLS = True
 
@@ -90,6 +95,7 @@ LOGIN_REDIRECT_URL = "/console/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
 
 MIDDLEWARE = [
+    "config.middleware.ContentSecurityPolicyMiddleware",
     "config.middleware.RejectNulMiddleware",
     "django_tenants.middleware.TenantSubfolderMiddleware",
     "django.middleware.security.SecurityMiddleware",
