@@ -66,6 +66,10 @@ def _text_error(value: object, *, required: bool, max_length: int) -> str | None
     return None
 
 
+def _one_of(value: object, allowed: frozenset[str]) -> bool:
+    return isinstance(value, str) and value in allowed
+
+
 def key_error(key: object) -> str | None:
     """What is wrong with a question or option key, or None (the editors ask the same)."""
     if not isinstance(key, str) or not key:
@@ -124,7 +128,8 @@ def definition_errors(definition: object) -> list[str]:
 
 def _question_errors(q: Mapping[str, Any], seen: Mapping[str, Mapping[str, Any]], fields: dict[str, str]):
     """The problems of one question; `seen` holds the questions before it, `fields` the form fields taken."""
-    key, kind = q.get("key"), q.get("kind")
+    key = q.get("key")
+    kind = q.get("kind") if isinstance(q.get("kind"), str) else None  # JSON may hold a list here
     key_problem = key_error(key)
     if key_problem:
         yield key_problem
@@ -139,7 +144,7 @@ def _question_errors(q: Mapping[str, Any], seen: Mapping[str, Mapping[str, Any]]
                 }
             fields[name] = key
     if kind not in QUESTION_KINDS:
-        yield _("unknown kind “%(kind)s”") % {"kind": kind}
+        yield _("unknown kind “%(kind)s”") % {"kind": q.get("kind")}
     problem = _text_error(q.get("text"), required=True, max_length=MAX_LABEL_LENGTH)
     if problem:
         yield _("the question %(problem)s") % {"problem": problem}
@@ -151,7 +156,7 @@ def _question_errors(q: Mapping[str, Any], seen: Mapping[str, Mapping[str, Any]]
     if kind == "rating":
         if not isinstance(q.get("scale"), str) or q["scale"] not in SCALE_BY_KEY:
             yield _("a rating needs the scale “5” or “3”")
-        if q.get("element") not in RATING_ELEMENTS:
+        if not _one_of(q.get("element"), RATING_ELEMENTS):
             yield _("a rating must count for a SIPAS element or for overall satisfaction (OVERALL)")
     elif kind == "reasons":
         yield from _options_errors(q.get("options"))
@@ -182,7 +187,7 @@ def _options_errors(options: object):
             yield _("option %(n)s: the key “%(key)s” is used twice") % {"n": number, "key": key}
         else:
             keys.add(key)
-        if option.get("element") not in REASON_ELEMENTS:
+        if not _one_of(option.get("element"), REASON_ELEMENTS):
             yield _("option %(n)s must count for a SIPAS element or OTHER") % {"n": number}
         problem = _text_error(option.get("text"), required=True, max_length=MAX_LABEL_LENGTH)
         if problem:

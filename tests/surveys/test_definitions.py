@@ -17,7 +17,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import tenant_context
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from surveys.builtin.questionnaires import BUCKETS, RATING_ELEMENTS, REASON_ELEMENTS
@@ -370,6 +370,13 @@ shaped = st.fixed_dictionaries(
 
 @FUZZ
 @given(definition=st.one_of(json_values, shaped))
+@example(
+    definition={
+        "title": {"vi": "x"},
+        "questions": [{"kind": [], "element": [], "options": [{"element": {}}]}],
+    }
+)
+@example(definition={"title": {"vi": "x"}, "questions": [{"kind": "rating", "element": ["OVERALL"]}]})
 def test_any_json_gets_a_clear_answer_from_the_editor(fuzz, definition):
     page = fuzz.submit_definition(definition)
     assert page.status_code in (302, 400)
