@@ -32,6 +32,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 from django_tenants.utils import tenant_context
 
+from tenants.embedding import embeddable
 from tenants.http import client_address
 from tenants.models import ShortLink, Unit
 
@@ -67,9 +68,10 @@ FORM_SCRIPT = (
     'f.addEventListener("change",sync);sync();var e=d.getElementById("errors");if(e)e.focus()})();'
 )
 # The pages load nothing from anywhere: inline CSS, this one script (by its hash), same-origin posts.
+# Who may frame them (frame-ancestors) is added for every page by config's CSP middleware.
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
-    "form-action 'self'; frame-ancestors 'none'; script-src 'sha256-"
+    "form-action 'self'; script-src 'sha256-"
     + base64.b64encode(hashlib.sha256(FORM_SCRIPT.encode()).digest()).decode()
     + "'"
 )
@@ -282,6 +284,7 @@ def _at_dossier_link(request: HttpRequest, token: str, page: Page) -> HttpRespon
             return page(request, lang, _dossier_target(unit, dossier, nonce, token))
 
 
+@embeddable
 @csrf_exempt
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -290,6 +293,7 @@ def qr_form(request: HttpRequest, code: str) -> HttpResponse:
     return _at_qr_code(request, code, _form)
 
 
+@embeddable
 @csrf_exempt
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -309,12 +313,14 @@ def _dossier_form(request: HttpRequest, lang: str, target: Target) -> HttpRespon
     return _form(request, lang, target)
 
 
+@embeddable
 @never_cache
 @require_http_methods(["GET", "HEAD"])
 def qr_thanks(request: HttpRequest, code: str) -> HttpResponse:
     return _at_qr_code(request, code, _thanks, active_only=False)
 
 
+@embeddable
 @never_cache
 @require_http_methods(["GET", "HEAD"])
 def dossier_thanks(request: HttpRequest, token: str) -> HttpResponse:

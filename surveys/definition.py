@@ -4,81 +4,214 @@ A definition is plain JSON stored on a QuestionnaireVersion; see surveys.builtin
 for the format. Validation happens before a version can be published.
 """
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from surveys.builtin.questionnaires import QUESTION_KINDS, RATING_ELEMENTS, REASON_ELEMENTS
+from django.utils.translation import gettext as _
+
+from surveys.builtin.questionnaires import BUCKETS, QUESTION_KINDS, RATING_ELEMENTS, REASON_ELEMENTS
 from surveys.scales import FIVE_LEVEL, THREE_LEVEL, Scale
 
 SCALE_BY_KEY: dict[str, Scale] = {"5": FIVE_LEVEL, "3": THREE_LEVEL}
 MAX_QUESTIONS = 60
-MAX_TEXT_LENGTH = 4000
+MAX_OPTIONS = 40
+MAX_TEXT_LENGTH = 4000  # the longest free text a question may allow
+# Keys are stored with every answer (Answer.question_key, Answer.option_key: 60 characters) and name the
+# form's fields and anchors, so they are plain ASCII identifiers.
+MAX_KEY_LENGTH = 60
+KEY_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+MAX_TITLE_LENGTH = 300  # Questionnaire.title_vi / title_en
+MAX_LABEL_LENGTH = 1000  # a question's text or hint, an option's text
+LANGUAGES = ("vi", "en")
+ONE_PER_QUESTIONNAIRE = ("procedure", "field", "contact")
+# The form fields a question posts besides q_<key> (answers.field_name); they must not collide.
+FIELD_SUFFIXES = {
+    "procedure": ("other",),
+    "field": ("other",),
+    "contact": ("name", "phone", "email", "consent"),
+}
 
 
-def _text_ok(value: object) -> bool:
-    return isinstance(value, Mapping) and isinstance(value.get("vi"), str) and bool(value["vi"].strip())
+def question_label(number: int, key: object) -> str:
+    """ "Question 3 (satisfaction)": officers move questions around, so the key says which one."""
+    if isinstance(key, str) and key:
+        return _("Question %(number)s (%(key)s)") % {"number": number, "key": key}
+    return _("Question %(number)s") % {"number": number}
+
+
+def _strings(value: object) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, Mapping):
+        for k, v in value.items():
+            yield from _strings(k)
+            yield from _strings(v)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def _text_error(value: object, *, required: bool, max_length: int) -> str | None:
+    """What is wrong with a {"vi": ..., "en": ...} text, or None; `required` asks for Vietnamese words."""
+    if value is None and not required:
+        return None
+    if not isinstance(value, Mapping) or not all(isinstance(value.get(lang, ""), str) for lang in LANGUAGES):
+        return _("must be written as {“vi”: “…”, “en”: “…”}")
+    if required and not value.get("vi", "").strip():
+        return _("needs a Vietnamese text")
+    if any(len(value.get(lang, "")) > max_length for lang in LANGUAGES):
+        return _("is longer than %(n)s characters") % {"n": max_length}
+    return None
+
+
+def _one_of(value: object, allowed: frozenset[str]) -> bool:
+    return isinstance(value, str) and value in allowed
+
+
+def key_error(key: object) -> str | None:
+    """What is wrong with a question or option key, or None (the editors ask the same)."""
+    if not isinstance(key, str) or not key:
+        return _("needs a key")
+    if len(key) > MAX_KEY_LENGTH:
+        return _("the key “%(key)s…” is longer than %(n)s characters") % {
+            "key": key[:20],
+            "n": MAX_KEY_LENGTH,
+        }
+    if not KEY_RE.fullmatch(key):
+        return _("the key “%(key)s” must start with a letter and use only Latin letters, digits and _") % {
+            "key": key
+        }
+    return None
 
 
 def definition_errors(definition: object) -> list[str]:
-    """Every structural problem of a definition, in English for the staff who edit it."""
+    """Every problem of a definition, in the reader's language; none means the citizen form works with it.
+
+    Whatever JSON it is given, it answers with a list: it is the gate between an officer's editor and a
+    citizen's phone, so what it accepts must render, take answers and store them.
+    """
     if not isinstance(definition, Mapping):
-        return ["The definition must be an object."]
+        return [_("The definition must be an object.")]
+    if any("\x00" in text for text in _strings(definition)):
+        return [_("The definition contains a character that is not allowed (NUL).")]
     errors: list[str] = []
-    if not _text_ok(definition.get("title")):
-        errors.append("The questionnaire needs a Vietnamese title.")
+    problem = _text_error(definition.get("title"), required=True, max_length=MAX_TITLE_LENGTH)
+    if problem:
+        errors.append(_("The title %(problem)s.") % {"problem": problem})
+    problem = _text_error(definition.get("description"), required=False, max_length=MAX_TEXT_LENGTH)
+    if problem:
+        errors.append(_("The introduction %(problem)s.") % {"problem": problem})
     questions = definition.get("questions")
     if not isinstance(questions, list) or not questions:
-        return [*errors, "The questionnaire needs at least one question."]
+        return [*errors, _("The questionnaire needs at least one question.")]
     if len(questions) > MAX_QUESTIONS:
-        errors.append(f"At most {MAX_QUESTIONS} questions.")
+        return [*errors, _("A questionnaire has at most %(n)s questions.") % {"n": MAX_QUESTIONS}]
     seen: dict[str, Mapping[str, Any]] = {}
-    for index, q in enumerate(questions, start=1):
-        where = f"Question {index}"
+    fields: dict[str, str] = {}
+    for number, q in enumerate(questions, start=1):
         if not isinstance(q, Mapping):
-            errors.append(f"{where} must be an object.")
+            errors.append(_("%(where)s must be an object.") % {"where": question_label(number, None)})
             continue
-        key, kind = q.get("key"), q.get("kind")
-        if not isinstance(key, str) or not key.isidentifier():
-            errors.append(f"{where}: the key must be a simple identifier.")
-        elif key in seen:
-            errors.append(f"{where}: the key “{key}” is used twice.")
-        if kind not in QUESTION_KINDS:
-            errors.append(f"{where}: unknown kind “{kind}”.")
-        if not _text_ok(q.get("text")):
-            errors.append(f"{where}: the question needs a Vietnamese text.")
-        if kind == "rating":
-            if q.get("scale") not in SCALE_BY_KEY:
-                errors.append(f"{where}: a rating needs the scale 5 or 3.")
-            if q.get("element") not in RATING_ELEMENTS:
-                errors.append(f"{where}: a rating must map to a SIPAS element or OVERALL.")
-        if kind == "reasons":
-            options = q.get("options")
-            if not isinstance(options, list) or not options:
-                errors.append(f"{where}: reasons need options.")
-            else:
-                option_keys = [o.get("key") for o in options if isinstance(o, Mapping)]
-                if len(set(option_keys)) != len(options):
-                    errors.append(f"{where}: option keys must be unique.")
-                for o in options:
-                    if not isinstance(o, Mapping) or o.get("element") not in REASON_ELEMENTS:
-                        errors.append(f"{where}: every reason must map to an element or OTHER.")
-                    elif not _text_ok(o.get("text")):
-                        errors.append(f"{where}: option “{o.get('key')}” needs a Vietnamese text.")
-        if kind == "text":
-            length = q.get("max_length")
-            if not isinstance(length, int) or not 0 < length <= MAX_TEXT_LENGTH:
-                errors.append(f"{where}: a free text needs a max_length between 1 and {MAX_TEXT_LENGTH}.")
-        show_if = q.get("show_if")
-        if show_if is not None:
-            target = seen.get(show_if.get("question")) if isinstance(show_if, Mapping) else None
-            if target is None or target.get("kind") != "rating":
-                errors.append(f"{where}: show_if must refer to an earlier rating question.")
-            elif show_if.get("bucket") not in {"satisfied", "neutral", "unsatisfied"}:
-                errors.append(f"{where}: show_if needs a bucket.")
-        if isinstance(key, str):
+        key = q.get("key")
+        where = question_label(number, key if key_error(key) is None else None)
+        errors += [f"{where}: {problem}." for problem in _question_errors(q, seen, fields)]
+        if isinstance(key, str) and key not in seen:
             seen[key] = q
+    kinds = [q.get("kind") for q in questions if isinstance(q, Mapping)]
+    for kind in ONE_PER_QUESTIONNAIRE:
+        if kinds.count(kind) > 1:
+            errors.append(_("Only one question of the kind “%(kind)s” is allowed.") % {"kind": kind})
     return errors
+
+
+def _question_errors(q: Mapping[str, Any], seen: Mapping[str, Mapping[str, Any]], fields: dict[str, str]):
+    """The problems of one question; `seen` holds the questions before it, `fields` the form fields taken."""
+    key = q.get("key")
+    kind = q.get("kind") if isinstance(q.get("kind"), str) else None  # JSON may hold a list here
+    key_problem = key_error(key)
+    if key_problem:
+        yield key_problem
+    elif key in seen:
+        yield _("the key “%(key)s” is used twice") % {"key": key}
+    elif kind in QUESTION_KINDS:
+        for name in (f"q_{key}", *(f"q_{key}_{suffix}" for suffix in FIELD_SUFFIXES.get(kind, ()))):
+            if name in fields:
+                yield _("its form field “%(name)s” is also one of question “%(other)s”") % {
+                    "name": name,
+                    "other": fields[name],
+                }
+            fields[name] = key
+    if kind not in QUESTION_KINDS:
+        yield _("unknown kind “%(kind)s”") % {"kind": q.get("kind")}
+    problem = _text_error(q.get("text"), required=True, max_length=MAX_LABEL_LENGTH)
+    if problem:
+        yield _("the question %(problem)s") % {"problem": problem}
+    problem = _text_error(q.get("help"), required=False, max_length=MAX_LABEL_LENGTH)
+    if problem:
+        yield _("the hint %(problem)s") % {"problem": problem}
+    if not isinstance(q.get("required", False), bool):
+        yield _("“required” must be true or false")
+    if kind == "rating":
+        if not isinstance(q.get("scale"), str) or q["scale"] not in SCALE_BY_KEY:
+            yield _("a rating needs the scale “5” or “3”")
+        if not _one_of(q.get("element"), RATING_ELEMENTS):
+            yield _("a rating must count for a SIPAS element or for overall satisfaction (OVERALL)")
+    elif kind == "reasons":
+        yield from _options_errors(q.get("options"))
+    elif kind == "text":
+        length = q.get("max_length")
+        if isinstance(length, bool) or not isinstance(length, int) or not 0 < length <= MAX_TEXT_LENGTH:
+            yield _("a free text needs a max_length between 1 and %(n)s") % {"n": MAX_TEXT_LENGTH}
+    if "show_if" in q:
+        yield from _show_if_errors(q["show_if"], seen)
+
+
+def _options_errors(options: object):
+    if not isinstance(options, list) or not options:
+        yield _("reasons need a list of options")
+        return
+    if len(options) > MAX_OPTIONS:
+        yield _("at most %(n)s options") % {"n": MAX_OPTIONS}
+    keys: set[str] = set()
+    for number, option in enumerate(options, start=1):
+        if not isinstance(option, Mapping):
+            yield _("option %(n)s must be an object") % {"n": number}
+            continue
+        key = option.get("key")
+        problem = key_error(key)
+        if problem:
+            yield _("option %(n)s: %(problem)s") % {"n": number, "problem": problem}
+        elif key in keys:
+            yield _("option %(n)s: the key “%(key)s” is used twice") % {"n": number, "key": key}
+        else:
+            keys.add(key)
+        if not _one_of(option.get("element"), REASON_ELEMENTS):
+            yield _("option %(n)s must count for a SIPAS element or OTHER") % {"n": number}
+        problem = _text_error(option.get("text"), required=True, max_length=MAX_LABEL_LENGTH)
+        if problem:
+            yield _("option %(n)s %(problem)s") % {"n": number, "problem": problem}
+
+
+def _show_if_errors(show_if: object, seen: Mapping[str, Mapping[str, Any]]):
+    target_key = show_if.get("question") if isinstance(show_if, Mapping) else None
+    target = seen.get(target_key) if isinstance(target_key, str) else None
+    if target is None or target.get("kind") != "rating":
+        yield _("show_if must name an earlier rating question")
+        return
+    bucket = show_if.get("bucket")
+    scale = SCALE_BY_KEY.get(target.get("scale")) if isinstance(target.get("scale"), str) else None
+    if bucket not in BUCKETS:
+        yield _("show_if needs a bucket: satisfied, neutral or unsatisfied")
+    elif scale is not None and bucket not in {level.bucket.value for level in scale.levels}:
+        yield _(
+            "show_if asks for “%(bucket)s”, which the %(n)s-level scale of “%(question)s” never gives"
+        ) % {
+            "bucket": bucket,
+            "n": len(scale.levels),
+            "question": target_key,
+        }
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,6 @@
 
 import copy
 import json
-import re
 from typing import Any
 
 from django import forms
@@ -10,7 +9,7 @@ from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from .builtin.questionnaires import BUILTIN_QUESTIONNAIRES, ELEMENTS, RATING_ELEMENTS, REASON_ELEMENTS, SCALES
-from .definition import MAX_TEXT_LENGTH, definition_errors
+from .definition import MAX_TEXT_LENGTH, definition_errors, key_error, question_label
 from .models import Channel, Desk, Field, QuestionnaireVersion
 from .selectors import published_versions
 
@@ -127,23 +126,6 @@ class InstallBuiltinForm(forms.Form):
         self.fields["key"].choices = [(t["key"], t["title"]["vi"]) for t in BUILTIN_QUESTIONNAIRES]
 
 
-def _question_label(number: int, key: str) -> str:
-    return gettext("Question %(number)s (%(key)s)") % {"number": number, "key": key}
-
-
-def readable_errors(errors: list[str], definition: dict[str, Any]) -> list[str]:
-    """definition_errors say "Question 3"; add the key, since the editor may have moved questions."""
-    questions = definition.get("questions") or []
-
-    def name(match: re.Match[str]) -> str:
-        index = int(match.group(1))
-        q = questions[index - 1] if 0 < index <= len(questions) else None
-        key = q.get("key") if isinstance(q, dict) else None
-        return _question_label(index, key) if key else match.group(0)
-
-    return [re.sub(r"^Question (\d+)", name, e) for e in errors]
-
-
 class OptionsField(forms.CharField):
     """Reasons as lines "key | ELEMENT | Vietnamese text | English text"."""
 
@@ -163,8 +145,9 @@ class OptionsField(forms.CharField):
                 )
                 continue
             key, element = parts[0], parts[1].upper()
-            if not key.isidentifier():
-                errors.append(gettext("Line %(n)s: the key must be letters, digits and _.") % {"n": number})
+            problem = key_error(key)
+            if problem:
+                errors.append(gettext("Line %(n)s: %(problem)s.") % {"n": number, "problem": problem})
             if element not in REASON_ELEMENTS:
                 errors.append(
                     gettext("Line %(n)s: the element must be one of %(list)s.")
@@ -341,7 +324,7 @@ class QuestionnaireEditorForm(forms.Form):
             where = gettext("New question") if name.startswith("new_") else ""
             prefix = name[: name.rfind("-") + 1]
             if prefix in numbers:
-                where = _question_label(*numbers[prefix])
+                where = question_label(*numbers[prefix])
             label = self.fields[name].label if name in self.fields else name
             place = f"{where} · {label}" if where else str(label)
             lines.extend(f"{place}: {error}" for error in errors)
@@ -349,8 +332,9 @@ class QuestionnaireEditorForm(forms.Form):
 
     def clean_new_key(self) -> str:
         key = self.cleaned_data.get("new_key", "").strip()
-        if key and not key.isidentifier():
-            raise forms.ValidationError(gettext("Use letters, digits and _ only, starting with a letter."))
+        problem = key_error(key) if key else None
+        if problem:
+            raise forms.ValidationError(f"{problem[0].upper()}{problem[1:]}.")
         if key and any(q.get("key") == key for q in self.questions):
             raise forms.ValidationError(gettext("The key “%(key)s” is already used.") % {"key": key})
         return key
@@ -370,7 +354,7 @@ class QuestionnaireEditorForm(forms.Form):
         if not self.errors:
             self.definition = self._build(data)
             errors = definition_errors(self.definition)
-            for error in readable_errors(errors, self.definition):
+            for error in errors:
                 self.add_error(None, error)
         return data
 
@@ -466,7 +450,7 @@ class DefinitionJSONForm(forms.Form):
             ) from error
         errors = definition_errors(parsed)
         if errors:
-            raise forms.ValidationError(readable_errors(errors, parsed if isinstance(parsed, dict) else {}))
+            raise forms.ValidationError(errors)
         return parsed
 
 

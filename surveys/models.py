@@ -303,7 +303,7 @@ class Response(models.Model):
 
 
 class Answer(models.Model):
-    """One answer: a rating, one ticked reason, or a free text (stored with a masked copy)."""
+    """One answer: a rating, one ticked reason, or a free text (masked when shown: surveys.masking)."""
 
     class Kind(models.TextChoices):
         RATING = "rating", _("Rating")
@@ -319,7 +319,6 @@ class Answer(models.Model):
     bucket = models.CharField(max_length=12, choices=Bucket.choices, blank=True)
     option_key = models.CharField(max_length=60, blank=True)
     text = models.TextField(blank=True)
-    text_masked = models.TextField(blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["question_key", "kind"])]

@@ -1,6 +1,6 @@
 """Reads of a unit's raw responses for its own officers: the filtered list, one response, the CSV rows.
 
-Everything here runs in the current unit's schema. Free text leaves through `text_masked` unless the
+Everything here runs in the current unit's schema. Free text leaves masked (surveys.masking) unless the
 caller says the reader may see it in full (the unit's admin); contact details likewise.
 """
 
@@ -228,7 +228,7 @@ def response_detail(*, response: Response, language: Language, full_text: bool) 
     """Every question of the response's own version, in order, with what was answered.
 
     `full_text` (the unit's admin) shows free text as typed and the contact details; otherwise free
-    text is the masked copy and contact details are withheld.
+    text is masked and contact details are withheld.
     """
     definition = Definition(response.version.definition)
     answers = list(response.answers.all().order_by("id"))
@@ -260,7 +260,7 @@ def response_detail(*, response: Response, language: Language, full_text: bool) 
                 for a in stored
             ]
         elif q["kind"] == "text":
-            item.values = [a.text if full_text else a.text_masked for a in stored]
+            item.values = [a.text if full_text else mask_identifiers(a.text) for a in stored]
         elif q["kind"] == "contact":
             item.values = []
         item.asked = bool(item.values) or (q["kind"] == "contact" and has_contact)
@@ -384,7 +384,7 @@ def response_csv_rows(
         for response_id, *answer in (
             Answer.objects.filter(response_id__in=[r[0] for r in chunk])
             .order_by("id")
-            .values_list("response_id", "kind", "question_key", "value", "scale", "option_key", "text_masked")
+            .values_list("response_id", "kind", "question_key", "value", "scale", "option_key", "text")
         ):
             answers.setdefault(response_id, []).append(tuple(answer))
         for (
@@ -406,13 +406,13 @@ def response_csv_rows(
             questionnaire_id, reason_texts = versions[version_id]
             ratings: dict[str, tuple[int | None, str]] = {}
             reasons, texts = [], []
-            for kind, key, value, scale, option_key, text_masked in answers.get(pk, []):
+            for kind, key, value, scale, option_key, text in answers.get(pk, []):
                 if kind == Answer.Kind.RATING:
                     ratings[key] = (value, scale)
                 elif kind == Answer.Kind.REASON:
                     reasons.append(reason_texts.get((key, option_key), option_key))
-                elif text_masked:
-                    texts.append(text_masked)
+                elif text:
+                    texts.append(mask_identifiers(text))
             procedure_name, procedure_field = procedures.get(procedure_id, ("", ""))
             if not procedure_name and procedure_other:
                 procedure_name = f"{other}: {mask_identifiers(procedure_other)}"

@@ -22,7 +22,6 @@ from .answers import ParsedAnswers, PostData, answers_parse
 from .builtin.catalog import FIELDS, PROCEDURES
 from .builtin.questionnaires import BUILTIN_BY_KEY
 from .definition import Definition, definition_errors
-from .masking import mask_identifiers
 from .models import (
     Answer,
     Campaign,
@@ -418,7 +417,6 @@ def response_submit(
                         question_key=q,
                         kind=Answer.Kind.TEXT,
                         text=t,
-                        text_masked=mask_identifiers(t),
                     )
                     for q, t in parsed.texts
                 ]

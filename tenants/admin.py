@@ -49,11 +49,25 @@ class UnitAdmin(admin.ModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
+    """Roles are given from the console (`member_invite`), which checks the granter and tells the person;
+    here operators read them and may remove one."""
+
     list_display = ("user", "unit", "role", "created_at")
     list_filter = ("role",)
     search_fields = ("user__email", "unit__name", "unit__code")
-    raw_id_fields = ("user", "unit", "granted_by")
+    readonly_fields = ("user", "unit", "role", "granted_by", "created_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
 
 
-admin.site.register(User, UserAdmin)
+@admin.register(User)
+class AccountAdmin(UserAdmin):
+    """Accounts are made by invitations from the console (`member_invite`), so that every person chooses
+    their own password from an e-mailed link; operators edit and deactivate them here."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
 admin.site.register(Domain)

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from .models import Level, Membership, Role, Structure, Unit, User
-from .services import public_tenant_ensure, unit_onboard
+from .models import Level, Membership, Role, Structure, Unit
+from .services import member_invite, public_tenant_ensure, unit_onboard, user_ensure
 
 DEMO_PASSWORD = "demo-2026"  # noqa: S105 - printed on purpose: demo accounts only
 
@@ -101,17 +101,15 @@ def demo_units() -> list[Unit]:
 @transaction.atomic
 def _accounts() -> list[DemoAccount]:
     for account in ACCOUNTS:
-        user, created = User.objects.get_or_create(email=account.email, defaults={"username": account.email})
+        user, created = user_ensure(email=account.email)
         if created:
             user.set_password(DEMO_PASSWORD)
             user.is_staff = user.is_superuser = account.role == "operator"
             user.save()
         for structure, code in account.units:
-            Membership.objects.get_or_create(
-                user=user,
-                unit=Unit.objects.get(structure=structure, code=code),
-                defaults={"role": account.role},
-            )
+            unit = Unit.objects.get(structure=structure, code=code)
+            if not Membership.objects.filter(user=user, unit=unit).exists():
+                member_invite(granter=None, email=user.email, unit=unit, role=account.role, notify=False)
     return ACCOUNTS
 
 

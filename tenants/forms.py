@@ -1,7 +1,9 @@
 from django import forms
+from django.contrib.auth import forms as auth_forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Role
+from .models import Role, User
+from .services import password_link
 
 
 class MembershipForm(forms.Form):
@@ -11,3 +13,15 @@ class MembershipForm(forms.Form):
 
 class SwitchUnitForm(forms.Form):
     unit = forms.IntegerField()
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Django's reset form, also for people invited who have not chosen a password yet (their link may have
+    expired); the e-mail's link points at BASE_URL, the site's public address."""
+
+    def get_users(self, email: str):
+        return User.objects.filter(email__iexact=email, is_active=True)
+
+    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs) -> None:
+        context["link"] = password_link(user=context["user"])
+        super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)

@@ -3,6 +3,7 @@
 import datetime as dt
 import io
 import multiprocessing
+import smtplib
 import time
 import traceback
 from collections.abc import Callable, Sequence
@@ -10,10 +11,16 @@ from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.core.management import call_command
+from django.core.validators import validate_email
 from django.db import connection, transaction
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from django_tenants.postgresql_backend.base import _check_schema_name
 from django_tenants.utils import schema_exists
@@ -21,6 +28,7 @@ from django_tenants.utils import schema_exists
 from .cloning import settings_local, template_script
 from .models import DivisionType, Domain, Level, Membership, Role, Structure, Unit, User
 from .permissions import Action, has_perm
+from .routing import public_reverse
 
 CODE_WIDTH = {Level.PROVINCE: 2, Level.DISTRICT: 3, Level.COMMUNE: 5}
 ALLOWED_PARENTS = {
@@ -179,9 +187,7 @@ def unit_onboard(*, unit: Unit, admin_email: str | None = None) -> OnboardResult
     if unit.is_onboarded:
         raise _already_onboarded(unit)
     if admin_email is not None:
-        admin_email = User.objects.normalize_email(admin_email.strip()).lower()
-        if "@" not in admin_email:
-            raise ValidationError(_("“%(email)s” is not an e-mail address.") % {"email": admin_email})
+        admin_email = _email_normalize(admin_email)
     template = template_schema_ensure()
     admin = None
     with transaction.atomic():
@@ -195,13 +201,7 @@ def unit_onboard(*, unit: Unit, admin_email: str | None = None) -> OnboardResult
         unit.onboarded_at = timezone.now()
         unit.save(update_fields=["onboarded_at"])
         if admin_email:
-            admin, _created = User.objects.get_or_create(
-                email=admin_email, defaults={"username": admin_email}
-            )
-            if _created:
-                admin.set_unusable_password()
-                admin.save(update_fields=["password"])
-            Membership.objects.update_or_create(user=admin, unit=unit, defaults={"role": Role.ADMIN})
+            admin = member_invite(granter=None, email=admin_email, unit=unit, role=Role.ADMIN).membership.user
     return OnboardResult(unit=unit, schema_created=schema_created, admin=admin)
 
 
@@ -342,20 +342,113 @@ def schemas_migrate(
     return results
 
 
+def _email_normalize(email: str) -> str:
+    normalized = User.objects.normalize_email(email.strip()).lower()
+    try:
+        validate_email(normalized)
+    except ValidationError:
+        raise ValidationError(_("“%(email)s” is not an e-mail address.") % {"email": email}) from None
+    return normalized
+
+
+@dataclass(frozen=True)
+class Invitation:
+    membership: Membership
+    account_created: bool
+    # The person has no password yet, so the e-mail carried a link to choose one.
+    password_link_sent: bool
+
+
+def user_ensure(*, email: str) -> tuple[User, bool]:
+    """The account of `email`, made without a password if there is none: the one place accounts are made.
+
+    Returns (user, created). E-mail addresses are compared without case; the username is the address.
+    """
+    email = _email_normalize(email)
+    user = User.objects.filter(email__iexact=email).first()
+    if user is not None:
+        return user, False
+    user = User(email=email, username=email)
+    user.set_unusable_password()
+    user.save()
+    return user, True
+
+
 @transaction.atomic
-def membership_grant(*, granter: User, user: User, unit: Unit, role: str) -> Membership:
-    """Give `user` a role in `unit`; only an admin of the unit or of a unit above may."""
+def member_invite(
+    *, granter: User | None, email: str, unit: Unit, role: str, notify: bool = True
+) -> Invitation:
+    """Give the person with `email` a role in `unit` and tell them by e-mail: the one way accounts are made.
+
+    A new person gets an account without a password and an e-mail with a link to choose one (Django's
+    password-reset token: it works once, for PASSWORD_RESET_TIMEOUT). Inviting again someone who has not
+    chosen a password yet sends a fresh link; someone who already signs in is told of the new role.
+    Only an admin of the unit or of a unit above may invite; `granter` is None only when the platform
+    itself gives an onboarded unit its first admin. An e-mail that cannot be sent undoes everything, so
+    the admin can simply try again. `notify` is False only for the demo's accounts, whose password is
+    printed in the README.
+    """
     if role not in Role.values:
         raise ValidationError(_("Unknown role “%(role)s”.") % {"role": role})
-    if not has_perm(granter, Action.MANAGE, unit):
+    if granter is not None and not has_perm(granter, Action.MANAGE, unit):
         raise ValidationError(
             _("You can only grant roles in units of your own subtree; %(unit)s is outside it.")
             % {"unit": unit.name}
         )
+    user, created = user_ensure(email=email)
     membership, _created = Membership.objects.update_or_create(
         user=user, unit=unit, defaults={"role": role, "granted_by": granter}
     )
-    return membership
+    needs_password = not user.has_usable_password()
+    try:
+        if notify:
+            invitation_send(membership=membership, with_password_link=needs_password)
+    except (OSError, smtplib.SMTPException) as error:
+        raise ValidationError(
+            _(
+                "The invitation e-mail to %(email)s could not be sent, so nothing was changed. "
+                "Please try again later."
+            )
+            % {"email": user.email}
+        ) from error
+    return Invitation(
+        membership=membership, account_created=created, password_link_sent=notify and needs_password
+    )
+
+
+def password_link(*, user: User) -> str:
+    """The absolute one-time link where `user` chooses a password (invitations and password resets)."""
+    path = public_reverse(
+        "password_reset_confirm",
+        uidb64=urlsafe_base64_encode(force_bytes(user.pk)),
+        token=default_token_generator.make_token(user),
+    )
+    return f"{settings.BASE_URL}{path}"
+
+
+def invitation_send(*, membership: Membership, with_password_link: bool) -> None:
+    """The invitation e-mail, in Vietnamese then English: the invitee's language is not known yet."""
+    context = {
+        "unit": membership.unit,
+        "granter": membership.granted_by,
+        "link": password_link(user=membership.user) if with_password_link else None,
+        "sign_in": f"{settings.BASE_URL}{public_reverse('login')}",
+        "timeout_days": settings.PASSWORD_RESET_TIMEOUT // 86400,
+    }
+    parts = []
+    for language in ("vi", "en"):
+        with translation.override(language):
+            context["role_label"] = str(Role(membership.role).label)
+            parts.append(render_to_string("registration/invitation_email.txt", context).strip())
+    with translation.override("vi"):
+        subject = render_to_string("registration/invitation_subject.txt", context)
+    send_mail(
+        " ".join(subject.split()),
+        "\n\n---\n\n".join(parts),
+        None,
+        [membership.user.email],
+        fail_silently=False,
+    )
 
 
 @transaction.atomic

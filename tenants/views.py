@@ -2,9 +2,10 @@
 
 import redis
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -12,11 +13,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from .decorators import unit_permission_required
 from .forms import MembershipForm
-from .models import Membership, Role, Structure, Unit, User
+from .models import Membership, Role, Structure, Unit
 from .permissions import Action, has_perm, membership_roots
 from .routing import public_reverse, unit_reverse
 from .selectors import unit_ancestors
-from .services import membership_grant, membership_revoke, unit_onboard
+from .services import member_invite, membership_revoke, unit_onboard
 
 
 @require_GET
@@ -113,17 +114,18 @@ def console_member_add(request: HttpRequest, structure: str, code: str) -> HttpR
         return HttpResponse(_("You cannot change roles in %(unit)s.") % {"unit": unit.name}, status=403)
     form = MembershipForm(request.POST)
     if form.is_valid():
-        email = form.cleaned_data["email"].lower()
+        email, role = form.cleaned_data["email"], form.cleaned_data["role"]
         try:
-            with transaction.atomic():
-                user, created = User.objects.get_or_create(email=email, defaults={"username": email})
-                if created:
-                    user.set_unusable_password()
-                    user.save(update_fields=["password"])
-                membership_grant(granter=request.user, user=user, unit=unit, role=form.cleaned_data["role"])
-            return redirect("console:unit", structure=structure, code=code)
+            invitation = member_invite(granter=request.user, email=email, unit=unit, role=role)
         except ValidationError as error:
             form.add_error(None, error)
+        else:
+            if invitation.password_link_sent:
+                note = _("%(email)s was invited: the e-mail carries a link to choose a password.")
+            else:
+                note = _("%(email)s was told of the new role by e-mail.")
+            messages.success(request, note % {"email": invitation.membership.user.email})
+            return redirect("console:unit", structure=structure, code=code)
     return render(request, "console/unit.html", _unit_context(request, unit, form), status=400)
 
 

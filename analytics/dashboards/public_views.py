@@ -34,6 +34,7 @@ from analytics.figures import charts
 from analytics.figures.selectors import VIETNAM, Period, figures_cached, unit_figures
 from analytics.methodology import formulas as f
 from analytics.publications.selectors import publications_public
+from tenants.embedding import embeddable
 from tenants.models import Unit
 from tenants.routing import public_reverse
 from tenants.selectors import unit_ancestors
@@ -68,6 +69,7 @@ def _published(unit: Unit) -> list[tuple[object, str]]:
         return []
 
 
+@embeddable
 @require_safe
 @cache_control(public=True, max_age=300)
 def public_results(request: HttpRequest, slug: str) -> HttpResponse:
@@ -106,6 +108,7 @@ def public_results(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "analytics/public/results.html", context)
 
 
+@embeddable
 @require_safe
 @cache_control(public=True, max_age=30)
 def public_board(request: HttpRequest, slug: str) -> HttpResponse:

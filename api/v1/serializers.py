@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from analytics.publications.selectors import publication_public_url
+from surveys.masking import mask_identifiers
 from tenants.models import Unit
 
 
@@ -221,7 +222,7 @@ class ResponseSerializer(serializers.Serializer):
         rows = []
         for a in response.answers.all():
             if a.kind == "text":
-                rows.append({"question": a.question_key, "kind": "text", "text": a.text_masked})
+                rows.append({"question": a.question_key, "kind": "text", "text": mask_identifiers(a.text)})
             elif a.kind == "reason":
                 rows.append(
                     {

@@ -1,7 +1,7 @@
 from django.http import JsonResponse
 from django.urls import path, re_path
 from django.views.decorators.csrf import csrf_exempt
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from . import views, webhook_views
 
@@ -17,7 +17,7 @@ def no_such_endpoint(request):
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(api_version="v1"), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("units/", views.UnitList.as_view(), name="api-units"),
     path(UNIT, views.UnitDetail.as_view(), name="api-unit"),

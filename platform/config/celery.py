@@ -4,7 +4,8 @@ import os
 
 from tenant_schemas_celery.app import CeleryApp
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+# Like wsgi.py: a worker started without settings must not run on the demo's secret key.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.prod")
 
 app = CeleryApp("sipas")
 app.config_from_object("django.conf:settings", namespace="CELERY")

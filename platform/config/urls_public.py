@@ -1,22 +1,31 @@
 """Pages outside any unit: sign-in, the console's registry views, health, admin."""
 
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
 from api import urls_console as api_console_urls
 from tenants import urls as console_urls
+from tenants import urls_accounts as account_urls
+from tenants.account_views import PasswordResetView
 from tenants.views import healthz
 
 # The console gathers pages of several apps under one namespace; only config may import them all.
 console_patterns = ([*console_urls.urlpatterns, *api_console_urls.urlpatterns], "console")
 
+# Django's error pages, named here and in the other URLconf: a fault can strike before the request's
+# URLconf is known.
+handler400 = "config.error_views.bad_request"
+handler403 = "config.error_views.permission_denied"
+handler404 = "config.error_views.page_not_found"
+handler500 = "config.error_views.server_error"
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="console:home", permanent=False), name="home"),
     path("healthz", healthz, name="healthz"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include(account_urls)),
+    # Django admin's sign-in page links here ("Forgotten your password?").
+    path("admin/password_reset/", PasswordResetView.as_view(), name="admin_password_reset"),
     path("console/", include(console_patterns)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -23,6 +23,13 @@ unit_patterns = (
     "unit",
 )
 
+# Django's error pages, named here and in the other URLconf: a fault can strike before the request's
+# URLconf is known.
+handler400 = "config.error_views.bad_request"
+handler403 = "config.error_views.permission_denied"
+handler404 = "config.error_views.page_not_found"
+handler500 = "config.error_views.server_error"
+
 urlpatterns = [
     path("", include(unit_patterns)),
 ]

@@ -302,9 +302,7 @@ class Generator:
         "procedure_other, field_id, field_other, overall_bucket, language, submitted_at, answered_on, "
         "client_hash, flagged, flag_reasons"
     )
-    ANSWER_COLUMNS = (
-        "response_id, question_key, kind, element, scale, value, bucket, option_key, text, text_masked"
-    )
+    ANSWER_COLUMNS = "response_id, question_key, kind, element, scale, value, bucket, option_key, text"
 
     def __init__(self, ids: dict, rng: random.Random) -> None:
         from surveys.builtin.questionnaires import BUILTIN_BY_KEY
@@ -329,12 +327,12 @@ class Generator:
                         bucket = "" if v is None else self.bucket(q["scale"], v)
                         value = r"\N" if v is None else str(v)
                         self.rating_line[(q["key"], v)] = (
-                            f"\t{q['key']}\trating\t{q['element']}\t{q['scale']}\t{value}\t{bucket}\t\t\t\n"
+                            f"\t{q['key']}\trating\t{q['element']}\t{q['scale']}\t{value}\t{bucket}\t\t\n"
                         )
                 elif q["kind"] == "reasons":
                     for o in q["options"]:
                         self.reason_line[(q["key"], o["key"])] = (
-                            f"\t{q['key']}\treason\t{o.get('element', '')}\t\t\\N\t\t{o['key']}\t\t\n"
+                            f"\t{q['key']}\treason\t{o.get('element', '')}\t\t\\N\t\t{o['key']}\t\n"
                         )
 
     @staticmethod

@@ -44,16 +44,21 @@ from pathlib import Path
 from wsgiref.simple_server import WSGIRequestHandler
 
 import pytest
+from django.conf import settings as django_settings
+from django.contrib.staticfiles.handlers import StaticFilesHandler
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.servers.basehttp import WSGIServer
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, connection, connections
+from django.test import Client
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from surveys.builtin.questionnaires import BUILTIN_BY_KEY
-from surveys.models import Campaign, Response, StaffMember
+from surveys.models import Campaign, Desk, Response, StaffMember
+from surveys.paper import paper_batch_open
 from surveys.services import qr_link_create
-from tenants.routing import public_reverse
+from tenants.routing import public_reverse, unit_reverse
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 MISSING = f"{CHROMIUM} is not installed (Debian: apt-get install chromium)"
@@ -156,14 +161,19 @@ class _QuietHandler(WSGIRequestHandler):
 
 
 class LiveServer:
-    """A one-thread Django server on the test's own connection, plus harness pages of its own."""
+    """A one-thread Django server on the test's own connection, plus harness pages of its own.
 
-    def __init__(self):
+    `strip_framing=False` keeps the pages' X-Frame-Options and frame-ancestors, as production sends them.
+    """
+
+    def __init__(self, *, strip_framing: bool = True):
+        self.strip_framing = strip_framing
         self.pages: dict[str, str] = {}
+        self.cookies: list[str] = []  # Set-Cookie values sent with every harness page
         self.httpd = WSGIServer(("127.0.0.1", 0), _QuietHandler, allow_reuse_address=True)
         self.httpd.set_app(self._app)
         self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.django = WSGIHandler()
+        self.django = StaticFilesHandler(WSGIHandler())  # the console's script, as nginx serves it
         self.shared = connections["default"]
         self.thread = threading.Thread(target=self._serve, name="citizen-browser-server", daemon=True)
 
@@ -174,12 +184,14 @@ class LiveServer:
     def _app(self, environ, start_response):
         page = self.pages.get(environ["PATH_INFO"])
         if page is not None:
-            start_response("200 OK", [("Content-Type", "text/html; charset=utf-8")])
+            cookies = [("Set-Cookie", cookie) for cookie in self.cookies]
+            start_response("200 OK", [("Content-Type", "text/html; charset=utf-8"), *cookies])
             return [page.encode()]
 
         def start(status, headers, exc_info=None):
-            kept = [(k, _framable(k, v)) for k, v in headers if k.lower() != "x-frame-options"]
-            return start_response(status, kept, exc_info)
+            if self.strip_framing:
+                headers = [(k, _framable(k, v)) for k, v in headers if k.lower() != "x-frame-options"]
+            return start_response(status, headers, exc_info)
 
         return self.django(environ, start)
 
@@ -344,3 +356,72 @@ def test_a_browser_fills_in_and_sends_the_form_without_cookies(world, server, sh
         screenshot=png,
     )
     crop(png)
+
+
+# --------------------------------------------------------------------------- framing and the console's policy
+
+FRAMED = """<!doctype html><html><head><meta charset="utf-8"><title>one-stop</title></head><body>
+<iframe id="f" src="{src}" style="width:360px;height:600px"></iframe><pre id="out"></pre>
+<script>
+var f = document.getElementById("f"), out = document.getElementById("out");
+f.addEventListener("load", function () {{
+  var d = null;
+  try {{ d = f.contentDocument; }} catch (e) {{}}
+  var seen = d && d.location && d.location.protocol.indexOf("http") === 0;
+  out.textContent += "FRAMED " + JSON.stringify({{path: seen ? d.location.pathname : null}}) + "\\n";
+}});
+</script></body></html>"""
+
+
+@pytest.mark.parametrize("listed", [True, False], ids=["listed", "not-listed"])
+def test_only_a_listed_one_stop_system_can_show_the_form_in_its_page(world, settings, tmp_path, listed):
+    link = make_link(world.commune, "hong_thai_quick")
+    path = public_reverse("citizen_qr", link.code)
+    with LiveServer(strip_framing=False) as live:
+        settings.FRAME_ANCESTORS = [live.base] if listed else []
+        page = f"/__harness__/{uuid.uuid4().hex}"
+        live.pages[page] = FRAMED.format(src=path)
+        (framed,) = harness_lines(chromium(live.base + page, tmp_path, size=(500, 700)), "FRAMED")
+    connection.set_schema_to_public()
+    assert framed["path"] == (path if listed else None)
+
+
+CONSOLE_KEYS = """<!doctype html><html><head><meta charset="utf-8"><title>console</title></head><body>
+<iframe id="f" src="{src}" style="width:900px;height:700px"></iframe><pre id="out"></pre>
+<script>
+var f = document.getElementById("f"), out = document.getElementById("out");
+f.addEventListener("load", function () {{
+  var d = f.contentDocument, radio = d.querySelector("#ballot input[type=radio]");
+  radio.focus();
+  var press = {{key: "2", bubbles: true, cancelable: true}};
+  radio.dispatchEvent(new d.defaultView.KeyboardEvent("keydown", press));
+  var checked = d.querySelector("input[type=radio][name='" + radio.name + "']:checked");
+  var found = {{title: d.title, checked: checked ? checked.dataset.key : null}};
+  out.textContent += "KEYS " + JSON.stringify(found) + "\\n";
+}});
+</script></body></html>"""
+
+
+def test_the_paper_ballot_screens_script_runs_under_the_consoles_policy(
+    world, server, tmp_path, commune_officer
+):
+
+    with tenant_context(world.commune):
+        today = timezone.localdate()
+        batch = paper_batch_open(
+            campaign=Campaign.objects.get(version__questionnaire__key="son_tay_2017"),
+            desk=Desk.objects.create(name="Quầy 1"),
+            box_label="Hòm phiếu",
+            collected_from=today,
+            collected_to=today,
+            declared_count=2,
+            opened_by=commune_officer,
+        )
+    client = Client()
+    client.force_login(commune_officer)
+    session = client.cookies[django_settings.SESSION_COOKIE_NAME].value
+    server.cookies.append(f"{django_settings.SESSION_COOKIE_NAME}={session}; Path=/")
+    page = f"/__harness__/{uuid.uuid4().hex}"
+    server.pages[page] = CONSOLE_KEYS.format(src=unit_reverse(world.commune, "unit:paper_batch", batch.pk))
+    (keys,) = harness_lines(chromium(server.base + page, tmp_path, size=(1000, 800)), "KEYS")
+    assert keys["checked"] == "2", keys  # ballot-keys.js, loaded from the site's own files, picked the answer

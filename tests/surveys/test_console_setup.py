@@ -456,8 +456,8 @@ def test_the_json_editor_checks_syntax_and_structure(world, officer):
     response = officer.post(target, {"definition": '{"title": {"vi": ""}, "questions": [{"key": "1x"}]}'})
     assert response.status_code == 400
     errors = response.context["form"].errors["definition"]
-    assert "The questionnaire needs a Vietnamese title." in errors
-    assert any("simple identifier" in e for e in errors)
+    assert "The title needs a Vietnamese text." in errors
+    assert any("must start with a letter" in e for e in errors)
     good = copy.deepcopy(questionnaire_definition(world, "hong_thai_quick"))
     good["title"]["vi"] = "Phiếu mới"
     response = officer.post(target, {"definition": json.dumps(good, ensure_ascii=False)})
@@ -474,7 +474,7 @@ def test_publishing_an_invalid_draft_is_refused_and_the_draft_stays_a_draft(worl
     )
     response = officer.post(url(world.commune, "unit:questionnaire_publish", questionnaire.pk))
     assert response.status_code == 400
-    assert "Vietnamese title" in response.text
+    assert "The title needs a Vietnamese text" in response.text
     assert (
         count(world.commune, QuestionnaireVersion, questionnaire=questionnaire, published_at__isnull=True)
         == 1

@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 
 from tenants.models import Role
 from tenants.permissions import Action, has_perm, visible_units
-from tenants.services import membership_grant
+from tenants.services import member_invite
 
 # (persona, unit of the world, action, allowed)
 # Assertions read the English messages (see the `english` fixture).
@@ -64,9 +64,9 @@ def test_an_anonymous_user_may_do_nothing(world):
 
 @pytest.mark.django_db
 def test_a_province_admin_can_grant_a_role_in_a_commune_below(world, province_admin, outsider):
-    membership = membership_grant(
-        granter=province_admin, user=outsider, unit=world.commune, role=Role.OFFICER
-    )
+    membership = member_invite(
+        granter=province_admin, email=outsider.email, unit=world.commune, role=Role.OFFICER
+    ).membership
     assert membership.granted_by == province_admin
     assert has_perm(outsider, Action.OPERATE, world.commune)
 
@@ -76,17 +76,17 @@ def test_a_grant_outside_the_granters_subtree_is_refused_and_nothing_is_written(
     world, province_admin, outsider
 ):
     with pytest.raises(ValidationError, match="outside"):
-        membership_grant(granter=province_admin, user=outsider, unit=world.other, role=Role.VIEWER)
+        member_invite(granter=province_admin, email=outsider.email, unit=world.other, role=Role.VIEWER)
     assert not outsider.memberships.exists()
 
 
 @pytest.mark.django_db
 def test_a_commune_officer_cannot_grant_roles_even_in_their_own_unit(world, commune_officer, outsider):
     with pytest.raises(ValidationError):
-        membership_grant(granter=commune_officer, user=outsider, unit=world.commune, role=Role.ADMIN)
+        member_invite(granter=commune_officer, email=outsider.email, unit=world.commune, role=Role.ADMIN)
 
 
 @pytest.mark.django_db
 def test_an_unknown_role_is_refused(world, province_admin, outsider):
     with pytest.raises(ValidationError, match="Unknown role"):
-        membership_grant(granter=province_admin, user=outsider, unit=world.commune, role="owner")
+        member_invite(granter=province_admin, email=outsider.email, unit=world.commune, role="owner")

@@ -1,14 +1,17 @@
 """Settings shared by every environment; dev, test and prod override only what they must."""
 
+import datetime as dt
 from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
 
-from .env import database_from_url, env_bool, env_list, env_str
+from .env import database_from_url, env_bool, env_list, env_origins, env_str
 
 BASE_DIR = Path(__file__).resolve().parents[3]
 
-SECRET_KEY = env_str("SECRET_KEY", "insecure-demo-key-change-me")
+# No key here: dev and test use a demo key, prod insists on a real one (env_secret); an empty key stops
+# Django at its first use of it.
+SECRET_KEY = env_str("SECRET_KEY", "")
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 # Absolute base of printed links (QR codes, e-mails, PDFs): the public address of the site.
@@ -21,9 +24,12 @@ DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
-# Proxies (CIDR) whose X-Real-IP header is believed for the citizen form's burst detection, e.g.
+# Proxies (CIDR) whose X-Real-IP header is believed (citizen-form burst flags, sign-in throttling), e.g.
 # "127.0.0.1/32" behind a local nginx; with none, the connecting address is used.
 TRUSTED_PROXY_NETWORKS = env_list("TRUSTED_PROXY_NETWORKS", [])
+# Origins (https://host[:port]) of one-stop systems that may show the citizen form and the public results
+# inside their pages; none by default (tenants.embedding).
+FRAME_ANCESTORS = env_origins("FRAME_ANCESTORS")
 # One SET search_path per schema switch instead of one per query (roughly halves round trips).
 TENANT_LIMIT_SET_CALLS = True
 
@@ -39,6 +45,7 @@ SHARED_APPS = [
     "django.contrib.postgres",
     "django.contrib.admin",
     "django_celery_beat",
+    "axes",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -63,12 +70,32 @@ TENANT_BASE_SCHEMA = "unit_template"
 TENANT_CREATION_FAKES_MIGRATIONS = True
 
 AUTH_USER_MODEL = "tenants.User"
+# django-axes first: it refuses a locked-out account or address before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Sign-in throttling (console and Django admin): 5 failures lock an account, 20 an address (a commune
+# office signs in from one), for 15 minutes after the last failure; choosing a new password by e-mail
+# lifts an account's lock. Failures are kept while they count; successful sign-ins are not logged.
+AXES_HANDLER = "tenants.signin.SignInThrottle"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = 5
+SIGN_IN_ADDRESS_FAILURE_LIMIT = 20
+AXES_COOLOFF_TIME = dt.timedelta(minutes=15)
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "tenants.http.client_address"
+AXES_LOCKOUT_CALLABLE = "tenants.account_views.signin_locked_out"
+AXES_DISABLE_ACCESS_LOG = True
+# Links in invitations and password-reset e-mails work once, for this long.
+PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
 # A path, not a URL name: a unit's pages resolve against their own URLconf, which has no login.
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/console/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
 
 MIDDLEWARE = [
+    "config.middleware.ContentSecurityPolicyMiddleware",
     "config.middleware.RejectNulMiddleware",
     "django_tenants.middleware.TenantSubfolderMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -79,6 +106,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 TEMPLATES = [
@@ -118,6 +146,7 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "platform" / "static"]
 MEDIA_ROOT = BASE_DIR / "media"
 
+CSRF_FAILURE_VIEW = "config.error_views.csrf_failure"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 

@@ -1,9 +1,9 @@
 """Production: every secret must come from the environment, no defaults."""
 
 from .base import *  # noqa: F403
-from .env import env_list, env_str
+from .env import env_list, env_secret, env_str
 
-SECRET_KEY = env_str("SECRET_KEY")
+SECRET_KEY = env_secret("SECRET_KEY")
 DATABASES = {"default": database_from_url(env_str("DATABASE_URL"))}  # noqa: F405
 REDIS_URL = env_str("REDIS_URL")
 CELERY_BROKER_URL = REDIS_URL
@@ -15,3 +15,9 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_HSTS_SECONDS = 31536000
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+# nginx redirects plain HTTP too; the exemption lets the container's health check speak HTTP to gunicorn.
+SECURE_SSL_REDIRECT = True
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Entering the browsers' HSTS preload list is the decision of whoever owns the domain, not of this site.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]

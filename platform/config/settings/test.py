@@ -1,6 +1,9 @@
 """The pytest suite: its own database (pytest-django prefixes test_), fast hashing."""
 
 from .base import *  # noqa: F403
+from .env import DEMO_SECRET_KEY, env_str
+
+SECRET_KEY = env_str("SECRET_KEY", DEMO_SECRET_KEY)
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
