@@ -443,7 +443,7 @@ class Generator:
                     )
             if rng.random() < 0.03:
                 comment = rng.choice(COMMENTS)
-                lines.append(f"\tcomment\ttext\t\t\t\\N\t\t\t{comment}\t{comment}\n")
+                lines.append(f"\tcomment\ttext\t\t\t\\N\t\t\t{comment}\n")
             flags, flagged = "{}", "f"
             r = rng.random()
             if r < 0.002:
