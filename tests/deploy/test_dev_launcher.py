@@ -1,24 +1,8 @@
 """The pure parts of deploy/dev.py: nothing here starts a server or installs a package."""
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _load_launcher():
-    spec = importlib.util.spec_from_file_location("sipas_dev_launcher", ROOT / "deploy" / "dev.py")
-    module = importlib.util.module_from_spec(spec)
-    # dataclasses resolve annotations through sys.modules, so register before executing.
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-dev = _load_launcher()
+from tests.deploy.launcher import ROOT, dev
 
 
 @pytest.fixture
