@@ -185,6 +185,12 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_max": 0.5,
 }
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# PDF rendering (WeasyPrint, the heaviest work in memory and time) has a queue and worker of its own
+# (deploy/: worker-pdf), so a province's reports never hold up the minute's fact refresh. Routed by
+# the task's permanent name; everything else goes to the default "celery" queue.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+PDF_QUEUE = "pdf"
+CELERY_TASK_ROUTES = {"analytics.publication_tasks.publication_render_task": {"queue": PDF_QUEUE}}
 
 # The beat schedule installed by `manage.py install_schedules`: (name, task, crontab fields in
 # Asia/Ho_Chi_Minh). Task names are permanent strings (tests/test_task_names.py).
