@@ -31,7 +31,7 @@ import time
 import tomllib
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -81,7 +81,15 @@ SYSTEM_TOOLS = {
     "pdftoppm": "poppler-utils",
     # The browser tests look at the citizen form as a phone shows it.
     "chromium": "chromium",
+    # tests/deploy checks the production files with the programs that run them.
+    "nginx": "nginx",
+    "pgbouncer": "pgbouncer",
+    "systemd-analyze": "systemd",
 }
+# Installed as programs for the tests, not as services: Debian would start their daemons on install
+# (nginx on port 80). A policy-rc.d that refuses every start is in place while apt-get runs.
+DAEMON_PACKAGES = frozenset({"nginx", "pgbouncer"})
+POLICY_RC_D = Path("/usr/sbin/policy-rc.d")
 # Serif families with full Vietnamese coverage (stacked diacritics such as ệ, ở, ữ).
 SERIF_FAMILIES = ("Tinos", "Liberation Serif")
 FONT_PACKAGES = ["fonts-liberation2", "fonts-croscore"]
@@ -226,9 +234,28 @@ def apt_install(packages: Sequence[str]) -> None:
         subprocess.run(["apt-get", "update", "-q"], check=True, env=env)
         _apt_updated = True
     say(f"apt-get install -y {' '.join(packages)}")
-    subprocess.run(
-        ["apt-get", "install", "-y", "-q", "--no-install-recommends", *packages], check=True, env=env
-    )
+    with daemons_not_started(DAEMON_PACKAGES.intersection(packages)):
+        subprocess.run(
+            ["apt-get", "install", "-y", "-q", "--no-install-recommends", *packages], check=True, env=env
+        )
+
+
+@contextlib.contextmanager
+def daemons_not_started(daemons: Iterable[str], policy: Path = POLICY_RC_D) -> Iterator[None]:
+    """While installing `daemons`, refuse service starts (exit 101, Debian's policy-rc.d interface).
+
+    An existing policy-rc.d (a container's, an administrator's) is left as it is.
+    """
+    if not daemons or policy.exists():
+        yield
+        return
+    say(f"not starting the services of {', '.join(sorted(daemons))} (only their programs are needed)")
+    policy.write_text("#!/bin/sh\n# written by deploy/dev.py while apt-get installs tools\nexit 101\n")
+    policy.chmod(0o755)
+    try:
+        yield
+    finally:
+        policy.unlink(missing_ok=True)
 
 
 def run_quiet(cmd: Sequence[str | os.PathLike[str]], **kwargs: object) -> subprocess.CompletedProcess[str]:
@@ -295,7 +322,8 @@ def ensure_system_packages() -> None:
     ld_output = run_quiet([ldconfig, "-p"]).stdout if ldconfig else None
     fc_list = shutil.which("fc-list")
     fonts = run_quiet([fc_list, ":", "family"]).stdout if fc_list else None
-    tools = {tool: shutil.which(tool) is not None for tool in SYSTEM_TOOLS}
+    # /usr/sbin (nginx, pgbouncer) is not on an ordinary user's PATH.
+    tools = {tool: bool(shutil.which(tool) or shutil.which(tool, path="/usr/sbin")) for tool in SYSTEM_TOOLS}
     missing = missing_system_packages(ld_output, fonts, tools)
     if not missing:
         return

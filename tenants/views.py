@@ -15,6 +15,7 @@ from .decorators import unit_permission_required
 from .forms import MembershipForm
 from .models import Membership, Role, Structure, Unit
 from .permissions import Action, has_perm, membership_roots
+from .replica import replica_configured, replica_health
 from .routing import public_reverse, unit_reverse
 from .selectors import unit_ancestors
 from .services import member_invite, membership_revoke, unit_onboard
@@ -22,7 +23,7 @@ from .services import member_invite, membership_revoke, unit_onboard
 
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """For load balancers and monitoring: the database and the broker, each reported.
+    """For load balancers and monitoring: the database, the broker and the read replica, each reported.
 
     Only a database failure makes the web unhealthy (503): citizen answers are written to
     PostgreSQL in the request, so a broker outage delays figures but loses nothing ("degraded").
@@ -39,6 +40,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
         checks["broker"] = "ok"
     except redis.RedisError as error:
         checks["broker"] = f"error: {error.__class__.__name__}"
+    if replica_configured():
+        # Reported, never failing the check: replica reads fall back to the primary on their own.
+        checks["replica"] = replica_health().status
     if checks["database"] != "ok":
         return JsonResponse({"status": "error", **checks}, status=503)
     return JsonResponse({"status": "ok" if checks["broker"] == "ok" else "degraded", **checks})

@@ -199,5 +199,5 @@ def test_compose_believes_x_real_ip_only_from_its_nginx():
     assert "ports" not in services["web"]
     subnet = compose["networks"]["edge"]["ipam"]["config"][0]["subnet"]
     assert ipaddress.ip_address(nginx_address) in ipaddress.ip_network(subnet)
-    nginx_conf = (ROOT / "deploy" / "nginx.conf").read_text()
+    nginx_conf = (ROOT / "deploy" / "nginx" / "sipas.conf").read_text()
     assert "proxy_set_header X-Real-IP $remote_addr;" in nginx_conf  # a client's own header is overwritten

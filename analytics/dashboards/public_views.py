@@ -36,6 +36,7 @@ from analytics.methodology import formulas as f
 from analytics.publications.selectors import publications_public
 from tenants.embedding import embeddable
 from tenants.models import Unit
+from tenants.replica import reads_from_replica
 from tenants.routing import public_reverse
 from tenants.selectors import unit_ancestors
 
@@ -69,6 +70,7 @@ def _published(unit: Unit) -> list[tuple[object, str]]:
         return []
 
 
+@reads_from_replica
 @embeddable
 @require_safe
 @cache_control(public=True, max_age=300)
@@ -108,6 +110,7 @@ def public_results(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "analytics/public/results.html", context)
 
 
+@reads_from_replica
 @embeddable
 @require_safe
 @cache_control(public=True, max_age=30)

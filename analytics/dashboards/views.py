@@ -41,6 +41,7 @@ from analytics.models import Dimension
 from tenants.decorators import unit_permission_required
 from tenants.models import Unit
 from tenants.permissions import Action
+from tenants.replica import reads_from_replica
 from tenants.routing import public_reverse, unit_reverse
 
 BREAKDOWN_ROWS_SHOWN = 10
@@ -299,6 +300,7 @@ def _bad_request(request: HttpRequest, messages: list[str], period: Period | Non
     return render(request, "analytics/results_error.html", context, status=400)
 
 
+@reads_from_replica
 @unit_permission_required(Action.VIEW_FIGURES)
 @require_safe
 def results(request: HttpRequest) -> HttpResponse:
@@ -327,6 +329,7 @@ def _public_results_url(unit: Unit) -> str:
         return ""
 
 
+@reads_from_replica
 @unit_permission_required(Action.VIEW_FIGURES)
 @require_safe
 def results_breakdown(request: HttpRequest, dim: str) -> HttpResponse:
@@ -411,24 +414,28 @@ def _export(
     return response
 
 
+@reads_from_replica
 @unit_permission_required(Action.VIEW_FIGURES)
 @require_safe
 def results_csv(request: HttpRequest) -> HttpResponse:
     return _export(request, _results_table, "ket-qua", "csv")
 
 
+@reads_from_replica
 @unit_permission_required(Action.VIEW_FIGURES)
 @require_safe
 def results_xlsx(request: HttpRequest) -> HttpResponse:
     return _export(request, _results_table, "ket-qua", "xlsx")
 
 
+@reads_from_replica
 @unit_permission_required(Action.VIEW_FIGURES)
 @require_safe
 def ranking_csv(request: HttpRequest) -> HttpResponse:
     return _export(request, _ranking_table, "xep-hang", "csv")
 
 
+@reads_from_replica
 @unit_permission_required(Action.VIEW_FIGURES)
 @require_safe
 def ranking_xlsx(request: HttpRequest) -> HttpResponse:

@@ -14,15 +14,15 @@ from zoneinfo import ZoneInfo
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from analytics.methodology import formulas as f
-from analytics.models import FACT_KEY, Dimension, FactKind, RollupState
+from analytics.models import FACT_KEY, Dimension, FactKind, RollupMonth, RollupState
 from surveys.builtin.questionnaires import BUILTIN_BY_KEY
 from tenants.models import Structure, Unit
+from tenants.replica import read_connection
 
 #: Local time of every unit: days, periods and cut-offs are Vietnamese calendar days.
 VIETNAM: Final = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -145,7 +145,7 @@ def rollup_counts(
         "tail_start": tail[0],
         "tail_end": tail[1],
     }
-    with connection.cursor() as cursor:
+    with read_connection(RollupMonth).cursor() as cursor:
         cursor.execute(ROLLUP_SQL.format(only=ONLY[only], key=", ".join(READ_KEY)), params)
         return [dict(zip(COLUMNS, row, strict=True)) for row in cursor.fetchall()]
 

@@ -49,6 +49,7 @@ from analytics.publications.services import (
 from tenants.decorators import unit_permission_required
 from tenants.models import Unit, User
 from tenants.permissions import Action, has_perm
+from tenants.replica import reads_from_replica
 
 DATE_FORMATS = ["%d/%m/%Y"]
 KIND_LABELS = {
@@ -333,6 +334,7 @@ def _public(public_id: Any) -> Publication:
     return publication
 
 
+@reads_from_replica
 @require_safe
 @cache_control(public=True, max_age=3600)
 def publication_public(request: HttpRequest, public_id: Any) -> HttpResponse:
@@ -351,6 +353,7 @@ def publication_public(request: HttpRequest, public_id: Any) -> HttpResponse:
     return render(request, "analytics/publications/public.html", context)
 
 
+@reads_from_replica
 @require_safe
 def publication_public_pdf(request: HttpRequest, public_id: Any) -> HttpResponse:
     publication = _public(public_id)

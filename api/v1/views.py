@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django_tenants.utils import tenant_context
 from drf_spectacular.types import OpenApiTypes
@@ -19,6 +20,7 @@ from surveys.dossiers import DossierEvent, dossier_events_ingest
 from surveys.models import Response
 from surveys.qr import qr_svg
 from tenants.models import Level, Unit
+from tenants.replica import reads_from_replica
 
 from . import serializers as s
 from .base import AuditedView
@@ -84,6 +86,7 @@ class UnitPagination(StrictCursorPagination):
     max_page_size = 1000
 
 
+@method_decorator(reads_from_replica, name="dispatch")
 class UnitList(AuditedView):
     required_scope = Scope.READ_FIGURES
 
@@ -130,6 +133,7 @@ class UnitList(AuditedView):
         return paginator.get_paginated_response(s.UnitSerializer(page, many=True).data)
 
 
+@method_decorator(reads_from_replica, name="dispatch")
 class UnitDetail(AuditedView):
     required_scope = Scope.READ_FIGURES
 
@@ -138,6 +142,7 @@ class UnitDetail(AuditedView):
         return ApiResponse(s.UnitSerializer(self.unit_in_reach(request, structure, code)).data)
 
 
+@method_decorator(reads_from_replica, name="dispatch")
 class UnitFigures(AuditedView):
     required_scope = Scope.READ_FIGURES
     query_parameters = PERIOD_PARAMS
@@ -158,6 +163,7 @@ class UnitFigures(AuditedView):
         return ApiResponse(s.FiguresSerializer(figures).data)
 
 
+@method_decorator(reads_from_replica, name="dispatch")
 class UnitRanking(AuditedView):
     required_scope = Scope.READ_FIGURES
     query_parameters = PERIOD_PARAMS
@@ -178,6 +184,7 @@ class UnitRanking(AuditedView):
         return ApiResponse(s.RankingRowSerializer(rows, many=True).data)
 
 
+# On the primary: clients read back the transaction counts they have just posted.
 class UnitQuotas(AuditedView):
     required_scope = Scope.READ_FIGURES
     query_parameters = PERIOD_PARAMS
@@ -192,6 +199,7 @@ class UnitQuotas(AuditedView):
         return ApiResponse(s.QuotaStatusSerializer(quota_status(unit=unit, period=_period(request))).data)
 
 
+@method_decorator(reads_from_replica, name="dispatch")
 class UnitPublications(AuditedView):
     required_scope = Scope.READ_FIGURES
 
@@ -207,6 +215,7 @@ class UnitPublications(AuditedView):
         return ApiResponse(s.PublicationSerializer(rows.order_by("-period_end")[:200], many=True).data)
 
 
+@method_decorator(reads_from_replica, name="dispatch")
 class UnitPar(AuditedView):
     required_scope = Scope.READ_FIGURES
 
@@ -244,6 +253,7 @@ class ResponsePagination(StrictCursorPagination):
     max_page_size = 500
 
 
+@method_decorator(reads_from_replica, name="dispatch")
 class UnitResponses(AuditedView):
     """Raw responses: only a client whose subtree holds the unit and that has the scope reads them."""
 

@@ -1,24 +1,8 @@
 """The pure parts of deploy/dev.py: nothing here starts a server or installs a package."""
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _load_launcher():
-    spec = importlib.util.spec_from_file_location("sipas_dev_launcher", ROOT / "deploy" / "dev.py")
-    module = importlib.util.module_from_spec(spec)
-    # dataclasses resolve annotations through sys.modules, so register before executing.
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-dev = _load_launcher()
+from tests.deploy.launcher import ROOT, dev
 
 
 @pytest.fixture
@@ -145,7 +129,7 @@ def test_database_and_redis_urls_set_are_honoured_without_private_servers(tmp_pa
 
 def test_missing_system_packages_names_debian_packages():
     ldconfig = "libpango-1.0.so.0 (libc6) => /lib/libpango-1.0.so.0\n"
-    tools = {"fc-list": True, "zbarimg": False, "pdftoppm": True, "chromium": True}
+    tools = {**dict.fromkeys(dev.SYSTEM_TOOLS, True), "zbarimg": False}
 
     missing = dev.missing_system_packages(ldconfig, "DejaVu Sans\n", tools)
 
@@ -157,6 +141,41 @@ def test_missing_system_packages_names_debian_packages():
         "fonts-liberation2",
         "fonts-croscore",
     ]
+
+
+def test_the_programs_that_check_the_production_files_are_installed():
+    tools = {
+        **dict.fromkeys(dev.SYSTEM_TOOLS, True),
+        "nginx": False,
+        "pgbouncer": False,
+        "systemd-analyze": False,
+    }
+
+    missing = dev.missing_system_packages("\n".join(dev.SYSTEM_LIBRARIES), "Tinos\n", tools)
+
+    assert missing == ["nginx", "pgbouncer", "systemd"]
+
+
+def test_daemons_are_not_started_while_their_packages_install(tmp_path):
+    policy = tmp_path / "policy-rc.d"
+    with dev.daemons_not_started({"nginx"}, policy=policy):
+        assert policy.stat().st_mode & 0o111
+        assert dev.run_quiet([policy, "nginx", "start"]).returncode == 101
+    assert not policy.exists()
+
+
+def test_an_existing_policy_rc_d_is_left_alone(tmp_path):
+    policy = tmp_path / "policy-rc.d"
+    policy.write_text("#!/bin/sh\nexit 0\n")
+    with dev.daemons_not_started({"pgbouncer"}, policy=policy):
+        pass
+    assert policy.read_text() == "#!/bin/sh\nexit 0\n"
+
+
+def test_no_policy_is_written_for_packages_without_daemons(tmp_path):
+    policy = tmp_path / "policy-rc.d"
+    with dev.daemons_not_started(set(), policy=policy):
+        assert not policy.exists()
 
 
 def test_nothing_is_missing_when_libraries_tools_and_a_vietnamese_serif_exist():

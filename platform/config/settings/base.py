@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
 
-from .env import database_from_url, env_bool, env_list, env_origins, env_str
+from .env import databases_from_env, env_bool, env_list, env_origins, env_str
 
 BASE_DIR = Path(__file__).resolve().parents[3]
 
@@ -17,10 +17,26 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 # Absolute base of printed links (QR codes, e-mails, PDFs): the public address of the site.
 BASE_URL = env_str("BASE_URL", "http://localhost:8000").rstrip("/")
 
-DATABASES = {
-    "default": database_from_url(env_str("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/sipas"))
-}
-DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
+# Persistent connections for 60 s where Django talks to PostgreSQL directly; production talks to
+# PgBouncer and closes its connection after each request or task (prod.py, deploy/README.md).
+DATABASES = databases_from_env(
+    primary_url=env_str("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/sipas"), conn_max_age_default=60
+)
+# Dashboard, public-page, export and API reads marked with tenants.replica.reads_from_replica go to
+# the "replica" alias when DATABASE_REPLICA_URL is set, the replica answers and it lags by at most
+# REPLICA_MAX_LAG_SECONDS (checked at most every REPLICA_CHECK_SECONDS per process); everything
+# else, and every write, goes to the primary.
+DATABASE_ROUTERS = ("tenants.replica.ReplicaRouter", "django_tenants.routers.TenantSyncRouter")
+REPLICA_MAX_LAG_SECONDS = float(env_str("REPLICA_MAX_LAG_SECONDS", "10"))
+REPLICA_CHECK_SECONDS = float(env_str("REPLICA_CHECK_SECONDS", "5"))
+# Read on the primary even in a replica-read view: who may act (sessions, users, roles, API keys) must
+# change the moment it is changed.
+REPLICA_PRIMARY_ONLY_MODELS = frozenset(
+    {"sessions.session", "tenants.user", "tenants.membership", "api.apiclient"}
+)
+# django-tenants sets the search_path of the connection it is told about (the primary); this hook
+# moves the replica's connection to the same tenant at the same moment.
+EXTRA_SET_TENANT_METHOD_PATH = "tenants.replica.replica_follow_tenant"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -104,6 +120,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "tenants.replica.PrimaryAfterWriteMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -168,6 +185,12 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_max": 0.5,
 }
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# PDF rendering (WeasyPrint, the heaviest work in memory and time) has a queue and worker of its own
+# (deploy/: worker-pdf), so a province's reports never hold up the minute's fact refresh. Routed by
+# the task's permanent name; everything else goes to the default "celery" queue.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+PDF_QUEUE = "pdf"
+CELERY_TASK_ROUTES = {"analytics.publication_tasks.publication_render_task": {"queue": PDF_QUEUE}}
 
 # The beat schedule installed by `manage.py install_schedules`: (name, task, crontab fields in
 # Asia/Ho_Chi_Minh). Task names are permanent strings (tests/test_task_names.py).

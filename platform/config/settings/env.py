@@ -57,7 +57,7 @@ def env_origins(name: str) -> list[str]:
     return origins
 
 
-def database_from_url(url: str) -> dict[str, object]:
+def database_from_url(url: str, *, conn_max_age: int) -> dict[str, object]:
     """Django DATABASES entry for a postgres:// URL, on django-tenants' backend."""
     parts = urlsplit(url)
     if parts.scheme not in {"postgres", "postgresql"}:
@@ -69,6 +69,26 @@ def database_from_url(url: str) -> dict[str, object]:
         "PASSWORD": unquote(parts.password or ""),
         "HOST": parts.hostname or "",
         "PORT": str(parts.port or ""),
-        "CONN_MAX_AGE": 60,
-        "CONN_HEALTH_CHECKS": True,
+        "CONN_MAX_AGE": conn_max_age,
+        "CONN_HEALTH_CHECKS": conn_max_age != 0,
     }
+
+
+def databases_from_env(*, primary_url: str, conn_max_age_default: int) -> dict[str, dict[str, object]]:
+    """The primary ("default") and, when DATABASE_REPLICA_URL is set, a streaming replica ("replica").
+
+    Both use django-tenants' backend: the replica follows the primary's tenant (tenants.replica) and
+    its search_path is set on its own connection. DATABASE_CONN_MAX_AGE applies to both, so web,
+    workers and beat hold connections the same way (0 behind PgBouncer: deploy/README.md).
+    """
+    conn_max_age = int(env_str("DATABASE_CONN_MAX_AGE", str(conn_max_age_default)))
+    databases = {"default": database_from_url(primary_url, conn_max_age=conn_max_age)}
+    replica_url = env_str("DATABASE_REPLICA_URL", "").strip()
+    if replica_url:
+        replica = database_from_url(replica_url, conn_max_age=conn_max_age)
+        # A replica that does not answer must cost a request seconds, not the kernel's TCP timeout;
+        # its tests run against the primary's test database.
+        replica["OPTIONS"] = {"connect_timeout": 2}
+        replica["TEST"] = {"MIRROR": "default"}
+        databases["replica"] = replica
+    return databases

@@ -1,10 +1,12 @@
 """Production: every secret must come from the environment, no defaults."""
 
 from .base import *  # noqa: F403
-from .env import env_list, env_secret, env_str
+from .env import databases_from_env, env_list, env_secret, env_str
 
 SECRET_KEY = env_secret("SECRET_KEY")
-DATABASES = {"default": database_from_url(env_str("DATABASE_URL"))}  # noqa: F405
+# Behind PgBouncer (session mode) Django closes its connection after each request or task, so a
+# pooled server connection serves whoever asks next; DATABASE_CONN_MAX_AGE=60 without a pooler.
+DATABASES = databases_from_env(primary_url=env_str("DATABASE_URL"), conn_max_age_default=0)
 REDIS_URL = env_str("REDIS_URL")
 CELERY_BROKER_URL = REDIS_URL
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [])
