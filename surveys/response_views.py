@@ -106,7 +106,9 @@ class ResponseFilterForm(forms.Form):
         required=False, choices=[("", "")] + Bucket.choices, label=gettext_lazy("Overall satisfaction")
     )
     review = forms.ChoiceField(
-        required=False, choices=[("", ""), *((k, k) for k in REVIEW_FILTERS)], label=gettext_lazy("Review")
+        required=False,
+        choices=[("", ""), *((k, k) for k in REVIEW_FILTERS)],
+        label=gettext_lazy("Counted in the figures"),
     )
     page = forms.IntegerField(
         required=False,

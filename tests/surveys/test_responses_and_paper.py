@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 from surveys.models import Answer, Desk, PaperBatch, Procedure, Response, StaffMember
 from surveys.paper import paper_ballot_enter, paper_ballot_void, paper_batch_close, paper_batch_open
 from surveys.services import SubmissionError, response_submit
+from tenants.models import AuditEvent
 from tenants.routing import unit_reverse
 
 from .conftest import post
@@ -542,6 +543,9 @@ def test_the_paper_flow_from_open_to_closed(client, world, commune_officer, batc
     assert Answer.objects.filter(response_id=victim.pk).exists()
     html = client.get(page).content.decode()
     assert "entered 2 / 3" in html and "Nhập trùng" in html
+    event = AuditEvent.objects.get(action="paper_ballot_void")
+    assert (event.actor, event.unit, event.reason) == (commune_officer, world.commune, "Nhập trùng")
+    assert str(victim.public_id) in event.target and batch.box_label in event.target
     assert client.post(void_url, {"reason": "again"}).status_code == 400  # voided once
 
     # re-enter it, close
