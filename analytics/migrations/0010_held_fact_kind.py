@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('analytics', '0008_partition_fact_tables_by_year'),
+        ('analytics', '0009_overall_totals_indexes'),
     ]
 
     operations = [
