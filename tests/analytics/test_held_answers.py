@@ -1,5 +1,6 @@
 """Ballot stuffing cannot move an official figure: flagged answers are held out of every figure (dashboard,
-ranking, API) until someone of the unit accepts them, and the held count is shown beside the figure.
+ranking, API) until someone of the unit accepts them, and the held count is shown beside the figure;
+voided paper ballots leave the figures too.
 
 The audit found 611 answers from one address moving a commune's 12-month rate from 87.0 % to 94.7 %;
 here 40 from one address, through the citizen form, against 20 genuine ones.
@@ -9,11 +10,13 @@ import uuid
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from analytics.facts.services import facts_refresh
 from api.services import api_client_create
 from surveys.models import Campaign, Response
+from surveys.paper import paper_ballot_enter, paper_batch_open
 from surveys.services import client_hash, response_submit
 from tenants.models import AuditEvent
 from tenants.routing import public_reverse, unit_reverse
@@ -205,3 +208,42 @@ def test_the_public_page_counts_no_held_answer(stuffed):
     page = Client().get(public_reverse("public_results", stuffed.commune.slug))
     assert page.status_code == 200
     assert page.context["responses"] == 21
+
+
+def test_a_voided_paper_ballot_leaves_the_figures_but_stays_stored(world, api, commune_officer):
+    with tenant_context(world.commune):
+        campaign = Campaign.objects.get(version__questionnaire__key="hong_thai_quick")
+        today = timezone.localdate()
+        batch = paper_batch_open(
+            campaign=campaign,
+            desk=None,
+            box_label="Hòm phiếu quầy 1",
+            collected_from=today,
+            collected_to=today,
+            declared_count=2,
+            opened_by=commune_officer,
+        )
+        procedure = first_procedure(world.commune)
+        ballots = [
+            paper_ballot_enter(
+                batch=batch,
+                data=post(q_procedure=procedure.pk, q_satisfaction=level, **reasons),
+                submission_key=uuid.uuid4(),
+                entered_by=commune_officer,
+            )[0]
+            for level, reasons in ((3, {}), (1, {"q_reasons": ["official_attitude"]}))
+        ]
+    facts_refresh()
+    assert figures(api, world.commune)["overall"]["n"] == 2
+    client = Client()
+    client.force_login(commune_officer)
+    voided = client.post(
+        unit_reverse(world.commune, "unit:paper_void", batch.pk, ballots[1].public_id),
+        {"reason": "Nhập nhầm"},
+    )
+    assert voided.status_code == 302
+    facts_refresh()
+    data = figures(api, world.commune)
+    assert (data["overall"]["n"], data["overall"]["value"], data["held_for_review"]) == (1, 1.0, 0)
+    with tenant_context(world.commune):
+        assert Response.objects.filter(paper_batch=batch).count() == 2
