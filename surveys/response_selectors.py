@@ -14,6 +14,8 @@ from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from tenants.spreadsheets import csv_cell
+
 from .definition import SCALE_BY_KEY, Definition
 from .masking import mask_identifiers
 from .models import (
@@ -74,8 +76,6 @@ STATUS_LABELS: dict[str, dict[str, str]] = {
 REVIEW_FILTERS = (Review.HELD, Review.ACCEPTED, Review.REJECTED, "void")
 NO_ANSWER_LABEL = {"vi": "Không trả lời", "en": "No answer"}
 OTHER_LABEL = {"vi": "Khác", "en": "Other"}
-# Characters that make a spreadsheet read a cell as a formula (CSV injection).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def lang_of(language: str | None) -> Language:
@@ -354,10 +354,6 @@ def _rating_columns(qs: QuerySet[Response], language: Language) -> list[RatingCo
     return list(columns.values())
 
 
-def _cell(value: str) -> str:
-    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
-
-
 CSV_COLUMNS = (
     "id",
     "public_id",
@@ -477,7 +473,7 @@ def response_csv_rows(
                     language
                 ],
             ]
-            yield [_cell(c) for c in cells]
+            yield [csv_cell(c) for c in cells]
 
 
 def _reason_labels(definition: Mapping[str, Any], language: Language) -> dict[tuple[str, str], str]:

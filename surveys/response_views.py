@@ -1,6 +1,5 @@
 """The officers' view of a unit's responses (list, detail, CSV) and the paper-ballot entry screens."""
 
-import csv
 import uuid
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -22,6 +21,7 @@ from django_tenants.utils import tenant_context
 
 from tenants.decorators import unit_permission_required
 from tenants.permissions import Action, has_perm
+from tenants.spreadsheets import csv_lines
 
 from .answers import NO_ANSWER, OTHER, field_name
 from .builtin.questionnaires import OTHER_CHOICE
@@ -205,21 +205,11 @@ def responses(request: HttpRequest) -> HttpResponse:
     return render(request, "console/responses/list.html", context)
 
 
-class _Echo:
-    """A file-like sink for csv.writer: each row is returned instead of stored."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 def _csv_stream(unit: Any, filters: ResponseFilter, language: str) -> Iterator[str]:
-    writer = csv.writer(_Echo())
     # Runs after the view has returned, while the server sends the body: hold the unit's schema and the
     # language for the whole stream.
     with tenant_context(unit), translation.override(language):
-        yield "\ufeff"  # the BOM makes Excel read the file as UTF-8 (Vietnamese diacritics)
-        for row in response_csv_rows(filters=filters, language=language):
-            yield writer.writerow(row)
+        yield from csv_lines(response_csv_rows(filters=filters, language=language))
 
 
 @require_GET

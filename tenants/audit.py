@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from .models import AuditAction, AuditEvent, Role, Unit, User
+from .spreadsheets import csv_cell
 
 MAX_TARGET_LENGTH = 300
 
@@ -102,12 +103,6 @@ CSV_HEADERS = {
     "what": {"vi": "Đối tượng", "en": "What"},
     "reason": {"vi": "Lý do", "en": "Reason"},
 }
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: str) -> str:
-    """A cell a spreadsheet will not run as a formula (reasons and names are typed by people)."""
-    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
 
 
 def audit_csv_rows(
@@ -119,7 +114,7 @@ def audit_csv_rows(
     for event in events.iterator(chunk_size=chunk_size):
         unit = event.unit
         yield [
-            _cell(value)
+            csv_cell(value)
             for value in (
                 event.at.astimezone(tz).strftime("%d/%m/%Y %H:%M:%S"),
                 unit.name if unit is not None else "",

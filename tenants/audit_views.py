@@ -1,7 +1,6 @@
 """The activity log in the console: a unit's admins (and those of the units above) read it; platform
 operators read every unit's and export it as CSV."""
 
-import csv
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_GET
 from .audit import audit_actor, audit_csv_rows, audit_describe, audit_events
 from .models import AuditAction, AuditEvent, Level, Structure, Unit
 from .permissions import Action, has_perm
+from .spreadsheets import csv_lines
 
 PAGE_SIZE = 100
 DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
@@ -111,13 +111,6 @@ def _page(request: HttpRequest, unit: Unit | None) -> HttpResponse:
     return render(request, "console/audit.html", context)
 
 
-class _Echo:
-    """A file-like sink for csv.writer: each row is returned instead of stored."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 def _csv(request: HttpRequest, unit: Unit | None) -> HttpResponse:
     if not request.user.is_superuser:
         return HttpResponse(_("Only platform operators can export the activity log."), status=403)
@@ -128,11 +121,8 @@ def _csv(request: HttpRequest, unit: Unit | None) -> HttpResponse:
     events = form.events(unit)
 
     def stream() -> Iterator[str]:
-        writer = csv.writer(_Echo())
-        with translation.override(language):
-            yield "\ufeff"  # the BOM makes Excel read the file as UTF-8 (Vietnamese diacritics)
-            for row in audit_csv_rows(events=events, language=language):
-                yield writer.writerow(row)
+        with translation.override(language):  # the body is produced after the view has returned
+            yield from csv_lines(audit_csv_rows(events=events, language=language))
 
     name = f"nhat-ky-thao-tac-{unit.code if unit else 'tat-ca'}-{timezone.localdate():%Y%m%d}.csv"
     response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
