@@ -498,13 +498,18 @@ class ReviewSummary:
     by_flag: list[tuple[str, str, int]]  # (flag, its label, held answers carrying it)
 
 
+def held_count() -> int:
+    """How many answers are held out of the figures, waiting for a decision."""
+    return Response.objects.filter(review=Review.HELD, voided_at__isnull=True).count()
+
+
 def review_summary(*, language: Language) -> ReviewSummary:
     """How many answers are held out of the figures, and for which reasons (an answer may have two)."""
     with connection.cursor() as cursor:
         cursor.execute(HELD_BY_FLAG_SQL)
         rows = cursor.fetchall()
     return ReviewSummary(
-        held=Response.objects.filter(review=Review.HELD, voided_at__isnull=True).count(),
+        held=held_count(),
         by_flag=[(flag, FLAG_LABELS.get(flag, {}).get(language, flag), n) for flag, n in rows],
     )
 

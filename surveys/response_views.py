@@ -52,6 +52,7 @@ from .response_selectors import (
     STATUS_LABELS,
     ResponseFilter,
     filter_choices,
+    held_count,
     lang_of,
     overall_answers_prefetch,
     response_csv_rows,
@@ -64,7 +65,7 @@ from .response_selectors import (
     status_label,
 )
 from .response_services import responses_review
-from .services import SubmissionError
+from .services import HELD_FLAGS, SubmissionError
 
 PAGE_SIZE = 50
 MAX_SELECTED = PAGE_SIZE  # ticked on one page of the review queue; "all" goes through the filter
@@ -199,7 +200,7 @@ def responses(request: HttpRequest) -> HttpResponse:
             "rows": response_rows(responses=list(page.object_list), language=_language()),
             "total": paginator.count,
             "can_manage": has_perm(request.user, Action.MANAGE, request.tenant),
-            "held": review_summary(language=_language()).held,
+            "held": held_count(),
         }
     )
     return render(request, "console/responses/list.html", context)
@@ -252,7 +253,7 @@ def response(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 class ReviewFilterForm(forms.Form):
     """Which held answers the queue shows, and which a decision "for all" applies to."""
 
-    flag = forms.ChoiceField(required=False, choices=[("", ""), *((k, k) for k in FLAG_LABELS)])
+    flag = forms.ChoiceField(required=False, choices=[("", ""), *((k, k) for k in sorted(HELD_FLAGS))])
     date_from = _day(gettext_lazy("From"), required=False)
     date_to = _day(gettext_lazy("To"), required=False)
     page = forms.IntegerField(
@@ -308,7 +309,7 @@ def _review_page(
         "form": form,
         "q": request.GET if request.method == "GET" else request.POST,
         "summary": review_summary(language=language),
-        "flags": [(key, labels[language]) for key, labels in FLAG_LABELS.items() if key != "honeypot"],
+        "flags": [(key, FLAG_LABELS[key][language]) for key in sorted(HELD_FLAGS)],
         "errors": errors or [],
     }
     if form.is_valid():

@@ -169,6 +169,37 @@ def test_accepting_held_answers_counts_them_from_the_next_refresh(stuffed, api, 
     assert data["held_for_review"] == STUFFED - 1 - 9
 
 
+def test_an_officer_holds_a_counted_answer_from_its_page(few_held, api, commune_officer):
+    world = few_held
+    facts_refresh()
+    assert figures(api, world.commune)["overall"]["n"] == 1
+    with tenant_context(world.commune):
+        counted = Response.objects.get(review="")
+    client = Client()
+    client.force_login(commune_officer)
+    page = client.get(unit_reverse(world.commune, "unit:response", counted.public_id))
+    assert 'value="hold"' in page.text and 'value="accept"' not in page.text
+    held = client.post(
+        unit_reverse(world.commune, "unit:review"),
+        {
+            "ids": str(counted.public_id),
+            "next": "detail",
+            "decision": "hold",
+            "reason": "Cùng máy với 3 phiếu kia",
+        },
+    )
+    assert held.status_code == 302
+    facts_refresh()
+    data = figures(api, world.commune)
+    assert (data["overall"]["n"], data["held_for_review"]) == (0, 4)
+    event = AuditEvent.objects.get(action="responses_hold")
+    assert (event.actor, event.details["count"], event.reason) == (
+        commune_officer,
+        1,
+        "Cùng máy với 3 phiếu kia",
+    )
+
+
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
