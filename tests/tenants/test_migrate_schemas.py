@@ -12,7 +12,7 @@ from tenants.services import schemas_with_data
 # The last tenant migration (it holds flagged answers, then drops `flagged`); "behind" below means
 # without it: what it adds dropped, the column back, the record deleted. A schema whose column is
 # missing cannot take it.
-LAST = ("surveys", "0006_review_void_and_desk_devices")
+LAST = ("surveys", "0007_review_void_and_desk_devices")
 UNDO_LAST = (
     'ALTER TABLE "{schema}".surveys_response DROP COLUMN review, DROP COLUMN reviewed_by_id,'
     " DROP COLUMN reviewed_at, DROP COLUMN review_reason, DROP COLUMN voided_at, DROP COLUMN voided_by_id,"

@@ -16,7 +16,7 @@ FLAGGED_AGAIN = "UPDATE surveys_response SET flagged = (review = 'held');"
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('surveys', '0005_drop_campaign_quota_rule'),
+        ('surveys', '0006_answer_masked_when_shown'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

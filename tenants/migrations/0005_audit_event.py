@@ -24,7 +24,7 @@ DROP FUNCTION IF EXISTS tenants_auditevent_append_only();
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tenants', '0003_dossier_index'),
+        ('tenants', '0004_dossier_code_per_unit'),
     ]
 
     operations = [
