@@ -18,6 +18,7 @@ class FactKind(models.TextChoices):
     RESPONSE = "response", _("Responses")
     RATING = "rating", _("Rating answers")
     REASON = "reason", _("Ticked reasons")
+    HELD = "held", _("Answers held for review")
 
 
 class Dimension(models.TextChoices):

@@ -73,9 +73,9 @@ def api_client_action(request: HttpRequest, structure: str, code: str, pk: int, 
     client = get_object_or_404(ApiClient, pk=pk, unit=unit)
     key = None
     if action == "rotate" and client.is_active:
-        key = api_client_rotate(client=client)
+        key = api_client_rotate(client=client, actor=request.user)
     elif action == "revoke":
-        api_client_revoke(client=client)
+        api_client_revoke(client=client, actor=request.user)
     else:
         raise Http404
     return _page(request, unit, ApiClientForm(), key=key)

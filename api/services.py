@@ -9,7 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tenants.models import Level, Unit, User
+from tenants.audit import audit_record
+from tenants.models import AuditAction, Level, Unit, User
 from tenants.permissions import Action, has_perm
 
 from .models import ApiClient, Scope
@@ -53,22 +54,43 @@ def api_client_create(
         rate_per_minute=rate_per_minute,
         created_by=creator,
     )
+    _audit(AuditAction.API_KEY_ISSUE, client, creator)
     return client, key
 
 
+def _audit(action: AuditAction, client: ApiClient, actor: User | None) -> None:
+    audit_record(
+        action=action,
+        actor=actor,
+        unit=client.unit,
+        target=f"{client.name} ({client.key_prefix}…)",
+        details={"client": client.pk, "scopes": list(client.scopes)},
+    )
+
+
 @transaction.atomic
-def api_client_rotate(*, client: ApiClient) -> str:
+def api_client_rotate(*, client: ApiClient, actor: User | None = None) -> str:
     """A new key for the client; the old one stops working at once."""
+    old_prefix = client.key_prefix
     prefix, secret, key = _new_key()
     client.key_prefix, client.key_hash, client.rotated_at = prefix, _hash(secret), timezone.now()
     client.save(update_fields=["key_prefix", "key_hash", "rotated_at"])
+    audit_record(
+        action=AuditAction.API_KEY_ROTATE,
+        actor=actor,
+        unit=client.unit,
+        target=f"{client.name} ({old_prefix}… → {prefix}…)",
+        details={"client": client.pk},
+    )
     return key
 
 
-def api_client_revoke(*, client: ApiClient) -> None:
+@transaction.atomic
+def api_client_revoke(*, client: ApiClient, actor: User | None = None) -> None:
     if client.revoked_at is None:
         client.revoked_at = timezone.now()
         client.save(update_fields=["revoked_at"])
+        _audit(AuditAction.API_KEY_REVOKE, client, actor)
 
 
 def api_client_for_key(key: str) -> ApiClient | None:

@@ -39,7 +39,8 @@ from tenants.models import ShortLink, Unit
 from .answers import NO_ANSWER
 from .builtin.questionnaires import ELEMENTS, OTHER_CHOICE, SCALES, THANK_YOU
 from .definition import Definition
-from .models import Campaign, Channel, DossierToken, Field, Procedure, QRLink
+from .devices import desk_device_from_cookie, device_cookie_name
+from .models import Campaign, Channel, DeskDevice, DossierToken, Field, Procedure, QRLink
 from .services import SubmissionError, client_hash, dossier_token_check, dossier_token_read, response_submit
 
 # The paths of urls_citizen, written out: django-tenants clears the URL caches on every request, so a
@@ -402,6 +403,7 @@ def _submit(request: HttpRequest, target: Target, lang: str) -> HttpResponse:
             link=target.link,
             dossier=(target.dossier, target.nonce) if target.dossier is not None else None,
             client=client_hash(client_address(request)),
+            device=_desk_device(request, target),
             honeypot=bool(data.get(HONEYPOT_FIELD, "").strip()),
             language=lang,
         )
@@ -415,6 +417,13 @@ def _submit(request: HttpRequest, target: Target, lang: str) -> HttpResponse:
         )
     # Redirect after POST to a page that needs no cookie: a reload cannot post twice.
     return HttpResponseRedirect(_with_lang(target.thanks_path, lang), status=303)
+
+
+def _desk_device(request: HttpRequest, target: Target) -> DeskDevice | None:
+    """The unit's registered desk device the form came from, for desk and civil-servant codes only."""
+    if target.channel not in (Channel.DESK, Channel.STAFF):
+        return None
+    return desk_device_from_cookie(request.COOKIES.get(device_cookie_name(target.unit)))
 
 
 def _closed_notice(request: HttpRequest, lang: str, target: Target) -> HttpResponse | None:

@@ -17,6 +17,16 @@ class Channel(models.TextChoices):
     PAPER = "paper", _("Paper ballot")
 
 
+class Review(models.TextChoices):
+    """Whether a response counts in the official figures. A flagged answer (many answers from one
+    address, the same answers again at once) is held out until someone of the unit decides."""
+
+    NONE = "", _("Counted")
+    HELD = "held", _("Held for review")
+    ACCEPTED = "accepted", _("Accepted after review")
+    REJECTED = "rejected", _("Rejected after review")
+
+
 class Bucket(models.TextChoices):
     SATISFIED = "satisfied", _("Satisfied")
     NEUTRAL = "neutral", _("Neutral")
@@ -248,6 +258,34 @@ class PaperBatch(models.Model):
         return self.box_label
 
 
+class DeskDevice(models.Model):
+    """A tablet or kiosk the unit keeps at its one-stop desk, where citizen after citizen answers.
+
+    Registered from the console on the device itself, which then carries a cookie whose secret is
+    stored here hashed. Its answers through desk and civil-servant QR codes are judged by the device's
+    own pace instead of the office's shared address (surveys.services, `_flags`).
+    """
+
+    label = models.CharField(_("name"), max_length=100)
+    token_hash = models.CharField(max_length=64, unique=True)
+    registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    registered_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-registered_at"]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
 class Response(models.Model):
     """One citizen's answers to one questionnaire version. Never carries who the citizen is."""
 
@@ -285,21 +323,53 @@ class Response(models.Model):
     answered_on = models.DateField(db_index=True)
     # A keyed hash of the client address, kept only to flag bursts; never shown, never reversible here.
     client_hash = models.CharField(max_length=64, blank=True)
-    flagged = models.BooleanField(default=False)
+    # The registered desk device it was given on, if any: such answers are paced per device.
+    device = models.ForeignKey(
+        DeskDevice, null=True, blank=True, on_delete=models.PROTECT, related_name="responses", db_index=False
+    )
     flag_reasons = ArrayField(models.CharField(max_length=40), default=list, blank=True)
+    # Held answers stay out of every official figure until the unit accepts them (or rejects them).
+    review = models.CharField(max_length=10, choices=Review.choices, blank=True, default=Review.NONE)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_reason = models.CharField(max_length=300, blank=True)
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # A paper ballot typed in by mistake is voided, not deleted: kept with who and why, never counted.
+    voided_at = models.DateTimeField(null=True, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    void_reason = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["-submitted_at"]
         indexes = [
             models.Index(fields=["campaign", "submitted_at"]),
             models.Index(fields=["client_hash", "submitted_at"]),
+            models.Index(fields=["device", "submitted_at"], name="response_device_recent"),
+            # The review queue: few rows, read often.
+            models.Index(fields=["answered_on"], condition=Q(review="held"), name="response_held"),
         ]
 
     def __str__(self) -> str:
         return str(self.public_id)
+
+    @property
+    def is_void(self) -> bool:
+        return self.voided_at is not None
+
+    @property
+    def is_bot(self) -> bool:
+        return "honeypot" in self.flag_reasons
+
+    @property
+    def counted(self) -> bool:
+        """Does it count in the official figures (analytics' FACTS_SQL applies the same rule)?"""
+        return not self.is_void and not self.is_bot and self.review in (Review.NONE, Review.ACCEPTED)
 
 
 class Answer(models.Model):

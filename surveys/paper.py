@@ -16,15 +16,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import get_current_tenant
 
+from tenants.audit import audit_record
+from tenants.models import AuditAction
+
 from .answers import PostData
 from .models import Campaign, Channel, Desk, PaperBatch, Response
+from .response_services import reason_clean
 from .services import SubmissionError, response_submit
 from .signals import responses_changed
 
 logger = logging.getLogger(__name__)
 
 MAX_DECLARED_COUNT = 10_000
-MAX_REASON_LENGTH = 300
 
 
 def paper_batch_open(
@@ -74,7 +77,8 @@ def paper_batch_open(
 
 
 def paper_batch_entered(batch: PaperBatch) -> int:
-    return Response.objects.filter(paper_batch=batch).count()
+    """Ballots entered and not voided: what must match the count of the box."""
+    return Response.objects.filter(paper_batch=batch, voided_at__isnull=True).count()
 
 
 def paper_ballot_enter(
@@ -132,32 +136,37 @@ def paper_ballot_enter(
 
 
 @transaction.atomic
-def paper_ballot_void(*, batch: PaperBatch, response: Response, reason: str, user: Any) -> None:
-    """Delete a wrongly entered ballot from an open batch, saying why.
+def paper_ballot_void(*, batch: PaperBatch, response: Response, reason: str, user: Any) -> Response:
+    """Void a wrongly entered ballot of an open batch, saying why.
 
-    There is no model for a voided ballot yet, so the reason goes to the log only (see the report).
+    The ballot is kept, marked void with who, when and why, and recorded in the activity log; it no
+    longer counts in the batch (a corrected one can be entered) nor in any figure.
     """
     locked = PaperBatch.objects.select_for_update().get(pk=batch.pk)
     if locked.status != PaperBatch.Status.OPEN:
         raise ValidationError(_("This batch is closed; reopen it before voiding a ballot."))
     if response.paper_batch_id != locked.pk:
         raise ValidationError(_("This ballot is not in this batch."))
-    reason = reason.strip()
-    if not reason:
-        raise ValidationError(_("Say why the ballot is voided, e.g. “entered twice”."))
-    if len(reason) > MAX_REASON_LENGTH:
-        raise ValidationError(_("Please keep the reason under %(n)d characters.") % {"n": MAX_REASON_LENGTH})
-    day = response.answered_on
-    logger.info(
-        "paper ballot voided: batch=%s response=%s by user=%s reason=%r",
-        locked.pk,
-        response.public_id,
-        getattr(user, "pk", None),
-        reason,
+    ballot = Response.objects.select_for_update().get(pk=response.pk)
+    if ballot.voided_at is not None:
+        raise ValidationError(_("This ballot is already voided."))
+    reason = reason_clean(reason, example=_("entered twice"))
+    ballot.voided_at = timezone.now()
+    ballot.voided_by = user
+    ballot.void_reason = reason
+    ballot.save(update_fields=["voided_at", "voided_by", "void_reason"])
+    unit = get_current_tenant()
+    audit_record(
+        action=AuditAction.PAPER_BALLOT_VOID,
+        actor=user,
+        unit=unit,
+        target=f"{locked.box_label} · {ballot.public_id}",
+        reason=reason,
+        details={"batch": locked.pk, "response": str(ballot.public_id)},
     )
-    response.delete()
     # The figures of that day must be refolded without it.
-    responses_changed.send(sender=Response, unit=get_current_tenant(), day=day)
+    responses_changed.send(sender=Response, unit=unit, day=ballot.answered_on)
+    return ballot
 
 
 @transaction.atomic

@@ -10,8 +10,11 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
+
+from tenants.spreadsheets import csv_cell
 
 from .definition import SCALE_BY_KEY, Definition
 from .masking import mask_identifiers
@@ -24,6 +27,7 @@ from .models import (
     Procedure,
     QuestionnaireVersion,
     Response,
+    Review,
     StaffMember,
 )
 
@@ -43,6 +47,7 @@ CSV_HEADERS: dict[str, dict[str, str]] = {
     "reasons": {"vi": "Lý do chưa hài lòng / ý kiến khác", "en": "Reasons"},
     "text": {"vi": "Ý kiến (đã che thông tin cá nhân)", "en": "Free text (masked)"},
     "flags": {"vi": "Cờ kiểm tra", "en": "Flags"},
+    "status": {"vi": "Tính vào kết quả", "en": "Counted in the figures"},
 }
 CHANNEL_LABELS: dict[str, dict[str, str]] = {
     Channel.QR: {"vi": "Mã QR của đợt khảo sát", "en": "QR code of the campaign"},
@@ -53,14 +58,24 @@ CHANNEL_LABELS: dict[str, dict[str, str]] = {
 }
 FLAG_LABELS: dict[str, dict[str, str]] = {
     "honeypot": {"vi": "Bẫy chống máy tự động", "en": "Bot trap"},
-    "burst": {"vi": "Nhiều phiếu từ một địa chỉ", "en": "Many answers from one address"},
+    "burst": {
+        "vi": "Nhiều phiếu từ một địa chỉ hoặc một máy",
+        "en": "Many answers from one address or device",
+    },
     "duplicate": {"vi": "Trùng phiếu vừa gửi", "en": "Same answers as a recent response"},
 }
-FLAG_CLEARED = {"vi": "Đã xem, bỏ cờ", "en": "Reviewed, flag cleared"}
+# Whether a response counts, as the list, the detail and the CSV say it (see Response.counted).
+STATUS_LABELS: dict[str, dict[str, str]] = {
+    "counted": {"vi": "Có", "en": "Yes"},
+    Review.HELD: {"vi": "Chưa: đang tạm giữ chờ xem xét", "en": "Not yet: held for review"},
+    Review.ACCEPTED: {"vi": "Có, đã xem xét và chấp nhận", "en": "Yes, accepted after review"},
+    Review.REJECTED: {"vi": "Không: đã loại sau khi xem xét", "en": "No: rejected after review"},
+    "void": {"vi": "Không: phiếu đã hủy", "en": "No: voided ballot"},
+    "bot": {"vi": "Không: máy tự động gửi", "en": "No: sent by a bot"},
+}
+REVIEW_FILTERS = (Review.HELD, Review.ACCEPTED, Review.REJECTED, "void")
 NO_ANSWER_LABEL = {"vi": "Không trả lời", "en": "No answer"}
 OTHER_LABEL = {"vi": "Khác", "en": "Other"}
-# Characters that make a spreadsheet read a cell as a formula (CSV injection).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def lang_of(language: str | None) -> Language:
@@ -82,7 +97,7 @@ class ResponseFilter:
     desk: Desk | None = None
     channel: str = ""
     satisfaction: str = ""
-    flagged: bool = False
+    review: str = ""  # one of REVIEW_FILTERS, "" for every response
 
 
 def response_list(*, filters: ResponseFilter) -> QuerySet[Response]:
@@ -104,8 +119,10 @@ def response_list(*, filters: ResponseFilter) -> QuerySet[Response]:
         qs = qs.filter(channel=filters.channel)
     if filters.satisfaction:
         qs = qs.filter(overall_bucket=filters.satisfaction)
-    if filters.flagged:
-        qs = qs.filter(flagged=True)
+    if filters.review == "void":
+        qs = qs.filter(voided_at__isnull=False)
+    elif filters.review:
+        qs = qs.filter(review=filters.review, voided_at__isnull=True)
     return qs.select_related(
         "campaign", "version", "procedure__field", "field", "staff", "desk", "paper_batch"
     ).order_by("-submitted_at", "-id")
@@ -154,12 +171,27 @@ def field_label(response: Response, language: Language, *, full: bool = False) -
     return ""
 
 
+def status_key(*, review: str, voided: bool, flags: list[str]) -> str:
+    """The key of STATUS_LABELS that says whether a response counts in the figures."""
+    if voided:
+        return "void"
+    if "honeypot" in flags:
+        return "bot"
+    return review or "counted"
+
+
+def status_label(response: Response, language: Language) -> str:
+    key = status_key(review=response.review, voided=response.is_void, flags=response.flag_reasons)
+    return STATUS_LABELS[key][language]
+
+
 @dataclass(frozen=True)
 class ResponseRow:
     response: Response
     overall: str  # the label of the overall answer, "" if the questionnaire has none
     procedure: str
     flags: list[str]
+    status: str  # whether it counts in the figures, and why not
 
 
 def response_rows(*, responses: list[Response], language: Language) -> list[ResponseRow]:
@@ -175,6 +207,7 @@ def response_rows(*, responses: list[Response], language: Language) -> list[Resp
                 else "",
                 procedure=procedure_label(r, language),
                 flags=list(r.flag_reasons),
+                status=status_label(r, language),
             )
         )
     return rows
@@ -321,10 +354,6 @@ def _rating_columns(qs: QuerySet[Response], language: Language) -> list[RatingCo
     return list(columns.values())
 
 
-def _cell(value: str) -> str:
-    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
-
-
 CSV_COLUMNS = (
     "id",
     "public_id",
@@ -338,8 +367,9 @@ CSV_COLUMNS = (
     "staff_id",
     "desk_id",
     "version_id",
-    "flagged",
     "flag_reasons",
+    "review",
+    "voided_at",
 )
 
 
@@ -364,6 +394,7 @@ def response_csv_rows(
         CSV_HEADERS["reasons"][language],
         CSV_HEADERS["text"][language],
         CSV_HEADERS["flags"][language],
+        CSV_HEADERS["status"][language],
     ]
     fields = {f.pk: _name_of(f.name_vi, f.name_en, language) for f in Field.objects.all()}
     procedures = {
@@ -400,8 +431,9 @@ def response_csv_rows(
             staff_id,
             desk_id,
             version_id,
-            flagged,
             flag_reasons,
+            review,
+            voided_at,
         ) in chunk:
             questionnaire_id, reason_texts = versions[version_id]
             ratings: dict[str, tuple[int | None, str]] = {}
@@ -436,16 +468,12 @@ def response_csv_rows(
                 ),
                 "; ".join(reasons),
                 " | ".join(texts),
-                _flags_text(flag_reasons, flagged, language),
+                "; ".join(FLAG_LABELS.get(f, {}).get(language, f) for f in flag_reasons),
+                STATUS_LABELS[status_key(review=review, voided=voided_at is not None, flags=flag_reasons)][
+                    language
+                ],
             ]
-            yield [_cell(c) for c in cells]
-
-
-def _flags_text(flag_reasons: list[str], flagged: bool, language: Language) -> str:
-    if not flag_reasons:
-        return ""
-    labels = "; ".join(FLAG_LABELS.get(f, {}).get(language, f) for f in flag_reasons)
-    return labels if flagged else f"{FLAG_CLEARED[language]}: {labels}"
+            yield [csv_cell(c) for c in cells]
 
 
 def _reason_labels(definition: Mapping[str, Any], language: Language) -> dict[tuple[str, str], str]:
@@ -454,3 +482,47 @@ def _reason_labels(definition: Mapping[str, Any], language: Language) -> dict[tu
         for q in Definition(definition).of_kind("reasons")
         for o in q.get("options", [])
     }
+
+
+# --------------------------------------------------------------------------- review queue
+
+HELD_BY_FLAG_SQL = """
+SELECT flag, count(*) FROM surveys_response r CROSS JOIN LATERAL unnest(r.flag_reasons) AS flag
+WHERE r.review = 'held' AND r.voided_at IS NULL GROUP BY flag ORDER BY count(*) DESC, flag
+"""
+
+
+@dataclass(frozen=True)
+class ReviewSummary:
+    held: int
+    by_flag: list[tuple[str, str, int]]  # (flag, its label, held answers carrying it)
+
+
+def held_count() -> int:
+    """How many answers are held out of the figures, waiting for a decision."""
+    return Response.objects.filter(review=Review.HELD, voided_at__isnull=True).count()
+
+
+def review_summary(*, language: Language) -> ReviewSummary:
+    """How many answers are held out of the figures, and for which reasons (an answer may have two)."""
+    with connection.cursor() as cursor:
+        cursor.execute(HELD_BY_FLAG_SQL)
+        rows = cursor.fetchall()
+    return ReviewSummary(
+        held=held_count(),
+        by_flag=[(flag, FLAG_LABELS.get(flag, {}).get(language, flag), n) for flag, n in rows],
+    )
+
+
+def review_queue(
+    *, flag: str = "", date_from: dt.date | None = None, date_to: dt.date | None = None
+) -> QuerySet[Response]:
+    """The held answers, oldest first (the order they arrived in), optionally of one flag and period."""
+    qs = Response.objects.filter(review=Review.HELD, voided_at__isnull=True)
+    if flag:
+        qs = qs.filter(flag_reasons__contains=[flag])
+    if date_from:
+        qs = qs.filter(answered_on__gte=date_from)
+    if date_to:
+        qs = qs.filter(answered_on__lte=date_to)
+    return qs.select_related("campaign", "desk", "staff", "procedure").order_by("submitted_at", "id")

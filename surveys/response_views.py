@@ -1,30 +1,42 @@
 """The officers' view of a unit's responses (list, detail, CSV) and the paper-ballot entry screens."""
 
-import csv
 import uuid
 from collections.abc import Iterator, Mapping
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_tenants.utils import tenant_context
 
 from tenants.decorators import unit_permission_required
 from tenants.permissions import Action, has_perm
+from tenants.spreadsheets import csv_lines
 
 from .answers import NO_ANSWER, OTHER, field_name
 from .builtin.questionnaires import OTHER_CHOICE
 from .definition import SCALE_BY_KEY, Definition
-from .models import Bucket, Campaign, Channel, Desk, Field, PaperBatch, Procedure, Response, StaffMember
+from .models import (
+    Bucket,
+    Campaign,
+    Channel,
+    Desk,
+    Field,
+    PaperBatch,
+    Procedure,
+    Response,
+    StaffMember,
+)
 from .paper import (
     MAX_DECLARED_COUNT,
     paper_ballot_enter,
@@ -35,8 +47,12 @@ from .paper import (
     paper_batch_reopen,
 )
 from .response_selectors import (
+    FLAG_LABELS,
+    REVIEW_FILTERS,
+    STATUS_LABELS,
     ResponseFilter,
     filter_choices,
+    held_count,
     lang_of,
     overall_answers_prefetch,
     response_csv_rows,
@@ -44,11 +60,15 @@ from .response_selectors import (
     response_get,
     response_list,
     response_rows,
+    review_queue,
+    review_summary,
+    status_label,
 )
-from .response_services import response_flag_clear
-from .services import SubmissionError
+from .response_services import responses_review
+from .services import HELD_FLAGS, SubmissionError
 
 PAGE_SIZE = 50
+MAX_SELECTED = PAGE_SIZE  # ticked on one page of the review queue; "all" goes through the filter
 DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
 DATE_ERROR = gettext_lazy("Write the date as dd/mm/yyyy, e.g. 01/09/2024.")
 
@@ -86,8 +106,10 @@ class ResponseFilterForm(forms.Form):
     satisfaction = forms.ChoiceField(
         required=False, choices=[("", "")] + Bucket.choices, label=gettext_lazy("Overall satisfaction")
     )
-    flagged = forms.ChoiceField(
-        required=False, choices=[("", ""), ("1", "1")], label=gettext_lazy("Flagged only")
+    review = forms.ChoiceField(
+        required=False,
+        choices=[("", ""), *((k, k) for k in REVIEW_FILTERS)],
+        label=gettext_lazy("Counted in the figures"),
     )
     page = forms.IntegerField(
         required=False,
@@ -106,7 +128,7 @@ class ResponseFilterForm(forms.Form):
         self.fields["procedure"] = _choice(Procedure.objects.all(), _("procedure"))
         self.fields["staff"] = _choice(StaffMember.objects.all(), _("civil servant"))
         self.fields["desk"] = _choice(Desk.objects.all(), _("desk"))
-        for name in ("channel", "satisfaction", "flagged"):
+        for name in ("channel", "satisfaction", "review"):
             self.fields[name].error_messages["invalid_choice"] = _("This filter value is not in the list.")
 
     def clean(self) -> dict[str, Any]:
@@ -127,7 +149,7 @@ class ResponseFilterForm(forms.Form):
             desk=d.get("desk"),
             channel=d.get("channel") or "",
             satisfaction=d.get("satisfaction") or "",
-            flagged=d.get("flagged") == "1",
+            review=d.get("review") or "",
         )
 
 
@@ -138,6 +160,7 @@ def _list_context(request: HttpRequest, form: ResponseFilterForm) -> dict[str, A
         "choices": filter_choices(),
         "channels": Channel.choices,
         "buckets": Bucket.choices,
+        "reviews": [(key, STATUS_LABELS[key][_language()]) for key in REVIEW_FILTERS],
     }
 
 
@@ -177,26 +200,17 @@ def responses(request: HttpRequest) -> HttpResponse:
             "rows": response_rows(responses=list(page.object_list), language=_language()),
             "total": paginator.count,
             "can_manage": has_perm(request.user, Action.MANAGE, request.tenant),
+            "held": held_count(),
         }
     )
     return render(request, "console/responses/list.html", context)
 
 
-class _Echo:
-    """A file-like sink for csv.writer: each row is returned instead of stored."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 def _csv_stream(unit: Any, filters: ResponseFilter, language: str) -> Iterator[str]:
-    writer = csv.writer(_Echo())
     # Runs after the view has returned, while the server sends the body: hold the unit's schema and the
     # language for the whole stream.
     with tenant_context(unit), translation.override(language):
-        yield "\ufeff"  # the BOM makes Excel read the file as UTF-8 (Vietnamese diacritics)
-        for row in response_csv_rows(filters=filters, language=language):
-            yield writer.writerow(row)
+        yield from csv_lines(response_csv_rows(filters=filters, language=language))
 
 
 @require_GET
@@ -223,22 +237,144 @@ def response(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         raise Http404(_("No such response."))
     full = has_perm(request.user, Action.MANAGE, request.tenant)
     detail = response_detail(response=found, language=_language(), full_text=full)
-    return render(
-        request, "console/responses/detail.html", {"detail": detail, "r": found, "can_manage": full}
+    context = {
+        "detail": detail,
+        "r": found,
+        "can_manage": full,
+        "status": status_label(found, _language()),
+        "reviewable": not found.is_void and not found.is_bot,
+    }
+    return render(request, "console/responses/detail.html", context)
+
+
+# --------------------------------------------------------------------------- review of held answers
+
+
+class ReviewFilterForm(forms.Form):
+    """Which held answers the queue shows, and which a decision "for all" applies to."""
+
+    flag = forms.ChoiceField(required=False, choices=[("", ""), *((k, k) for k in sorted(HELD_FLAGS))])
+    date_from = _day(gettext_lazy("From"), required=False)
+    date_to = _day(gettext_lazy("To"), required=False)
+    page = forms.IntegerField(
+        required=False,
+        min_value=1,
+        error_messages={
+            "invalid": gettext_lazy("The page number must be a whole number."),
+            "min_value": gettext_lazy("The page number must be a whole number."),
+        },
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["flag"].error_messages["invalid_choice"] = _("This filter value is not in the list.")
 
-@require_POST
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", _("The period ends before it starts."))
+        return data
+
+    def queue(self) -> Any:
+        d = self.cleaned_data
+        return review_queue(flag=d.get("flag") or "", date_from=d.get("date_from"), date_to=d.get("date_to"))
+
+
+class ReviewDecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("accept", "accept"), ("reject", "reject"), ("hold", "hold")])
+    reason = forms.CharField(required=False, max_length=1000)
+    scope = forms.ChoiceField(required=False, choices=[("selected", "selected"), ("all", "all")])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("decision", "scope"):
+            self.fields[name].error_messages["invalid_choice"] = _("This choice is not in the list.")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        # Any well-formed id: the service acts only on this unit's responses that can change.
+        ids = [_uuid(raw) for raw in self.data.getlist("ids")[:MAX_SELECTED]]
+        if None in ids:
+            raise ValidationError(_("This form is damaged; reload the page."))
+        data["ids"] = ids
+        return data
+
+
+def _review_page(
+    request: HttpRequest, form: ReviewFilterForm, *, errors: list[str] | None = None, status: int = 200
+) -> HttpResponse:
+    language = _language()
+    context: dict[str, Any] = {
+        "form": form,
+        "q": request.GET if request.method == "GET" else request.POST,
+        "summary": review_summary(language=language),
+        "flags": [(key, FLAG_LABELS[key][language]) for key in sorted(HELD_FLAGS)],
+        "errors": errors or [],
+    }
+    if form.is_valid():
+        paginator = Paginator(form.queue().prefetch_related(overall_answers_prefetch()), PAGE_SIZE)
+        number = min(form.cleaned_data.get("page") or 1, paginator.num_pages)
+        page = paginator.page(number)
+        context.update(
+            page=page,
+            total=paginator.count,
+            rows=response_rows(responses=list(page.object_list), language=language),
+        )
+    else:
+        context["errors"] += [" ".join(e) for e in form.errors.values()]
+        status = 400
+    return render(request, "console/responses/review.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
 @unit_permission_required(Action.VIEW_RESPONSES)
-def response_unflag(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    found = response_get(public_id=public_id)
-    if found is None:
-        raise Http404(_("No such response."))
-    if not has_perm(request.user, Action.MANAGE, request.tenant):
-        return HttpResponse(_("Only the unit's admin can clear a flag."), status=403)
-    response_flag_clear(response=found, user=request.user)
-    messages.success(request, _("The flag is cleared; its reasons stay on the response."))
-    return redirect("unit:response", public_id=found.public_id)
+def review(request: HttpRequest) -> HttpResponse:
+    """The answers held out of the figures: counts per flag, and accept or reject them with a reason,
+    a selection or every held answer matching the filter at once."""
+    if request.method == "GET":
+        return _review_page(request, ReviewFilterForm(request.GET))
+    filters = ReviewFilterForm(request.POST)
+    decision = ReviewDecisionForm(request.POST)
+    if not filters.is_valid() or not decision.is_valid():
+        problems = [" ".join(e) for e in decision.errors.values()]
+        return _review_page(request, filters, errors=problems, status=400)
+    d = decision.cleaned_data
+    if d.get("scope") == "all":
+        chosen = filters.queue()
+    elif d.get("ids"):
+        chosen = Response.objects.filter(public_id__in=d["ids"])
+    else:
+        return _review_page(request, filters, errors=[_("Tick the answers to decide on.")], status=400)
+    try:
+        changed = responses_review(
+            responses=chosen, decision=d["decision"], reason=d["reason"], user=request.user
+        )
+    except ValidationError as error:
+        return _review_page(request, filters, errors=error.messages, status=400)
+    done = {
+        "accept": ngettext(
+            "%(n)d answer accepted: it counts in the figures from the next refresh (about a minute).",
+            "%(n)d answers accepted: they count in the figures from the next refresh (about a minute).",
+            changed,
+        ),
+        "reject": ngettext(
+            "%(n)d answer rejected: it stays out of the figures.",
+            "%(n)d answers rejected: they stay out of the figures.",
+            changed,
+        ),
+        "hold": ngettext(
+            "%(n)d answer held for review: it leaves the figures at the next refresh.",
+            "%(n)d answers held for review: they leave the figures at the next refresh.",
+            changed,
+        ),
+    }
+    messages.success(request, done[d["decision"]] % {"n": changed})
+    back = request.POST.get("next", "")
+    if len(d.get("ids") or []) == 1 and back == "detail":
+        return redirect("unit:response", public_id=d["ids"][0])
+    query = {k: v for k, v in request.POST.items() if k in ("flag", "date_from", "date_to") and v}
+    return redirect(reverse("unit:review") + (f"?{urlencode(query)}" if query else ""))
 
 
 # --------------------------------------------------------------------------- paper ballots
@@ -264,7 +400,7 @@ class PaperBatchForm(forms.Form):
 
 def _batches() -> Any:
     return PaperBatch.objects.select_related("campaign", "desk", "opened_by").annotate(
-        entered=Count("responses")
+        entered=Count("responses", filter=Q(responses__voided_at__isnull=True))
     )
 
 
@@ -388,7 +524,7 @@ def _batch_page(
     ballots = list(
         response_list(filters=ResponseFilter())
         .filter(paper_batch=batch)
-        .select_related("entered_by")
+        .select_related("entered_by", "voided_by")
         .prefetch_related(overall_answers_prefetch())
     )
     errors = dict(errors or {})
@@ -403,7 +539,8 @@ def _batch_page(
         )
     context = {
         "batch": batch,
-        "entered": len(ballots),
+        "entered": sum(1 for ballot in ballots if not ballot.is_void),
+        "voided": any(ballot.is_void for ballot in ballots),
         "is_open": batch.status == PaperBatch.Status.OPEN,
         "questions": questions,
         "focus": first_error or (questions[0]["key"] if questions else None),

@@ -28,6 +28,7 @@ from .models import (
     Channel,
     ContactDetail,
     Desk,
+    DeskDevice,
     DossierToken,
     Field,
     PaperBatch,
@@ -36,6 +37,7 @@ from .models import (
     Questionnaire,
     QuestionnaireVersion,
     Response,
+    Review,
     StaffMember,
 )
 from .signals import responses_changed
@@ -45,6 +47,14 @@ CODE_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
 CODE_LENGTH = 7
 BURST_WINDOW = dt.timedelta(minutes=10)
 BURST_LIMIT = 20  # answers from one address in the window before they are flagged for review
+# A registered desk device serves one citizen after another: it is flagged only when it goes faster
+# than a queue can, on average more than one answer every 30 seconds over the window, or the same
+# answers as its previous one within 30 seconds (no next citizen steps up and answers that fast).
+DEVICE_BURST_LIMIT = 20
+DEVICE_REPEAT_INTERVAL = dt.timedelta(seconds=30)
+# Flags that hold an answer out of the figures until the unit reviews it. A honeypot hit is a bot:
+# never counted, nothing to review.
+HELD_FLAGS = frozenset({"burst", "duplicate"})
 
 
 class SubmissionError(Exception):
@@ -308,18 +318,35 @@ def campaign_is_open(campaign: Campaign, day: dt.date) -> bool:
     return campaign.is_active and campaign.starts_on <= day <= campaign.ends_on
 
 
-def _flags(*, parsed: ParsedAnswers, client: str, honeypot: bool, now: dt.datetime) -> list[str]:
+def _ratings(answers: Any) -> list[tuple[str, int | None]]:
+    return sorted((a.question_key, a.value) for a in answers if a.kind == Answer.Kind.RATING)
+
+
+def _flags(
+    *, parsed: ParsedAnswers, client: str, device: DeskDevice | None, honeypot: bool, now: dt.datetime
+) -> list[str]:
+    """Why an answer looks stuffed. Answers from one address are compared with each other, except those
+    given on a registered desk device, which are paced per device: every phone on the office's Wi-Fi
+    shares the office's address, and one tablet serves the whole queue."""
     flags = ["honeypot"] if honeypot else []
-    if client:
+    signature = sorted((r.question_key, r.value) for r in parsed.ratings)
+    if device is not None:
+        recent = Response.objects.filter(device=device, submitted_at__gte=now - BURST_WINDOW)
+        if recent.count() >= DEVICE_BURST_LIMIT:
+            flags.append("burst")
+        previous = recent.order_by("-submitted_at").prefetch_related("answers").first()
+        if (
+            previous is not None
+            and now - previous.submitted_at < DEVICE_REPEAT_INTERVAL
+            and _ratings(previous.answers.all()) == signature
+        ):
+            flags.append("duplicate")
+    elif client:
         recent = Response.objects.filter(client_hash=client, submitted_at__gte=now - BURST_WINDOW)
         if recent.count() >= BURST_LIMIT:
             flags.append("burst")
-        signature = sorted((r.question_key, r.value) for r in parsed.ratings)
         for previous in recent.order_by("-submitted_at")[:5].prefetch_related("answers"):
-            earlier = sorted(
-                (a.question_key, a.value) for a in previous.answers.all() if a.kind == Answer.Kind.RATING
-            )
-            if earlier == signature:
+            if _ratings(previous.answers.all()) == signature:
                 flags.append("duplicate")
                 break
     return flags
@@ -337,12 +364,15 @@ def response_submit(
     paper_batch: PaperBatch | None = None,
     entered_by: Any = None,
     client: str = "",
+    device: DeskDevice | None = None,
     honeypot: bool = False,
     language: str = "vi",
 ) -> tuple[Response, bool]:
     """Store one response in the current unit's schema, in this request; returns (response, created).
 
-    Idempotent by submission_key: the same form posted twice stores one response.
+    Idempotent by submission_key: the same form posted twice stores one response. `device` is the
+    registered desk device the form was sent from; it counts only for desk and civil-servant codes.
+    An answer flagged as a burst or a duplicate is stored held, out of the figures until reviewed.
     """
     existing = Response.objects.filter(submission_key=submission_key).first()
     if existing is not None:
@@ -361,6 +391,9 @@ def response_submit(
     parsed, errors = answers_parse(definition=definition, data=data, known=known)
     if errors:
         raise SubmissionError(errors)
+    if device is not None and (not device.is_active or channel not in (Channel.DESK, Channel.STAFF)):
+        device = None
+    flags = _flags(parsed=parsed, client=client, device=device, honeypot=honeypot, now=now)
     try:
         with transaction.atomic():
             token = None
@@ -386,12 +419,11 @@ def response_submit(
                 submitted_at=now,
                 answered_on=paper_batch.collected_to if paper_batch else timezone.localdate(now),
                 client_hash=client,
+                device=device,
                 entered_by=entered_by,
-                flag_reasons=_flags(parsed=parsed, client=client, honeypot=honeypot, now=now),
+                flag_reasons=flags,
+                review=Review.HELD if HELD_FLAGS & set(flags) and "honeypot" not in flags else Review.NONE,
             )
-            if response.flag_reasons:
-                response.flagged = True
-                response.save(update_fields=["flagged"])
             Answer.objects.bulk_create(
                 [
                     Answer(

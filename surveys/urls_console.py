@@ -3,6 +3,7 @@
 from django.urls import path
 
 from . import console_views as v
+from . import device_views
 
 urlpatterns = [
     # Fields (lĩnh vực) and procedures (TTHC)
@@ -22,6 +23,8 @@ urlpatterns = [
     path("staff/people/new/", v.staff_new, name="staff_new"),
     path("staff/people/<int:pk>/", v.staff_edit, name="staff_edit"),
     path("staff/people/<int:pk>/active/", v.staff_active, name="staff_active"),
+    path("staff/devices/", device_views.devices, name="devices"),
+    path("staff/devices/<int:pk>/revoke/", device_views.device_revoke, name="device_revoke"),
     # Questionnaires, their versions and sharing down the hierarchy
     path("questionnaires/", v.questionnaires, name="questionnaires"),
     path("questionnaires/install/", v.questionnaire_install, name="questionnaire_install"),

@@ -1,10 +1,11 @@
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from .models import Domain, Membership, Unit, User
-from .services import unit_move, unit_parent_check
+from .models import AuditEvent, Domain, Membership, Unit, User
+from .services import membership_revoke, unit_move, unit_parent_check
 
 
 class UnitAdminForm(forms.ModelForm):
@@ -50,7 +51,7 @@ class UnitAdmin(admin.ModelAdmin):
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
     """Roles are given from the console (`member_invite`), which checks the granter and tells the person;
-    here operators read them and may remove one."""
+    here operators read them and may remove one, through the same service, so the removal is logged."""
 
     list_display = ("user", "unit", "role", "created_at")
     list_filter = ("role",)
@@ -58,6 +59,33 @@ class MembershipAdmin(admin.ModelAdmin):
     readonly_fields = ("user", "unit", "role", "granted_by", "created_at")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def delete_model(self, request: HttpRequest, obj: Membership) -> None:
+        membership_revoke(granter=request.user, membership=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Membership]) -> None:
+        for membership in queryset.select_related("unit", "user"):
+            membership_revoke(granter=request.user, membership=membership)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """The activity log, read only (the database refuses changes anyway)."""
+
+    list_display = ("at", "actor_email", "unit", "action", "target", "reason")
+    list_filter = ("action",)
+    search_fields = ("actor_email", "target", "reason", "unit__name", "unit__code")
+    date_hierarchy = "at"
+    list_select_related = ("unit",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: AuditEvent | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: AuditEvent | None = None) -> bool:
         return False
 
 

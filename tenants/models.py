@@ -3,6 +3,7 @@
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_tenants.models import DomainMixin, TenantMixin
 
@@ -174,3 +175,56 @@ class DossierIndex(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+
+class AuditAction(models.TextChoices):
+    """What an audited action did; the labels are what the activity log shows."""
+
+    PAPER_BALLOT_VOID = "paper_ballot_void", _("Voided a paper ballot")
+    RESPONSES_HOLD = "responses_hold", _("Held answers out of the figures for review")
+    RESPONSES_ACCEPT = "responses_accept", _("Accepted answers held for review")
+    RESPONSES_REJECT = "responses_reject", _("Rejected answers from the figures")
+    DESK_DEVICE_REGISTER = "desk_device_register", _("Registered a desk tablet")
+    DESK_DEVICE_REVOKE = "desk_device_revoke", _("Withdrew a desk tablet")
+    PUBLICATION_PUBLISH = "publication_publish", _("Published results")
+    PAR_YEAR_FREEZE = "par_year_freeze", _("Froze a year of PAR Index points")
+    PAR_RULE_SET_CREATE = "par_rule_set_create", _("Created PAR scoring rules")
+    PAR_RULE_SET_REVISE = "par_rule_set_revise", _("Revised PAR scoring rules")
+    ROLE_GRANT = "role_grant", _("Granted a role")
+    ROLE_REVOKE = "role_revoke", _("Revoked a role")
+    API_KEY_ISSUE = "api_key_issue", _("Issued an API key")
+    API_KEY_ROTATE = "api_key_rotate", _("Replaced an API key")
+    API_KEY_REVOKE = "api_key_revoke", _("Revoked an API key")
+    UNIT_OFFBOARD = "unit_offboard", _("Took the unit off the platform")
+
+
+class AuditEvent(models.Model):
+    """One action that changed or hid data: who, when, in which unit, what and why.
+
+    Written by the service that acts, in its own transaction, so an action and its record commit
+    together. A database trigger refuses to change or delete a row. The actor's e-mail is copied so
+    the record stays readable if the account goes; no foreign key ties the two.
+    """
+
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    actor_email = models.CharField(max_length=254, blank=True)  # "" = the platform itself
+    unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    action = models.CharField(max_length=40, choices=AuditAction.choices)
+    target = models.CharField(max_length=300, blank=True)  # names what was acted on, as the actor saw it
+    reason = models.TextField(blank=True)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["unit", "-at"], name="audit_unit_at"),
+            models.Index(fields=["-at"], name="audit_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_email or '-'} {self.action} {self.target}"

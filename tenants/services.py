@@ -25,8 +25,9 @@ from django.utils.translation import gettext as _
 from django_tenants.postgresql_backend.base import _check_schema_name
 from django_tenants.utils import schema_exists
 
+from .audit import audit_record
 from .cloning import settings_local, template_script
-from .models import DivisionType, Domain, Level, Membership, Role, Structure, Unit, User
+from .models import AuditAction, DivisionType, Domain, Level, Membership, Role, Structure, Unit, User
 from .permissions import Action, has_perm
 from .routing import public_reverse
 
@@ -243,13 +244,23 @@ def units_onboard(
 
 
 @transaction.atomic
-def unit_offboard(*, unit: Unit) -> Unit:
-    """Close a unit's routes; its schema and data stay for history and a later return."""
+def unit_offboard(*, unit: Unit, actor: User | None = None, reason: str = "", via: str = "") -> Unit:
+    """Close a unit's routes; its schema and data stay for history and a later return.
+
+    `actor` None with `via="command"` is an operator at the command line."""
     if not unit.is_onboarded:
         raise ValidationError(_("%(unit)s is not onboarded.") % {"unit": unit.name})
     Domain.objects.filter(tenant=unit).delete()
     unit.onboarded_at = None
     unit.save(update_fields=["onboarded_at"])
+    audit_record(
+        action=AuditAction.UNIT_OFFBOARD,
+        actor=actor,
+        unit=unit,
+        target=unit.name,
+        reason=reason,
+        details={"via": via} if via else {},
+    )
     return unit
 
 
@@ -396,9 +407,18 @@ def member_invite(
             % {"unit": unit.name}
         )
     user, created = user_ensure(email=email)
+    before = Membership.objects.filter(user=user, unit=unit).values_list("role", flat=True).first()
     membership, _created = Membership.objects.update_or_create(
         user=user, unit=unit, defaults={"role": role, "granted_by": granter}
     )
+    if before != role:
+        audit_record(
+            action=AuditAction.ROLE_GRANT,
+            actor=granter,
+            unit=unit,
+            target=user.email,
+            details={"role": role, "previous_role": before or ""},
+        )
     needs_password = not user.has_usable_password()
     try:
         if notify:
@@ -455,6 +475,13 @@ def invitation_send(*, membership: Membership, with_password_link: bool) -> None
 def membership_revoke(*, granter: User, membership: Membership) -> None:
     if not has_perm(granter, Action.MANAGE, membership.unit):
         raise ValidationError(_("You cannot change roles in %(unit)s.") % {"unit": membership.unit.name})
+    audit_record(
+        action=AuditAction.ROLE_REVOKE,
+        actor=granter,
+        unit=membership.unit,
+        target=membership.user.email,
+        details={"role": membership.role},
+    )
     membership.delete()
 
 

@@ -40,7 +40,7 @@ from analytics.methodology.methods import method_description, method_name
 from analytics.models import Dimension
 from tenants.decorators import unit_permission_required
 from tenants.models import Unit
-from tenants.permissions import Action
+from tenants.permissions import Action, has_perm
 from tenants.replica import reads_from_replica
 from tenants.routing import public_reverse, unit_reverse
 
@@ -318,6 +318,10 @@ def results(request: HttpRequest) -> HttpResponse:
         "quotas_url": _optional_url("unit:quotas"),
         "alerts_url": _optional_url("unit:alerts"),
         "public_url": _public_results_url(unit),
+        # Held answers are the unit's own raw answers: only its officers review them.
+        "review_url": _optional_url("unit:review")
+        if has_perm(request.user, Action.VIEW_RESPONSES, unit)
+        else "",
     }
     return render(request, "analytics/results.html", context)
 

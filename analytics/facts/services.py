@@ -37,16 +37,17 @@ from .contributions import Contributions, contributions_load
 # reasons, so the dissatisfaction profile divides only by unsatisfied responses that could have given one)
 # and the reasons of unsatisfied respondents (the only ones the profile counts). Breakdowns keep what
 # their pages, the staff alerts and the quotas read: overall-question ratings per value, and responses per
-# procedure. Honeypot hits are bots and never counted; other flags (bursts, duplicates) are counted and
-# shown.
+# procedure. Honeypot hits are bots and never counted; voided paper ballots neither; flagged answers
+# (bursts, duplicates) are held out until the unit accepts them, and only their number per day is
+# kept (kind 'held'), for the "n answers held for review" beside a figure.
 FACTS_SQL = """
 WITH v AS (  -- per version, not per response: a handful of rows
     SELECT v.id, q.key AS questionnaire,
            jsonb_path_exists(v.definition, '$.questions[*] ? (@.kind == "reasons")') AS asks_reasons
     FROM "{schema}".surveys_questionnaireversion v
     JOIN "{schema}".surveys_questionnaire q ON q.id = v.questionnaire_id
-), r AS (
-    SELECT r.id, r.answered_on AS day, r.overall_bucket, v.questionnaire, v.asks_reasons,
+), answered AS (
+    SELECT r.id, r.answered_on AS day, r.review, r.overall_bucket, v.questionnaire, v.asks_reasons,
            COALESCE(p.key, CASE WHEN r.procedure_other <> '' THEN 'other' ELSE '' END) AS procedure,
            COALESCE(pf.key, f.key, CASE WHEN r.field_other <> '' THEN 'other' ELSE '' END) AS field,
            COALESCE(r.staff_id::text, '') AS staff, COALESCE(r.desk_id::text, '') AS desk, r.channel
@@ -55,7 +56,11 @@ WITH v AS (  -- per version, not per response: a handful of rows
     LEFT JOIN "{schema}".surveys_procedure p ON p.id = r.procedure_id
     LEFT JOIN "{schema}".surveys_field pf ON pf.id = p.field_id
     LEFT JOIN "{schema}".surveys_field f ON f.id = r.field_id
-    WHERE {days} AND NOT ('honeypot' = ANY(r.flag_reasons))
+    WHERE {days} AND NOT ('honeypot' = ANY(r.flag_reasons)) AND r.voided_at IS NULL
+), r AS (
+    SELECT * FROM answered WHERE review IN ('', 'accepted')
+), held AS (
+    SELECT day, count(*) AS n FROM answered WHERE review = 'held' GROUP BY day
 ), ratings AS (
     SELECT r.*, a.question_key, a.element, a.scale, a.value, a.bucket
     FROM r JOIN "{schema}".surveys_answer a ON a.response_id = r.id AND a.kind = 'rating'
@@ -82,6 +87,8 @@ SELECT r.day, 'reason', r.questionnaire, a.question_key, a.element, '', NULL::sm
 FROM r JOIN "{schema}".surveys_answer a ON a.response_id = r.id AND a.kind = 'reason'
 WHERE r.overall_bucket = 'unsatisfied'
 GROUP BY r.day, r.questionnaire, a.question_key, a.element, a.option_key, r.overall_bucket
+UNION ALL
+SELECT day, 'held', '', '', '', '', NULL::smallint, '', '', '', '', n FROM held
 """
 # The statements below are built once from FACT_KEY, a constant: no value ever enters them as text.
 KEY = ", ".join(FACT_KEY)

@@ -209,6 +209,7 @@ class UnitFigures:
     profile: f.DissatisfactionProfile
     profile_labels: dict[str, str]
     trend: list[tuple[dt.date, f.Figure]] = field(default_factory=list)
+    held: int = 0  # flagged answers of the period held out of these figures until the unit reviews them
 
 
 RATING_KEY = ("questionnaire", "question", "element", "scale", "value", "bucket")
@@ -226,7 +227,7 @@ def unit_figures(
     by_question: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
     by_element: dict[str, list[dict[str, Any]]] = defaultdict(list)
     trend: dict[dt.date, list[dict[str, Any]]] = defaultdict(list)
-    responses = unsatisfied = 0
+    responses = unsatisfied = held = 0
     reason_counts: dict[str, int] = {}
     labels: dict[str, str] = {}
     for row in rows:
@@ -243,6 +244,8 @@ def unit_figures(
             reason = f"{row['questionnaire']}:{row['option']}"
             reason_counts[reason] = reason_counts.get(reason, 0) + row["n"]
             labels[reason] = _label(row["questionnaire"], row["question"], row["option"], language)
+        elif row["kind"] == FactKind.HELD:
+            held += row["n"]
     element_tallies = {code: tally_of(rows) for code, rows in by_element.items()}
     overall = element_tallies.get("OVERALL", f.Tally())
     index_tallies = {c: t for c, t in element_tallies.items() if c in f.INDEX_ELEMENTS}
@@ -277,6 +280,7 @@ def unit_figures(
         trend=[
             (month, f.rate_figure(tally_of(ms), minimum_n=minimum_n)) for month, ms in sorted(trend.items())
         ],
+        held=held,
     )
 
 

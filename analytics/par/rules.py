@@ -25,7 +25,8 @@ from analytics.figures.selectors import EARLIEST_DAY, Period
 from analytics.methodology import formulas as f
 from analytics.methodology import points as pts
 from analytics.models import ParContribution, ParRuleSet, ParYearFreeze
-from tenants.models import Level, Unit, User
+from tenants.audit import audit_record
+from tenants.models import AuditAction, Level, Unit, User
 from tenants.permissions import ancestor_paths
 
 Kind = ParRuleSet.Kind
@@ -359,7 +360,7 @@ def par_rule_set_create(
         )
     try:
         with transaction.atomic():
-            return ParRuleSet.objects.create(owner=owner, version=1, created_by=created_by, **values)
+            rule_set = ParRuleSet.objects.create(owner=owner, version=1, created_by=created_by, **values)
     except IntegrityError:
         raise ValidationError(
             {
@@ -367,6 +368,18 @@ def par_rule_set_create(
                 % {"name": values["name"]}
             }
         ) from None
+    _audit(AuditAction.PAR_RULE_SET_CREATE, rule_set)
+    return rule_set
+
+
+def _audit(action: AuditAction, rule_set: ParRuleSet) -> None:
+    audit_record(
+        action=action,
+        actor=rule_set.created_by,
+        unit=rule_set.owner,
+        target=rule_set.name,
+        details={"rule_set": rule_set.pk, "version": rule_set.version, "kind": rule_set.kind},
+    )
 
 
 _UNCHANGED: Final = object()
@@ -404,12 +417,14 @@ def par_rule_set_revise(
     )
     try:
         with transaction.atomic():
-            return ParRuleSet.objects.create(
+            revised = ParRuleSet.objects.create(
                 owner=rule_set.owner, version=latest + 1, created_by=created_by, **values
             )
     except IntegrityError:
         # Another revision took the number between our read and our write (a new row is not locked).
         raise ValidationError(_("Someone revised this rule set at the same moment: open it again.")) from None
+    _audit(AuditAction.PAR_RULE_SET_REVISE, revised)
+    return revised
 
 
 def par_rule_set_default() -> ParRuleSet:

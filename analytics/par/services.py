@@ -56,7 +56,8 @@ from analytics.par.rules import (
     year_scope,
 )
 from analytics.quotas.services import own_units, quota_status
-from tenants.models import Level, Unit, User
+from tenants.audit import audit_record
+from tenants.models import AuditAction, Level, Unit, User
 
 # --------------------------------------------------------------------------------------------------
 # Inputs of a contribution
@@ -497,6 +498,13 @@ def par_year_freeze(*, province: Unit, year: int, user: User) -> ParYearFreeze:
                     for row in live.values()
                 ],
                 batch_size=1000,
+            )
+            audit_record(
+                action=AuditAction.PAR_YEAR_FREEZE,
+                actor=user,
+                unit=province,
+                target=str(year),
+                details={"year": year, "units": len(live)},
             )
     except IntegrityError:
         # Another request froze the year at the same moment.

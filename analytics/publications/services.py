@@ -48,7 +48,8 @@ from analytics.publications.snapshot import (
     period_cutoff,
     publication_snapshot,
 )
-from tenants.models import Membership, Role, Unit, User
+from tenants.audit import audit_record
+from tenants.models import AuditAction, Membership, Role, Unit, User
 
 logger = logging.getLogger(__name__)
 
@@ -341,6 +342,13 @@ def publication_publish_finish(*, publication_id: int, user_id: int | None) -> b
         row.published_at = timezone.now()
         row.published_by_id = user_id
         row.save(update_fields=["status", "published_at", "published_by"])
+        audit_record(
+            action=AuditAction.PUBLICATION_PUBLISH,
+            actor=User.objects.filter(pk=user_id).first() if user_id is not None else None,
+            unit=row.unit,
+            target=f"{row.period_start:%d/%m/%Y} – {row.period_end:%d/%m/%Y}",
+            details={"publication": str(row.public_id), "kind": row.kind, "internal": row.internal},
+        )
         publication_published.send(sender=Publication, publication=row)
     # After the commit: the publication is what matters; a mail server down must not hold it back.
     try:

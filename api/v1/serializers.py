@@ -84,6 +84,11 @@ class FiguresSerializer(serializers.Serializer):
     unit = UnitSerializer()
     period = PeriodSerializer()
     responses = serializers.IntegerField()
+    held_for_review = serializers.IntegerField(
+        source="held",
+        help_text="flagged answers of the period (bursts, duplicates) held out of every figure here "
+        "until the unit reviews them",
+    )
     overall = FigureSerializer()
     sipas_index = FigureSerializer(source="index")
     mean_score = FigureSerializer(source="mean")

@@ -51,7 +51,7 @@ from analytics.par.tasks import par_contribution_task, par_recompute_dispatch
 from surveys.dossiers import DossierEvent, DossierResult, dossier_events_ingest
 from surveys.models import Campaign, Procedure, Response
 from surveys.services import dossier_token_issue, response_submit
-from tenants.models import Role, Unit, User
+from tenants.models import AuditEvent, Role, Unit, User
 from tenants.routing import unit_reverse
 from tenants.services import unit_onboard
 from tests.surveys.conftest import post
@@ -885,6 +885,38 @@ def test_the_table_shows_live_and_frozen_values_side_by_side(console, province_a
     detail = client.get(url(world.province, "par_detail", PAST_YEAR, world.commune.pk))
     assert "Frozen" in detail.text and "Live" in detail.text
     assert "Satisfied answers" in detail.text
+
+
+def test_rule_sets_and_the_freeze_are_in_the_provinces_activity_log(console, province_admin):
+    world = console
+    client = signed_in(province_admin)
+    data = {
+        "name": "Tuyến tính tỉnh",
+        "kind": "linear",
+        "year_from": str(PAST_YEAR),
+        "quota_condition": "none",
+        "figure": "overall",
+        "maximum": "6",
+        "threshold": "90",
+    }
+    assert client.post(url(world.province, "par_rule_new") + "?kind=linear", data).status_code == 302
+    rule = ParRuleSet.objects.get(owner=world.province)
+    data["threshold"] = "80"
+    assert client.post(url(world.province, "par_rule_revise", rule.pk), data).status_code == 302
+    assert client.post(url(world.province, "par_freeze", PAST_YEAR)).status_code == 302
+    events = AuditEvent.objects.filter(unit=world.province, action__startswith="par_").order_by("id")
+    assert [(e.action, e.actor, e.target, e.details.get("version")) for e in events] == [
+        ("par_rule_set_create", province_admin, "Tuyến tính tỉnh", 1),
+        ("par_rule_set_revise", province_admin, "Tuyến tính tỉnh", 2),
+        ("par_year_freeze", province_admin, str(PAST_YEAR), None),
+    ]
+    log = client.get(f"/console/units/{world.province.structure}/{world.province.code}/audit/")
+    assert [row["action"] for row in log.context["rows"]][:3] == [
+        "Froze a year of PAR Index points",
+        "Revised PAR scoring rules",
+        "Created PAR scoring rules",
+    ]
+    assert "Tuyến tính tỉnh · version 2" in log.text
 
 
 def test_this_year_cannot_be_frozen_from_the_page(console, province_admin):

@@ -48,7 +48,7 @@ from analytics.publications.tasks import (
 )
 from surveys.models import Campaign, PaperBatch, Procedure, StaffMember
 from surveys.services import qr_link_create, response_submit
-from tenants.models import Unit, User
+from tenants.models import AuditEvent, Unit, User
 from tenants.routing import public_reverse, unit_reverse
 from tests.surveys.conftest import post
 
@@ -659,6 +659,15 @@ def test_only_admins_publish(draft, eager, request, persona, allowed):
     else:
         assert response.status_code == 404
         assert draft.status == Publication.Status.DRAFT
+
+
+def test_publishing_is_in_the_units_activity_log(draft, eager, commune_admin, province_admin):
+    signed_in(commune_admin).post(unit_url(draft.unit, "publication_publish", draft.pk))
+    event = AuditEvent.objects.get(action="publication_publish")
+    period = f"{LAST_MONTH.start:%d/%m/%Y} – {LAST_MONTH.end:%d/%m/%Y}"
+    assert (event.actor, event.unit, event.target) == (commune_admin, draft.unit, period)
+    log = signed_in(province_admin).get(f"/console/units/{draft.unit.structure}/{draft.unit.code}/audit/")
+    assert [(row["action"], row["what"]) for row in log.context["rows"]] == [("Published results", period)]
 
 
 def test_publishing_twice_is_a_clear_400(draft, eager, commune_admin):

@@ -300,7 +300,7 @@ class Generator:
     RESPONSE_COLUMNS = (
         "id, public_id, submission_key, campaign_id, version_id, channel, desk_id, staff_id, procedure_id, "
         "procedure_other, field_id, field_other, overall_bucket, language, submitted_at, answered_on, "
-        "client_hash, flagged, flag_reasons"
+        "client_hash, review, flag_reasons"
     )
     ANSWER_COLUMNS = "response_id, question_key, kind, element, scale, value, bucket, option_key, text"
 
@@ -444,17 +444,17 @@ class Generator:
             if rng.random() < 0.03:
                 comment = rng.choice(COMMENTS)
                 lines.append(f"\tcomment\ttext\t\t\t\\N\t\t\t{comment}\n")
-            flags, flagged = "{}", "f"
+            flags, review = "{}", ""
             r = rng.random()
             if r < 0.002:
-                flags, flagged = "{honeypot}", "t"
+                flags = "{honeypot}"
             elif r < 0.005:
-                flags, flagged = "{burst}", "t"
+                flags, review = "{burst}", "held"
             uid = f"{plan.unit_id:08x}-0000-4000-{{}}-{rid:012x}"
             responses.append(
                 f"{rid}\t{uid.format('8000')}\t{uid.format('9000')}\t{campaign}\t{version}\t{channel}\t{desk}\t"
                 f"{staff}\t{procedure}\t{procedure_other}\t{field_id}\t\t{overall}\tvi\t"
-                f"{day} {rng.choice(self.times)}\t{day}\t\t{flagged}\t{flags}\n"
+                f"{day} {rng.choice(self.times)}\t{day}\t\t{review}\t{flags}\n"
             )
             answers.append(rid_text + rid_text.join(lines) if lines else "")
             n_answers += len(lines)
@@ -500,14 +500,14 @@ def split_counts(total: int, weights: Sequence[float]) -> list[int]:
 FLOOR_SQL = """
 SELECT r.answered_on, a.question_key, a.value, count(*)
 FROM "{schema}".surveys_response r JOIN "{schema}".surveys_answer a ON a.response_id = r.id
-WHERE NOT ('honeypot' = ANY(r.flag_reasons)) {where}
+WHERE NOT ('honeypot' = ANY(r.flag_reasons)) AND r.review IN ('', 'accepted') AND r.voided_at IS NULL {where}
 GROUP BY r.answered_on, a.question_key, a.value
 """
 OVERALL_SQL = """
 SELECT a.bucket, count(*)
 FROM "{schema}".surveys_response r JOIN "{schema}".surveys_answer a ON a.response_id = r.id
-WHERE NOT ('honeypot' = ANY(r.flag_reasons)) AND a.kind = 'rating' AND a.element = 'OVERALL'
-  AND r.answered_on BETWEEN %s AND %s
+WHERE NOT ('honeypot' = ANY(r.flag_reasons)) AND r.review IN ('', 'accepted') AND r.voided_at IS NULL
+  AND a.kind = 'rating' AND a.element = 'OVERALL' AND r.answered_on BETWEEN %s AND %s
 GROUP BY a.bucket
 """
 

@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 from surveys.models import Answer, Desk, PaperBatch, Procedure, Response, StaffMember
 from surveys.paper import paper_ballot_enter, paper_ballot_void, paper_batch_close, paper_batch_open
 from surveys.services import SubmissionError, response_submit
+from tenants.models import AuditEvent
 from tenants.routing import unit_reverse
 
 from .conftest import post
@@ -90,7 +91,7 @@ def sample(in_commune, campaigns, procedure):
             desk=desk,
             answered_on=today - dt.timedelta(days=3),
             submitted_at=timezone.now() - dt.timedelta(days=3),
-            flagged=True,
+            review="held",
             flag_reasons=["burst"],
         ),
         "neutral_for_staff": submit(
@@ -154,7 +155,8 @@ def test_each_filter_narrows_the_list(client, world, commune_officer, sample, ca
         ({"satisfaction": "satisfied"}, ("old_satisfied", "satisfied_today")),
         ({"satisfaction": "neutral"}, ("neutral_for_staff",)),
         ({"satisfaction": "unsatisfied"}, ("unhappy_at_desk",)),
-        ({"flagged": "1"}, ("unhappy_at_desk",)),
+        ({"review": "held"}, ("unhappy_at_desk",)),
+        ({"review": "rejected"}, ()),
         ({"campaign": campaigns["hong_thai_quick"].pk, "satisfaction": "satisfied"}, ("old_satisfied",)),
         ({"campaign": campaigns["nam_dong_2024"].pk}, ()),
     ]
@@ -194,7 +196,7 @@ def test_the_list_is_paginated_and_keeps_its_filters(client, world, commune_offi
         ({"desk": "1.5"}, "Unknown desk"),
         ({"channel": "fax"}, "not in the list"),
         ({"satisfaction": "happy"}, "not in the list"),
-        ({"flagged": "yes"}, "not in the list"),
+        ({"review": "yes"}, "not in the list"),
         ({"page": "abc"}, "whole number"),
         ({"page": "0"}, "whole number"),
     ],
@@ -270,22 +272,26 @@ def test_an_unknown_or_other_units_response_is_404(client, world, commune_office
     )
 
 
-def test_only_the_admin_clears_a_flag_and_its_reasons_stay(
-    client, world, commune_officer, commune_admin, sample
+def test_an_officer_accepts_a_held_answer_from_its_page_with_a_reason_and_its_flags_stay(
+    client, world, commune_officer, sample
 ):
     r = sample["unhappy_at_desk"]
     client.force_login(commune_officer)
-    assert client.post(url(world.commune, "unit:response_unflag", r.public_id)).status_code == 403
-    r.refresh_from_db()
-    assert r.flagged
-    client.force_login(commune_admin)
+    in_english(client)
     page = client.get(url(world.commune, "unit:response", r.public_id)).content.decode()
-    assert url(world.commune, "unit:response_unflag", r.public_id) in page
-    response = client.post(url(world.commune, "unit:response_unflag", r.public_id))
-    assert response.status_code == 302
+    assert "Not yet: held for review" in page and 'value="accept"' in page
+    decide = {"ids": str(r.public_id), "next": "detail", "decision": "accept"}
+    refused = client.post(url(world.commune, "unit:review"), {**decide, "reason": "  "})
+    assert refused.status_code == 400 and "Say why" in refused.content.decode()
     r.refresh_from_db()
-    assert not r.flagged and r.flag_reasons == ["burst"]
-    assert listed(client, world.commune, flagged="1") == set()
+    assert r.review == "held"
+    response = client.post(url(world.commune, "unit:review"), {**decide, "reason": "Checked at the desk"})
+    assert response.status_code == 302 and response["Location"].endswith(f"/responses/{r.public_id}/")
+    r.refresh_from_db()
+    assert (r.review, r.reviewed_by, r.review_reason) == ("accepted", commune_officer, "Checked at the desk")
+    assert r.flag_reasons == ["burst"]
+    assert listed(client, world.commune, review="held") == set()
+    assert listed(client, world.commune, review="accepted") == ids(sample, "unhappy_at_desk")
 
 
 # --------------------------------------------------------------------------- CSV
@@ -320,7 +326,7 @@ def test_the_csv_has_vietnamese_headers_one_row_per_response_and_masked_text(
     ]
     question = campaigns["hong_thai_quick"].version.definition["questions"][2]["text"]["vi"]
     assert header[8] == question  # one column per rating question of the questionnaire
-    assert len(header) == 12
+    assert len(header) == 13
     assert sorted(r[0] for r in body) == sorted(str(sample[n].public_id) for n in ALL[:2])
     unhappy = next(r for r in body if r[0] == str(sample["unhappy_at_desk"].public_id))
     assert unhappy[3] == "Mã QR của quầy"
@@ -329,7 +335,10 @@ def test_the_csv_has_vietnamese_headers_one_row_per_response_and_masked_text(
     assert unhappy[9] == "Cung cấp thông tin; Thái độ"
     assert "78" in unhappy[10] and "0912" not in unhappy[10] and "@example" not in unhappy[10]
     assert "0987654321" not in "".join(unhappy)  # contact details never leave in the CSV
-    assert unhappy[11] == "Nhiều phiếu từ một địa chỉ"
+    assert unhappy[11] == "Nhiều phiếu từ một địa chỉ hoặc một máy"
+    assert unhappy[12] == "Chưa: đang tạm giữ chờ xem xét"
+    old = next(r for r in body if r[0] == str(sample["old_satisfied"].public_id))
+    assert (old[11], old[12]) == ("", "Có")
     local = timezone.localtime(sample["unhappy_at_desk"].submitted_at)
     assert unhappy[1] == local.strftime("%d/%m/%Y %H:%M")
 
@@ -379,7 +388,9 @@ def test_nobody_outside_the_unit_sees_its_responses_or_paper_batches(request, cl
         url(world.commune, "unit:paper"),
     ):
         assert client.get(address).status_code == 404, (persona, address)
-    assert client.post(url(world.commune, "unit:response_unflag", r.public_id)).status_code == 404
+    decision = {"ids": str(r.public_id), "decision": "reject", "reason": "x"}
+    assert client.post(url(world.commune, "unit:review"), decision).status_code == 404
+    assert client.get(url(world.commune, "unit:review")).status_code == 404
 
 
 def test_an_anonymous_visitor_is_sent_to_sign_in(client, world, sample):
@@ -520,14 +531,22 @@ def test_the_paper_flow_from_open_to_closed(client, world, commune_officer, batc
     extra = ballot_post(client, world.commune, batch, son_tay_ballot(overall=4))
     assert extra.status_code == 409 and "open another batch" in extra.content.decode()
 
-    # voiding needs a reason, then removes the ballot
+    # voiding needs a reason, then keeps the ballot marked void: it no longer counts in the batch
     victim = Response.objects.filter(paper_batch=batch).order_by("submitted_at").first()
     void_url = url(world.commune, "unit:paper_void", batch.pk, victim.public_id)
     assert client.post(void_url, {"reason": "  "}).status_code == 400
-    assert Response.objects.filter(pk=victim.pk).exists()
+    victim.refresh_from_db()
+    assert victim.voided_at is None
     assert client.post(void_url, {"reason": "Nhập trùng"}).status_code == 302
-    assert not Response.objects.filter(pk=victim.pk).exists()
-    assert not Answer.objects.filter(response_id=victim.pk).exists()
+    victim.refresh_from_db()
+    assert (victim.void_reason, victim.voided_by) == ("Nhập trùng", commune_officer)
+    assert Answer.objects.filter(response_id=victim.pk).exists()
+    html = client.get(page).content.decode()
+    assert "entered 2 / 3" in html and "Nhập trùng" in html
+    event = AuditEvent.objects.get(action="paper_ballot_void")
+    assert (event.actor, event.unit, event.reason) == (commune_officer, world.commune, "Nhập trùng")
+    assert str(victim.public_id) in event.target and batch.box_label in event.target
+    assert client.post(void_url, {"reason": "again"}).status_code == 400  # voided once
 
     # re-enter it, close
     assert ballot_post(client, world.commune, batch, son_tay_ballot(overall=5)).status_code == 302
@@ -545,7 +564,8 @@ def test_the_paper_flow_from_open_to_closed(client, world, commune_officer, batc
         ).status_code
         == 400
     )
-    assert Response.objects.filter(paper_batch=batch).count() == 3
+    assert Response.objects.filter(paper_batch=batch, voided_at__isnull=True).count() == 3
+    assert Response.objects.filter(paper_batch=batch).count() == 4
 
 
 def test_paper_ballots_are_stored_as_paper_for_the_batch_and_count_on_its_last_day(

@@ -180,20 +180,21 @@ def test_free_text_is_stored_as_typed_and_masked_only_when_shown(campaigns, proc
     assert response.answers.get(kind="text").text == typed
 
 
-def test_repeated_identical_answers_from_one_address_are_flagged_not_dropped(campaigns, procedure):
+def test_repeated_identical_answers_from_one_address_are_held_not_dropped(campaigns, procedure):
     campaign = campaigns["hong_thai_quick"]
     first, _ = submit(campaign, hong_thai(procedure, q_satisfaction=3), client="abc")
     second, _ = submit(campaign, hong_thai(procedure, q_satisfaction=3), client="abc")
     other, _ = submit(campaign, hong_thai(procedure, q_satisfaction=3), client="xyz")
-    assert not first.flagged
-    assert second.flagged and second.flag_reasons == ["duplicate"]
-    assert not other.flagged
+    assert (first.flag_reasons, first.review) == ([], "")
+    assert (second.flag_reasons, second.review) == (["duplicate"], "held")
+    assert (other.flag_reasons, other.review) == ([], "")
     assert Response.objects.count() == 3
 
 
-def test_a_filled_honeypot_is_flagged_for_review(campaigns, procedure):
+def test_a_filled_honeypot_is_flagged_never_counted_and_not_held_for_review(campaigns, procedure):
     response, _ = submit(campaigns["hong_thai_quick"], hong_thai(procedure, q_satisfaction=3), honeypot=True)
     assert response.flag_reasons == ["honeypot"]
+    assert response.review == "" and not response.counted
 
 
 class TestDossierTokens:

@@ -9,17 +9,25 @@ from tenants import selectors
 from tenants.selectors import schemas_behind
 from tenants.services import schemas_with_data
 
-# The last tenant migration (it drops a column); "behind" below means without it: the column back,
-# the record deleted. A schema whose column is missing cannot take it.
-LAST = ("surveys", "0005_drop_campaign_quota_rule")
+# The last tenant migration (it holds flagged answers, then drops `flagged`); "behind" below means
+# without it: what it adds dropped, the column back, the record deleted. A schema whose column is
+# missing cannot take it.
+LAST = ("surveys", "0007_review_void_and_desk_devices")
+UNDO_LAST = (
+    'ALTER TABLE "{schema}".surveys_response DROP COLUMN review, DROP COLUMN reviewed_by_id,'
+    " DROP COLUMN reviewed_at, DROP COLUMN review_reason, DROP COLUMN voided_at, DROP COLUMN voided_by_id,"
+    " DROP COLUMN void_reason, DROP COLUMN device_id",
+    'DROP TABLE "{schema}".surveys_deskdevice',
+)
+ADD_COLUMN = 'ALTER TABLE "{schema}".surveys_response ADD COLUMN flagged boolean NOT NULL DEFAULT false'
 BEHIND, FAILING = "lx06133", "lx24649"  # two units of the test world
 
 
 def put_behind(conn, schema: str, *, column: bool = True) -> None:
+    for statement in UNDO_LAST:
+        conn.execute(statement.format(schema=schema))
     if column:
-        conn.execute(
-            f"ALTER TABLE \"{schema}\".surveys_campaign ADD COLUMN quota_rule varchar(40) DEFAULT ''"
-        )
+        conn.execute(ADD_COLUMN.format(schema=schema))
     conn.execute(f'DELETE FROM "{schema}".django_migrations WHERE app = %s AND name = %s', LAST)  # noqa: S608
 
 
@@ -53,7 +61,7 @@ def test_only_schemas_behind_are_migrated_a_failure_is_reported_and_a_rerun_comp
         assert "2 to migrate (2 at a time)" in run.stdout
         assert f"{BEHIND} migrated in" in run.stdout
         assert f"{FAILING} FAILED" in run.stderr
-        assert 'column "quota_rule" of relation "surveys_campaign" does not exist' in run.stderr
+        assert 'column "flagged" does not exist' in run.stderr
         assert f"1 of 2 schemas failed: {FAILING}" in run.stderr
         after = records(conn)
         assert LAST in {r[:2] for r in after[BEHIND]}
@@ -64,7 +72,7 @@ def test_only_schemas_behind_are_migrated_a_failure_is_reported_and_a_rerun_comp
         }
 
         # when the cause is fixed and the command runs again
-        conn.execute(f'ALTER TABLE "{FAILING}".surveys_campaign ADD COLUMN quota_rule varchar(40)')
+        conn.execute(ADD_COLUMN.format(schema=FAILING))
         again = own_database.manage("migrate_schemas", "--tenant", "--workers", "2")
         # then it migrates only that schema
         assert again.returncode == 0, again.stderr
@@ -73,7 +81,7 @@ def test_only_schemas_behind_are_migrated_a_failure_is_reported_and_a_rerun_comp
         assert LAST in {r[:2] for r in records(conn)[FAILING]}
         columns = conn.execute(
             "SELECT count(*) FROM information_schema.columns"
-            " WHERE table_schema = %s AND column_name = 'quota_rule'",
+            " WHERE table_schema = %s AND column_name = 'flagged'",
             [FAILING],
         ).fetchone()
         assert columns == (0,)

@@ -12,10 +12,15 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("code")
         parser.add_argument("--structure", choices=Structure.values, default=Structure.CURRENT)
+        parser.add_argument("--reason", default="", help="why, for the activity log")
 
     def handle(self, *args, **options):
         try:
-            unit = unit_offboard(unit=unit_get(code=options["code"], structure=options["structure"]))
+            unit = unit_offboard(
+                unit=unit_get(code=options["code"], structure=options["structure"]),
+                reason=options["reason"].strip(),
+                via="command",
+            )
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from error
         self.stdout.write(self.style.SUCCESS(f"Offboarded {unit.name}; schema {unit.schema_name} kept."))

@@ -1,0 +1,160 @@
+"""The activity log in the console: a unit's admins (and those of the units above) read it; platform
+operators read every unit's and export it as CSV."""
+
+from collections.abc import Iterator
+from typing import Any
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
+
+from .audit import audit_actor, audit_csv_rows, audit_describe, audit_events
+from .models import AuditAction, AuditEvent, Level, Structure, Unit
+from .permissions import Action, has_perm
+from .spreadsheets import csv_lines
+
+PAGE_SIZE = 100
+DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
+DATE_ERROR = gettext_lazy("Write the date as dd/mm/yyyy, e.g. 01/09/2024.")
+
+
+def _day(label: Any) -> forms.DateField:
+    return forms.DateField(
+        required=False, input_formats=DATE_FORMATS, error_messages={"invalid": DATE_ERROR}, label=label
+    )
+
+
+class AuditFilterForm(forms.Form):
+    """The log's query string; anything it refuses gives a 400 with its message."""
+
+    date_from = _day(gettext_lazy("From"))
+    date_to = _day(gettext_lazy("To"))
+    action = forms.ChoiceField(
+        required=False, choices=[("", gettext_lazy("Every action")), *AuditAction.choices]
+    )
+    page = forms.IntegerField(
+        required=False,
+        min_value=1,
+        error_messages={
+            "invalid": gettext_lazy("The page number must be a whole number."),
+            "min_value": gettext_lazy("The page number must be a whole number."),
+        },
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["action"].error_messages["invalid_choice"] = _("This filter value is not in the list.")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", _("The period ends before it starts."))
+        return data
+
+    def events(self, unit: Unit | None) -> QuerySet[AuditEvent]:
+        d = self.cleaned_data
+        return audit_events(
+            unit=unit, date_from=d.get("date_from"), date_to=d.get("date_to"), action=d.get("action") or ""
+        )
+
+
+def _unit_for_log(request: HttpRequest, structure: str, code: str) -> Unit:
+    """The unit whose log the user may read: its admins and those of every unit above it."""
+    unit = Unit.objects.filter(structure=structure, code=code).exclude(level=Level.NATIONAL).first()
+    if structure not in Structure.values or unit is None or not has_perm(request.user, Action.MANAGE, unit):
+        raise Http404(_("No such unit."))
+    return unit
+
+
+def _page(request: HttpRequest, unit: Unit | None) -> HttpResponse:
+    form = AuditFilterForm(request.GET)
+    context: dict[str, Any] = {
+        "unit": unit,
+        "form": form,
+        "q": request.GET,
+        "can_export": request.user.is_superuser,
+    }
+    if not form.is_valid():
+        context["filter_errors"] = [" ".join(errors) for errors in form.errors.values()]
+        return render(request, "console/audit.html", context, status=400)
+    paginator = Paginator(form.events(unit), PAGE_SIZE)
+    number = form.cleaned_data.get("page") or 1
+    if number > paginator.num_pages:
+        context["filter_errors"] = [
+            _("There is no page %(n)d: the list has %(pages)d.") % {"n": number, "pages": paginator.num_pages}
+        ]
+        return render(request, "console/audit.html", context, status=400)
+    page = paginator.page(number)
+    context.update(
+        {
+            "page": page,
+            "total": paginator.count,
+            "rows": [
+                {
+                    "event": event,
+                    "actor": audit_actor(event),
+                    "action": AuditAction(event.action).label,
+                    "what": audit_describe(event),
+                }
+                for event in page.object_list
+            ],
+        }
+    )
+    return render(request, "console/audit.html", context)
+
+
+def _csv(request: HttpRequest, unit: Unit | None) -> HttpResponse:
+    if not request.user.is_superuser:
+        return HttpResponse(_("Only platform operators can export the activity log."), status=403)
+    form = AuditFilterForm(request.GET)
+    if not form.is_valid():
+        return _page(request, unit)
+    language = "en" if (translation.get_language() or "").startswith("en") else "vi"
+    events = form.events(unit)
+
+    def stream() -> Iterator[str]:
+        with translation.override(language):  # the body is produced after the view has returned
+            yield from csv_lines(audit_csv_rows(events=events, language=language))
+
+    name = f"nhat-ky-thao-tac-{unit.code if unit else 'tat-ca'}-{timezone.localdate():%Y%m%d}.csv"
+    response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_GET
+def unit_audit(request: HttpRequest, structure: str, code: str) -> HttpResponse:
+    return _page(request, _unit_for_log(request, structure, code))
+
+
+@login_required
+@require_GET
+def unit_audit_csv(request: HttpRequest, structure: str, code: str) -> HttpResponse:
+    return _csv(request, _unit_for_log(request, structure, code))
+
+
+@login_required
+@require_GET
+def audit(request: HttpRequest) -> HttpResponse:
+    """Every unit's records, for platform operators."""
+    if not request.user.is_superuser:
+        raise Http404
+    return _page(request, None)
+
+
+@login_required
+@require_GET
+def audit_csv(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_superuser:
+        raise Http404
+    return _csv(request, None)
