@@ -51,6 +51,7 @@ PROVINCE = "20"  # Lạng Sơn: the registry slice that holds it
 SETTINGS = '''"""Settings of one benchmark run (written by bench_citizen_form.py; not part of the project)."""
 from config.settings.base import *  # noqa: F403
 
+SECRET_KEY = "benchmark-only-" + "x" * 50
 DEBUG = False
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 PUBLIC_SCHEMA_URLCONF = "bench_citizen_urls"
