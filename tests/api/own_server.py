@@ -7,6 +7,7 @@ their own. Only loopback is used.
 
 import http.client
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -56,6 +57,7 @@ def own_server(
         "DATABASE_URL": f"postgres://{auth}@{address}/{name}",
         "REDIS_URL": settings.REDIS_URL,
         "DJANGO_SETTINGS_MODULE": "own_settings",
+        "SECRET_KEY": secrets.token_urlsafe(50),  # the base settings carry no key
         "PYTHONPATH": os.pathsep.join([str(folder), str(ROOT / "platform"), str(ROOT)]),
     }
 
