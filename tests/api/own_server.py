@@ -48,7 +48,6 @@ def own_server(
         textwrap.dedent(f"""
             from config.settings.base import *  # noqa: F403
 
-            SECRET_KEY = "{uuid.uuid4().hex * 2}"  # base has none: only dev, test and prod settings do
             CACHES["default"]["KEY_PREFIX"] = "{suffix}-{uuid.uuid4().hex}"  # noqa: F405
             """)
     )
