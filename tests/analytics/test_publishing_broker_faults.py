@@ -23,6 +23,13 @@ from tests.analytics.test_publications import answered, draft, signed_in, unit_u
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
+def forget_connections() -> None:
+    """The app's connection pool and the producer pool built on it: a test that sent a task earlier in
+    the session leaves producers connected to the real broker, which would take this test's tasks."""
+    app.close()
+    app.amqp._producer_pool = None
+
+
 @contextlib.contextmanager
 def broker(fault: str):
     """Celery sends to a broker that is down or hangs, for the duration of the block."""
@@ -43,12 +50,12 @@ def broker(fault: str):
 
         threading.Thread(target=accept_and_say_nothing, daemon=True).start()
     previous = app.conf.broker_url
-    app.close()  # drop pooled connections to the real broker
+    forget_connections()  # drop pooled connections to the real broker
     app.conf.broker_url = f"redis://127.0.0.1:{port}/0"
     try:
         yield
     finally:
-        app.close()
+        forget_connections()
         app.conf.broker_url = previous
         listener.close()
         for connection in held:
