@@ -110,13 +110,12 @@ def breakdown_dimensions(*, unit: Unit) -> list[str]:
     """The breakdowns that mean something for this unit, in display order.
 
     A district or province gets procedure and channel only: its communes' fields, civil servants and
-    desks are their own. A unit that pools merged predecessors keeps fields (keyed by catalog key) but
-    not civil servants and desks, whose ids are per schema and would be mixed up across schemas.
+    desks are their own. A commune gets all five; its civil servants and desks are counted on its own
+    answers (ids are per schema), while procedures, fields and channels also pool the legacy communes
+    merged into it.
     """
     if unit_is_pooled(unit=unit):
         return [Dimension.PROCEDURE, Dimension.CHANNEL]
-    if contributing_units(unit).count() > 1:
-        return [Dimension.PROCEDURE, Dimension.FIELD, Dimension.CHANNEL]
     return [Dimension.PROCEDURE, Dimension.FIELD, Dimension.STAFF, Dimension.DESK, Dimension.CHANNEL]
 
 

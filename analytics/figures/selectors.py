@@ -150,6 +150,24 @@ def rollup_counts(
         return [dict(zip(COLUMNS, row, strict=True)) for row in cursor.fetchall()]
 
 
+# A unit's own answers in a period (its schema's daily facts, nothing pooled): what its civil servants
+# and desks are judged on, since their ids are numbered per schema.
+OWN_SQL = """
+SELECT unit_id, date_trunc('month', day)::date, {key}, sum(count)::bigint AS n
+FROM public.analytics_dailyfact
+WHERE unit_id = %(unit)s AND dim = %(dim)s {only} AND day BETWEEN %(start)s AND %(end)s
+GROUP BY unit_id, date_trunc('month', day), {key}
+"""
+
+
+def own_counts(*, unit: Unit, period: Period, dim: str, only: str = "all") -> list[dict[str, Any]]:
+    """The unit's own counts in the period (not its subtree's, not its predecessors'), as rollup_counts."""
+    params = {"unit": unit.pk, "dim": dim, "start": period.start, "end": period.end}
+    with read_connection(RollupMonth).cursor() as cursor:
+        cursor.execute(OWN_SQL.format(only=ONLY[only], key=", ".join(READ_KEY)), params)
+        return [dict(zip(COLUMNS, row, strict=True)) for row in cursor.fetchall()]
+
+
 def tally_of(rows: Iterable[Mapping[str, Any]]) -> f.Tally:
     """The tally of rating count rows (value, bucket, scale, n)."""
     counts = {"satisfied": 0, "neutral": 0, "unsatisfied": 0, "no_answer": 0, "score_sum": 0, "scored": 0}
@@ -292,14 +310,20 @@ def _element_order(code: str) -> int:
 def breakdown(
     *, unit: Unit, period: Period, dim: str, minimum_n: int = f.DEFAULT_MINIMUM_N
 ) -> list[BreakdownRow]:
-    """Overall satisfaction per procedure, field, civil servant, desk or channel (largest n first)."""
+    """Overall satisfaction per procedure, field, civil servant, desk or channel (largest n first).
+
+    Procedures, fields and channels pool every contributing unit; civil servants and desks are the
+    unit's own (its answers only)."""
     if dim not in Dimension.values or dim == Dimension.TOTAL:
         raise ValidationError(_("Unknown breakdown “%(dim)s”.") % {"dim": dim})
-    if dim in (Dimension.STAFF, Dimension.DESK) and contributing_units(unit).count() > 1:
-        # Civil servants and desks are numbered per unit schema: pooled, different people would merge.
-        raise ValidationError(_("Civil servants and desks can only be compared within one unit."))
+    if dim in (Dimension.STAFF, Dimension.DESK):
+        # Civil servants and desks are numbered per unit schema: each unit's are judged on its own
+        # answers, never pooled with those of the units below it or of the units merged into it.
+        rows = own_counts(unit=unit, period=period, dim=dim, only="overall_ratings")
+    else:
+        rows = rollup_counts(nodes=[unit.pk], period=period, dim=dim, only="overall_ratings")
     grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in rollup_counts(nodes=[unit.pk], period=period, dim=dim, only="overall_ratings"):
+    for row in rows:
         grouped[row["dim_value"]].append(row)
     result = [
         BreakdownRow(value, f.rate_figure(tally_of(rs), minimum_n=minimum_n)) for value, rs in grouped.items()

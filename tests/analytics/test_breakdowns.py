@@ -7,10 +7,12 @@ import pytest
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
+from analytics.dashboards.selectors import breakdown_dimensions
 from analytics.facts.services import facts_refresh
 from analytics.figures.selectors import Period, breakdown
-from surveys.models import Campaign, Field, Procedure
-from surveys.services import response_submit
+from surveys.models import Campaign, Field, Procedure, StaffMember
+from surveys.services import qr_link_create, response_submit
+from tests.conftest import survey_setup
 from tests.surveys.conftest import post
 
 pytestmark = pytest.mark.django_db
@@ -42,3 +44,42 @@ def test_an_answer_counts_under_its_procedures_field_unless_it_names_no_procedur
     rows = breakdown(unit=world.commune, period=Period(today - dt.timedelta(days=1), today), dim="field")
     counted = {row.value: row.figure.n for row in rows}
     assert counted == {birth.field.key: 2, other_field.key: 1, "other": 1}
+
+
+def staff_answer(unit, name: str) -> int:
+    """One answer through a civil servant's own QR code in `unit`; returns that civil servant's id."""
+    with tenant_context(unit):
+        member = StaffMember.objects.create(full_name=name, position="Công chức Văn phòng")
+        campaign = Campaign.objects.get(version__questionnaire__key="hong_thai_quick")
+    link = qr_link_create(unit=unit, campaign=campaign, staff=member)
+    with tenant_context(unit):
+        response_submit(
+            campaign=campaign,
+            version_id=campaign.version_id,
+            data=post(q_satisfaction=3, q_procedure="other", q_procedure_other="Chứng thực bản sao"),
+            submission_key=uuid.uuid4(),
+            channel="staff",
+            link=link,
+        )
+    return member.pk
+
+
+def test_a_current_commune_judges_its_own_civil_servants_and_pools_the_rest(world):
+    """The current commune Hồng Thái was merged into keeps its civil-servant breakdown: counted on its
+    own answers, never mixed with the merged legacy commune's staff numbered in another schema."""
+    with tenant_context(world.successor):
+        survey_setup()
+    legacy_id = staff_answer(world.commune, "Cán bộ xã cũ")
+    own_id = staff_answer(world.successor, "Cán bộ xã mới")
+    assert legacy_id == own_id  # both schemas number their staff from 1: pooling them would merge people
+    facts_refresh()
+    today = timezone.localdate()
+    period = Period(today - dt.timedelta(days=1), today)
+    assert "staff" in breakdown_dimensions(unit=world.successor)
+    staff = breakdown(unit=world.successor, period=period, dim="staff")
+    assert [(row.value, row.figure.n) for row in staff] == [(str(own_id), 1)]
+    channels = breakdown(unit=world.successor, period=period, dim="channel")
+    assert [(row.value, row.figure.n) for row in channels] == [("staff", 2)]
+    # a district's own schema has no civil-servant answers of its communes
+    assert breakdown(unit=world.district, period=period, dim="staff") == []
+    assert "staff" not in breakdown_dimensions(unit=world.district)

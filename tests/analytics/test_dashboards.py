@@ -409,7 +409,7 @@ def test_element_figures_and_the_index_appear_for_a_five_level_questionnaire(wor
 
 def test_a_merged_communes_successor_pools_its_history_without_mixing_staff_ids(answered, operator):
     # the current commune Hồng Thái was merged into reads the legacy commune's answers
-    assert breakdown_dimensions(unit=answered.successor) == ["procedure", "field", "channel"]
+    assert breakdown_dimensions(unit=answered.successor) == ["procedure", "field", "staff", "desk", "channel"]
     page = signed_in(operator).get(results_url(answered.successor))
     assert page.status_code == 200
     assert "n&nbsp;=&nbsp;4" in page.text

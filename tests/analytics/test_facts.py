@@ -237,11 +237,6 @@ def test_the_profile_divides_only_by_unsatisfied_answers_to_questionnaires_that_
     assert figures.profile.shares[0].figure.value == 1
 
 
-def test_civil_servants_are_not_compared_across_schemas(world):
-    with pytest.raises(ValidationError, match="within one unit"):
-        breakdown(unit=world.district, period=YEAR, dim="staff")
-
-
 def test_a_current_provinces_ranking_carries_merged_communes_history_to_their_successor(world):
     for _ in range(30):
         hong_thai(world.commune, 3, day=dt.date(2025, 3, 3))
