@@ -1,5 +1,7 @@
 """Stable English field names; dates in ISO 8601; rates as fractions in [0, 1] with their n and method."""
 
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -133,6 +135,17 @@ class StrictFields:
         return super().to_internal_value(data)  # type: ignore[misc]
 
 
+class SentText(serializers.CharField):
+    """A text whose length limits count the characters as sent, as the OpenAPI schema says; surrounding
+    spaces are trimmed afterwards. (DRF trims first, so 61 characters with a leading space passed a
+    60-character limit the schema promises to refuse.)"""
+
+    def to_internal_value(self, data: Any) -> str:
+        if isinstance(data, str) and self.max_length is not None and len(data) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
+        return super().to_internal_value(data)
+
+
 class StrictSerializer(StrictFields, serializers.Serializer):
     """A request body that refuses unknown fields."""
 
@@ -140,8 +153,8 @@ class StrictSerializer(StrictFields, serializers.Serializer):
 class DossierEventSerializer(StrictSerializer):
     """One event, named as in the national portal's dossier synchronisation."""
 
-    MaHoSo = serializers.CharField(min_length=1, max_length=60)
-    MaTTHC = serializers.CharField(min_length=1, max_length=40)
+    MaHoSo = SentText(min_length=1, max_length=60)
+    MaTTHC = SentText(min_length=1, max_length=40)
     NgayTiepNhan = serializers.DateTimeField()
     NgayHenTra = serializers.DateTimeField(required=False, allow_null=True)
     NgayKetThucXuLy = serializers.DateTimeField(required=False, allow_null=True)
@@ -194,7 +207,7 @@ class SavedSerializer(serializers.Serializer):
 class TransactionCountSerializer(StrictSerializer):
     """The number of dossiers of one procedure (or of the whole unit) in a period."""
 
-    procedure = serializers.CharField(
+    procedure = SentText(
         max_length=80,
         allow_blank=True,
         help_text="the procedure's key in the unit's catalog or its national code (MaTTHC); \"\" for all",

@@ -195,6 +195,15 @@ class TestDossierEvents:
         with tenant_context(world.commune):
             assert set(Dossier.objects.values_list("code", flat=True)) == {"A-1", "A-4"}
 
+    def test_a_code_longer_than_the_schema_allows_is_refused_even_with_spaces_around(self, world, make_api):
+        # the OpenAPI schema says 60 characters as sent; DRF alone trims first and let 61 through
+        api, _ = make_api(world.commune)
+        answer = api.post(unit_url(world.commune, "dossier-events/"), {"events": [event(" " + "X" * 60)]})
+        assert answer.status_code == 400
+        assert "events.0.MaHoSo" in answer.text
+        with tenant_context(world.commune):
+            assert not Dossier.objects.exists()
+
     def test_a_malformed_event_refuses_the_whole_batch_and_names_every_problem(self, world, make_api):
         api, _ = make_api(world.commune)
         batch = [
