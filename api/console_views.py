@@ -8,12 +8,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from tenants.confirmation import confirmation_step
 from tenants.models import Level, Structure, Unit
-from tenants.permissions import Action, has_perm
+from tenants.permissions import Action, unit_perm_required
 
 from .models import ApiCall, ApiClient, Scope
 from .services import api_client_create, api_client_revoke, api_client_rotate
@@ -31,8 +33,9 @@ class ApiClientForm(forms.Form):
 
 def _managed_unit(request: HttpRequest, structure: str, code: str) -> Unit:
     unit = Unit.objects.filter(structure=structure, code=code).exclude(level=Level.NATIONAL).first()
-    if structure not in Structure.values or unit is None or not has_perm(request.user, Action.MANAGE, unit):
+    if structure not in Structure.values or unit is None:
         raise Http404(_("No such unit."))
+    unit_perm_required(request.user, Action.MANAGE, unit)
     if unit.level != Level.PROVINCE and not request.user.is_superuser:
         raise Http404(_("API clients are managed by provinces."))
     return unit
@@ -75,6 +78,20 @@ def api_client_action(request: HttpRequest, structure: str, code: str, pk: int, 
     if action == "rotate" and client.is_active:
         key = api_client_rotate(client=client, actor=request.user)
     elif action == "revoke":
+        if client.is_active:
+            asked = confirmation_step(
+                request,
+                title=_("Revoke the key of “%(name)s”?") % {"name": client.name},
+                consequences=[
+                    _("The key stops working at once and can never be turned on again."),
+                    _("Every system calling the API with it is refused; it will need a new client and key."),
+                ],
+                button=_("Revoke"),
+                cancel_url=reverse("console:api_clients", args=[unit.structure, unit.code]),
+                in_unit=False,
+            )
+            if asked is not None:
+                return asked
         api_client_revoke(client=client, actor=request.user)
     else:
         raise Http404

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from tenants.confirmation import confirmation_step
 from tenants.decorators import unit_permission_required
 from tenants.models import QuestionnaireShare
 from tenants.permissions import Action, has_perm
@@ -534,6 +535,20 @@ def questionnaire_edit_json(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def questionnaire_publish(request: HttpRequest, pk: int) -> HttpResponse:
     questionnaire = get_object_or_404(Questionnaire, pk=pk)
+    draft = selectors.questionnaire_draft(questionnaire=questionnaire)
+    if draft is not None:
+        asked = confirmation_step(
+            request,
+            title=_("Publish version %(n)s of “%(name)s”?") % {"n": draft.number, "name": questionnaire},
+            consequences=[
+                _("A published version can never be edited or deleted: every answer is stored against it."),
+                _("To change a question afterwards you make a new version; this one stays as it is."),
+            ],
+            button=_("Publish v%(n)s") % {"n": draft.number},
+            cancel_url=reverse("unit:questionnaire", args=[pk]),
+        )
+        if asked is not None:
+            return asked
     try:
         version = questionnaire_draft_publish(questionnaire=questionnaire)
     except ValidationError as error:

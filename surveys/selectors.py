@@ -88,10 +88,16 @@ def questionnaire_list() -> QuerySet[Questionnaire]:
 
 
 def builtin_templates() -> list[dict[str, Any]]:
-    """The built-in templates with whether the unit has installed each."""
+    """The built-in templates with whether the unit has installed each (their "source" notes, in
+    English and naming the seed documents, are for developers: officials read the description)."""
     installed = set(Questionnaire.objects.values_list("key", flat=True))
     return [
-        {"key": t["key"], "title": t["title"], "source": t["source"], "installed": t["key"] in installed}
+        {
+            "key": t["key"],
+            "title": t["title"],
+            "description": t["description"],
+            "installed": t["key"] in installed,
+        }
         for t in BUILTIN_QUESTIONNAIRES
     ]
 

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET
 
 from .audit import audit_actor, audit_csv_rows, audit_describe, audit_events
 from .models import AuditAction, AuditEvent, Level, Structure, Unit
-from .permissions import Action, has_perm
+from .permissions import Action, unit_perm_required
 from .spreadsheets import csv_lines
 
 PAGE_SIZE = 100
@@ -69,8 +69,9 @@ class AuditFilterForm(forms.Form):
 def _unit_for_log(request: HttpRequest, structure: str, code: str) -> Unit:
     """The unit whose log the user may read: its admins and those of every unit above it."""
     unit = Unit.objects.filter(structure=structure, code=code).exclude(level=Level.NATIONAL).first()
-    if structure not in Structure.values or unit is None or not has_perm(request.user, Action.MANAGE, unit):
+    if structure not in Structure.values or unit is None:
         raise Http404(_("No such unit."))
+    unit_perm_required(request.user, Action.MANAGE, unit)
     return unit
 
 

@@ -1,6 +1,6 @@
 from django.db import connection
 
-from .menu import unit_menu
+from .menu import unit_links, unit_menu
 from .permissions import membership_roots
 from .selectors import unit_ancestors
 
@@ -18,5 +18,5 @@ def console(request):
     }
     if current is not None:
         context["unit_menu"] = unit_menu(request)
-        context["unit_ancestors"] = unit_ancestors(unit=current)
+        context["unit_crumbs"] = unit_links(user, unit_ancestors(unit=current))
     return context

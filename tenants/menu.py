@@ -3,6 +3,7 @@
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
+from .models import Level
 from .permissions import Action, has_perm
 from .routing import public_reverse
 
@@ -27,19 +28,51 @@ UNIT_MENU: list[tuple[str, object, Action, set[str] | None]] = [
 ]
 
 
+def _entry_url(request, name: str, action: Action, levels: set[str] | None) -> str:
+    """The page's address if this user may open it in the current unit, else ""."""
+    if levels is not None and request.tenant.level not in levels:
+        return ""
+    if not has_perm(request.user, action, request.tenant):
+        return ""
+    try:
+        if name.startswith("console:"):
+            return public_reverse(name, request.tenant.structure, request.tenant.code)
+        return reverse(name)
+    except NoReverseMatch:
+        return ""  # the page is not installed in this deployment
+
+
 def unit_menu(request) -> list[dict[str, str]]:
     items = []
     for name, label, action, levels in UNIT_MENU:
-        if levels is not None and request.tenant.level not in levels:
-            continue
-        if not has_perm(request.user, action, request.tenant):
-            continue
-        try:
-            if name.startswith("console:"):
-                url = public_reverse(name, request.tenant.structure, request.tenant.code)
-            else:
-                url = reverse(name)
+        url = _entry_url(request, name, action, levels)
+        if url:
             items.append({"url": url, "label": str(label)})
-        except NoReverseMatch:
-            continue  # the page is not installed in this deployment
     return items
+
+
+def unit_links(user, units) -> list[dict[str, str]]:
+    """Units named on a page (breadcrumbs, mergers), each linked only where it leads somewhere for this
+    user: its registry page if they may see its figures, else its public results if it publishes any,
+    else its name alone. The country has no page of its own."""
+    links = []
+    for unit in units:
+        if unit.level == Level.NATIONAL:
+            continue
+        if has_perm(user, Action.VIEW_FIGURES, unit):
+            url = public_reverse("console:unit", unit.structure, unit.code)
+        elif unit.is_onboarded:
+            url = public_reverse("public_results", unit.slug)
+        else:
+            url = ""
+        links.append({"name": unit.name, "url": url})
+    return links
+
+
+def unit_page_url(request, name: str) -> str:
+    """A menu page's address for a link elsewhere (a results page's shortcuts): "" where the menu
+    would not show it to this user, so no page links to what refuses them."""
+    for entry, _label, action, levels in UNIT_MENU:
+        if entry == name:
+            return _entry_url(request, name, action, levels)
+    raise ValueError(f"{name} is not a page of the unit menu")

@@ -8,6 +8,7 @@ person's memberships, api.permissions to a key's unit and scopes.
 
 from enum import StrEnum
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 
 from .models import Level, Membership, Role, Unit, User
@@ -33,6 +34,24 @@ REQUIRED = {
     Action.FEED: Role.ADMIN,
 }
 INHERITED = {Action.VIEW_FIGURES, Action.MANAGE, Action.FEED}
+
+
+class UnitRefused(PermissionDenied):
+    """A signed-in person asked for a page of a unit that exists but is beyond their roles.
+
+    The registry of units is public, so the refusal says so (a 403 naming the unit and where to go)
+    rather than pretending the unit does not exist; objects inside a unit (drafts) still answer 404.
+    """
+
+    def __init__(self, unit: Unit) -> None:
+        super().__init__(unit.name)
+        self.unit = unit
+
+
+def unit_perm_required(user: User | None, action: Action, unit: Unit) -> None:
+    """Raises UnitRefused unless the user may do `action` in `unit`."""
+    if not has_perm(user, action, unit):
+        raise UnitRefused(unit)
 
 
 def ancestor_paths(unit: Unit) -> list[str]:

@@ -13,8 +13,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from .decorators import unit_permission_required
 from .forms import MembershipForm
+from .menu import unit_links
 from .models import Membership, Role, Structure, Unit
-from .permissions import Action, has_perm, membership_roots
+from .permissions import Action, has_perm, membership_roots, unit_perm_required
 from .replica import replica_configured, replica_health
 from .routing import public_reverse, unit_reverse
 from .selectors import unit_ancestors
@@ -50,9 +51,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 def _visible_unit(request: HttpRequest, structure: str, code: str) -> Unit:
     unit = Unit.objects.filter(structure=structure, code=code).exclude(level="national").first()
-    # Outsiders get the same 404 for a unit that exists and one that does not.
-    if unit is None or not has_perm(request.user, Action.VIEW_FIGURES, unit):
+    if unit is None:
         raise Http404(_("No such unit."))
+    unit_perm_required(request.user, Action.VIEW_FIGURES, unit)
     return unit
 
 
@@ -77,8 +78,7 @@ def console_switch(request: HttpRequest) -> HttpResponse:
     if not raw.isdigit():
         return redirect("console:home")
     unit = get_object_or_404(Unit.objects.exclude(level="national"), pk=int(raw))
-    if not has_perm(request.user, Action.VIEW_FIGURES, unit):
-        raise Http404(_("No such unit."))
+    unit_perm_required(request.user, Action.VIEW_FIGURES, unit)
     if unit.is_onboarded:
         return redirect(unit_reverse(unit, "unit:home"))
     return redirect("console:unit", structure=unit.structure, code=unit.code)
@@ -89,11 +89,11 @@ def _unit_context(request: HttpRequest, unit: Unit, form: MembershipForm | None 
     children = unit.children.order_by("path")
     return {
         "unit": unit,
-        "ancestors": unit_ancestors(unit=unit),
+        "ancestors": unit_links(request.user, unit_ancestors(unit=unit)),
         "children": children,
         "onboarded_children": children.filter(onboarded_at__isnull=False).count(),
-        "successors": unit.successors.order_by("path"),
-        "predecessors": unit.predecessors.order_by("path"),
+        "successors": unit_links(request.user, unit.successors.order_by("path")),
+        "predecessors": unit_links(request.user, unit.predecessors.order_by("path")),
         "can_manage": can_manage,
         "memberships": unit.memberships.select_related("user").order_by("role", "user__email")
         if can_manage

@@ -12,6 +12,7 @@ from django.utils import timezone, translation
 from django_tenants.utils import tenant_context
 
 from surveys.services import campaign_create, catalog_seed, questionnaire_install_builtin
+from tenants.confirmation import CONFIRM_FIELD
 from tenants.models import Role, Structure, Unit, User
 from tenants.registry import registry_import
 from tenants.services import public_tenant_ensure, unit_onboard
@@ -26,6 +27,8 @@ WORLD_CODES = {
     "other": (Structure.LEGACY, "24649"),
     "successor": (Structure.CURRENT, "06172"),
 }
+# The field a POST carries when it confirms an action that cannot be undone (tenants.confirmation).
+CONFIRM = {CONFIRM_FIELD: "yes"}
 ONBOARDED = ("district", "commune", "sibling", "other", "successor")
 
 
@@ -40,6 +43,12 @@ class World:
 
 
 BUILTIN_KEYS = ("hong_thai_quick", "son_tay_2017", "nam_dong_2024")
+# Named as an official would name them: pages are checked for internal keys in their visible text.
+CAMPAIGN_NAMES = {
+    "hong_thai_quick": "Khảo sát phiếu nhanh",
+    "son_tay_2017": "Khảo sát theo phiếu Sơn Tây",
+    "nam_dong_2024": "Khảo sát theo phiếu Nam Dong",
+}
 
 
 def survey_setup() -> None:
@@ -49,7 +58,7 @@ def survey_setup() -> None:
     for key in BUILTIN_KEYS:
         version = questionnaire_install_builtin(key=key).latest_published
         campaign_create(
-            name=f"Khảo sát {key}",
+            name=CAMPAIGN_NAMES[key],
             version=version,
             starts_on=today - dt.timedelta(days=60),
             ends_on=today + dt.timedelta(days=60),

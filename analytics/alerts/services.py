@@ -21,6 +21,7 @@ from django.db.models import Max, Sum
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch
 from django.utils import timezone, translation
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django_tenants.utils import tenant_context
 
@@ -37,7 +38,8 @@ EPISODE_GAP_DAYS: Final = 7
 
 def alert_method(policy: Policy | None = None) -> f.Method:
     """The rule, named on every alert shown or sent."""
-    threshold = f.display_percent(policy.threshold_fraction, 1) if policy else "25"
+    # Formatted in the page's language, like every other number beside it ("25,0", not "25.0").
+    threshold = number_format(f.display_percent(policy.threshold_fraction, 1) if policy else 25, 1)
     minimum = policy.minimum if policy else 10
     return f.Method(
         "nam_dong_staff_alert",

@@ -29,7 +29,7 @@ from analytics.dashboards.selectors import (
     unit_minimum_n,
     year_to_date,
 )
-from analytics.dashboards.views import figure_bar
+from analytics.dashboards.views import no_elements_asked, public_bar
 from analytics.figures import charts
 from analytics.figures.selectors import VIETNAM, Period, figures_cached, unit_figures
 from analytics.methodology import formulas as f
@@ -91,7 +91,7 @@ def public_results(request: HttpRequest, slug: str) -> HttpResponse:
         if code in f.INDEX_ELEMENTS
     ]
     chart = charts.bar_chart(
-        [figure_bar(label, view) for label, view in elements],
+        [public_bar(label, view) for label, view in elements],
         title=_("Satisfaction by element"),
         empty_text=_("No answers on the elements this year."),
     )
@@ -100,6 +100,7 @@ def public_results(request: HttpRequest, slug: str) -> HttpResponse:
         "place": _place(unit),
         "period": period,
         "responses": figures.responses,
+        "no_elements_asked": no_elements_asked(figures),
         "overall": figure_view(figures.overall, language=language),
         "index": figure_view(figures.index, language=language),
         "elements": elements,

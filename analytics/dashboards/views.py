@@ -39,8 +39,9 @@ from analytics.methodology import formulas as f
 from analytics.methodology.methods import method_description, method_name
 from analytics.models import Dimension
 from tenants.decorators import unit_permission_required
+from tenants.menu import unit_page_url
 from tenants.models import Unit
-from tenants.permissions import Action, has_perm
+from tenants.permissions import Action
 from tenants.replica import reads_from_replica
 from tenants.routing import public_reverse, unit_reverse
 
@@ -65,7 +66,8 @@ def _query(period: Period) -> str:
 def bar_text(view: FigureView) -> str:
     if view.percent is None:
         return _("no answers")
-    return f"{number_format(view.percent, 1)} %  n={view.n}"
+    # The same two decimals as the table beside the chart (9,09 %, not 9,0 %).
+    return f"{number_format(view.percent, 2)} %  n={view.n}"
 
 
 def figure_bar(label: str, view: FigureView) -> charts.Bar:
@@ -78,6 +80,20 @@ def figure_bar(label: str, view: FigureView) -> charts.Bar:
         text=bar_text(view),
         muted=view.too_few,
     )
+
+
+def public_bar(label: str, view: FigureView) -> charts.Bar:
+    """A bar where the public reads it: below the minimum n, no bar and no rate, only n."""
+    if not view.too_few:
+        return figure_bar(label, view)
+    withheld = _("too few answers (n = %(n)s)") % {"n": view.n}
+    return charts.Bar(label=f"{label}: {withheld}", value=None, low=None, high=None, text="—", muted=True)
+
+
+def no_elements_asked(figures: UnitFigures) -> bool:
+    """Answers came in but none on a SIPAS element: the questionnaire in use asks none (the Hồng Thái
+    quick form asks one overall question), so its index is not "no answers" but not asked."""
+    return figures.responses > 0 and figures.index.n == 0
 
 
 @dataclass
@@ -266,14 +282,6 @@ def dashboard_build(*, unit: Unit, period: Period, language: str, breakdown_url:
     return dashboard
 
 
-def _optional_url(name: str) -> str:
-    """Pages built elsewhere (quotas, staff alerts) are linked only where they are installed."""
-    try:
-        return reverse(name)
-    except NoReverseMatch:
-        return ""
-
-
 def _period_or_error(request: HttpRequest) -> tuple[Period | None, list[str]]:
     try:
         return period_from_query(start=request.GET.get("from"), end=request.GET.get("to")), []
@@ -314,14 +322,13 @@ def results(request: HttpRequest) -> HttpResponse:
     context |= {
         "d": dashboard,
         "pooled": unit_is_pooled(unit=unit),
+        "no_elements_asked": no_elements_asked(dashboard.figures),
         "charts": {k: mark_safe(v) for k, v in dashboard.charts.items()},  # noqa: S308 - built escaped
-        "quotas_url": _optional_url("unit:quotas"),
-        "alerts_url": _optional_url("unit:alerts"),
+        "quotas_url": unit_page_url(request, "unit:quotas"),
+        "alerts_url": unit_page_url(request, "unit:alerts"),
         "public_url": _public_results_url(unit),
         # Held answers are the unit's own raw answers: only its officers review them.
-        "review_url": _optional_url("unit:review")
-        if has_perm(request.user, Action.VIEW_RESPONSES, unit)
-        else "",
+        "review_url": unit_page_url(request, "unit:review"),
     }
     return render(request, "analytics/results.html", context)
 

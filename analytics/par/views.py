@@ -39,6 +39,7 @@ from analytics.par.rules import (
 )
 from analytics.par.services import par_freeze_refusal, par_province_recompute, par_year_freeze
 from analytics.par.table import Side, par_export_table, par_table, par_years
+from tenants.confirmation import CONFIRM_FIELD
 from tenants.decorators import unit_permission_required
 from tenants.models import Level, Unit
 from tenants.permissions import Action
@@ -145,7 +146,8 @@ def freeze(request: HttpRequest, year: int) -> HttpResponse:
     province = request.tenant
     _checked_year(year)
     errors: list[str] = []
-    if request.method == "POST":
+    # This page is the confirmation step: a POST without its confirmation only shows it again.
+    if request.method == "POST" and request.POST.get(CONFIRM_FIELD) == "yes":
         try:
             par_year_freeze(province=province, year=year, user=request.user)
         except ValidationError as error:

@@ -20,6 +20,7 @@ from django.utils import timezone, translation
 from django.utils.formats import number_format
 from django.utils.safestring import SafeString, mark_safe
 
+from analytics.dashboards.selectors import element_label
 from analytics.figures import charts
 from analytics.figures.selectors import VIETNAM
 from analytics.models import Publication
@@ -100,10 +101,22 @@ REPORT_TEXT: dict[str, dict[str, str]] = {
             "{percent} (khoảng tin cậy 95 %: {interval}; n = {n})."
         ),
         "overall_none": "Trong kỳ chưa có ý kiến hợp lệ về mức độ hài lòng chung.",
+        "overall_few": (
+            "Tỷ lệ hài lòng chung: chưa đủ ý kiến (n = {n}); tỷ lệ chỉ được công bố khi có từ {minimum} ý "
+            "kiến hợp lệ."
+        ),
         "mean_line": "Điểm trung bình (thang 5 mức, chỉ tiêu phụ): {score}/5 (n = {n}).",
+        "mean_few": "Điểm trung bình (thang 5 mức, chỉ tiêu phụ): chưa đủ ý kiến (n = {n}).",
         "s2_index": "2. Chỉ số hài lòng về sự phục vụ hành chính (SIPAS)",
         "index_line": "Chỉ số SIPAS: {percent} (n = {n}).",
         "index_none": "Chưa tính được Chỉ số SIPAS: trong kỳ chưa có ý kiến về các yếu tố.",
+        "index_not_asked": (
+            "Chưa tính được Chỉ số SIPAS: phiếu khảo sát được sử dụng không có câu hỏi về các yếu tố."
+        ),
+        "index_few": (
+            "Chỉ số SIPAS: chưa đủ ý kiến (n = {n}); chỉ số chỉ được công bố khi mỗi yếu tố có từ {minimum} "
+            "ý kiến hợp lệ."
+        ),
         "index_method": "Phương pháp: {name}. {description}",
         "s2_elements": "3. Kết quả theo 5 yếu tố",
         "chart_title": "Tỷ lệ hài lòng theo yếu tố (thanh: tỷ lệ; vạch: khoảng tin cậy 95 %)",
@@ -243,10 +256,20 @@ REPORT_TEXT: dict[str, dict[str, str]] = {
             "{interval}; n = {n})."
         ),
         "overall_none": "No valid answer on overall satisfaction in the period.",
+        "overall_few": (
+            "Overall satisfaction: too few answers (n = {n}); a rate is published from {minimum} valid "
+            "answers on."
+        ),
         "mean_line": "Mean score (5-level scale, secondary figure): {score}/5 (n = {n}).",
+        "mean_few": "Mean score (5-level scale, secondary figure): too few answers (n = {n}).",
         "s2_index": "2. SIPAS index (satisfaction with the public administration's service)",
         "index_line": "SIPAS index: {percent} (n = {n}).",
         "index_none": "No SIPAS index: no answers on the elements in the period.",
+        "index_not_asked": "No SIPAS index: the questionnaire used asks no question on the elements.",
+        "index_few": (
+            "SIPAS index: too few answers (n = {n}); the index is published once each element has {minimum} "
+            "valid answers."
+        ),
         "index_method": "Method: {name}. {description}",
         "s2_elements": "3. Results by element",
         "chart_title": "Satisfaction by element (bar: rate; whiskers: 95 % interval)",
@@ -433,19 +456,25 @@ class Shown:
 
 
 def shown(figure: dict[str, Any], language: str) -> Shown:
-    percent = figure.get("percent")
-    low, high = figure.get("low"), figure.get("high")
+    """Below the minimum n the report prints no rate, no interval and no score: "too few answers"."""
+    too_few = bool(figure["too_few"]) and figure["n"] > 0
+    percent = None if too_few else figure.get("percent")
+    low, high = (None, None) if too_few else (figure.get("low"), figure.get("high"))
     interval = ""
     if low is not None and high is not None:
         interval = f"{_num(low, 2, language)}–{_num(high, 2, language)} %"
+    if too_few:
+        text = REPORT_TEXT[language]["too_few"]
+    else:
+        text = "—" if percent is None else f"{_num(percent, 2, language)} %"
     return Shown(
-        percent="—" if percent is None else f"{_num(percent, 2, language)} %",
+        percent=text,
         interval=interval,
         n=figure["n"],
         n_text=_int(figure["n"], language),
-        too_few=bool(figure["too_few"]) and figure["n"] > 0,
+        too_few=too_few,
         empty=figure["n"] == 0,
-        score="" if figure.get("score") is None else _num(figure["score"], 2, language),
+        score="" if too_few or figure.get("score") is None else _num(figure["score"], 2, language),
         rate=None if percent is None else float(percent) / 100,
         low=None if low is None else float(low) / 100,
         high=None if high is None else float(high) / 100,
@@ -509,9 +538,11 @@ def _period_text(start: dt.date, end: dt.date, t: dict[str, str], language: str)
     return t["period_range"].format(start=f"{start:%d/%m/%Y}", end=f"{end:%d/%m/%Y}")
 
 
-def _element_names(codes_text: str, labels: dict[str, str]) -> str:
+def _element_names(codes_text: str, labels: dict[str, str], language: str) -> str:
+    """The element names of a note that lists codes; an element without answers has no row in the
+    snapshot, so its name comes from the method's own list (a report never prints a code)."""
     codes = [c.strip() for c in codes_text.split(":", 1)[-1].split(",") if c.strip()]
-    return ", ".join(labels.get(code, code) for code in codes)
+    return ", ".join(labels.get(code) or element_label(code, language) for code in codes)
 
 
 def report_build(publication: Publication, *, language: str = "vi", pdf: bool = False) -> Report:
@@ -549,7 +580,7 @@ def report_build(publication: Publication, *, language: str = "vi", pdf: bool = 
             note["code"]
         )
         if key:
-            index_notes.append(t[key].format(names=_element_names(note["text"], element_labels)))
+            index_notes.append(t[key].format(names=_element_names(note["text"], element_labels, lang)))
     methods = s["methods"]
 
     def method(code: str) -> tuple[str, str]:
@@ -671,15 +702,29 @@ def report_build(publication: Publication, *, language: str = "vi", pdf: bool = 
         "scope_pooled": t["scope_pooled"].format(unit=unit["name"]) if s["pooled"] else "",
         "method_minimum": t["method_minimum"].format(minimum=s["minimum_n"]),
         "overall_line": (
-            t["overall_line"].format(percent=overall.percent, interval=overall.interval, n=overall.n_text)
-            if not overall.empty
-            else t["overall_none"]
+            t["overall_none"]
+            if overall.empty
+            else t["overall_few"].format(n=overall.n_text, minimum=s["minimum_n"])
+            if overall.too_few
+            else t["overall_line"].format(
+                percent=overall.percent, interval=overall.interval, n=overall.n_text
+            )
         ),
-        "mean_line": "" if mean.empty else t["mean_line"].format(score=mean.score, n=mean.n_text),
+        "mean_line": (
+            ""
+            if mean.empty
+            else t["mean_few"].format(n=mean.n_text)
+            if mean.too_few
+            else t["mean_line"].format(score=mean.score, n=mean.n_text)
+        ),
         "index_line": (
-            t["index_line"].format(percent=index.percent, n=index.n_text)
-            if not index.empty
+            t["index_not_asked"]
+            if index.empty and s["responses"]
             else t["index_none"]
+            if index.empty
+            else t["index_few"].format(n=index.n_text, minimum=s["minimum_n"])
+            if index.too_few
+            else t["index_line"].format(percent=index.percent, n=index.n_text)
         ),
         "profile_intro": t["profile_intro"].format(n=_int(profile["n"], lang)),
         "ranking_title": t["s2_ranking"].format(number=7 if staff is not None else 6),

@@ -20,6 +20,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -46,6 +47,7 @@ from analytics.publications.services import (
     publication_subscriber_remove,
     semiannual_periods,
 )
+from tenants.confirmation import confirmation_step
 from tenants.decorators import unit_permission_required
 from tenants.models import Unit, User
 from tenants.permissions import Action, has_perm
@@ -219,6 +221,26 @@ def _manage(request: HttpRequest, pk: int, action) -> HttpResponse:
 @unit_permission_required(Action.MANAGE)
 @require_POST
 def publication_publish_view(request: HttpRequest, pk: int) -> HttpResponse:
+    publication = _get(request, pk)
+    if publication.status != Publication.Status.PUBLISHED:
+        consequences = [
+            _("Its figures are fixed at their cut-off for good: the report cannot be changed or deleted."),
+        ]
+        if not publication.internal:
+            consequences.append(
+                _("It goes public at a permanent address and is sent to the unit's subscribers.")
+            )
+        asked = confirmation_step(
+            request,
+            title=_("Publish the report for %(period)s?")
+            % {"period": f"{publication.period_start:%d/%m/%Y} – {publication.period_end:%d/%m/%Y}"},
+            consequences=consequences,
+            button=_("Publish (internal)") if publication.internal else _("Publish"),
+            cancel_url=reverse("unit:publication_detail", args=[pk]),
+        )
+        if asked is not None:
+            return asked
+
     def publish(publication: Publication) -> str:
         if publication_publish(publication=publication, user=request.user):
             return _("Publishing: the PDF is being made; the report goes public as soon as it is ready.")

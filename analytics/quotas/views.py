@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from analytics.alerts.services import staff_alerts_current
@@ -153,7 +153,10 @@ def quotas(request: HttpRequest) -> HttpResponse:
         "below": units_below_quota(unit=unit, period=period) if unit.level != "commune" else [],
         "period": period,
         "errors": errors,
-        "presets": [(_("This year"), _year(today)), (_("Last year"), last_year)],
+        "presets": [
+            (_("This year"), _year(today)),
+            (pgettext("the year before this one", "Last year"), last_year),
+        ],
         "method": quota_method(),
         "small_note": small_unit_note(),
         "can_operate": has_perm(request.user, Action.OPERATE, unit),

@@ -13,11 +13,22 @@ from django.template import loader
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from tenants.models import Unit
+from tenants.permissions import UnitRefused
+from tenants.routing import public_reverse
+
 # How long a client should wait before retrying while the database is unreachable.
 RETRY_AFTER_SECONDS = 30
 
 
-def _page(request: HttpRequest, status: int, code: str, title: str, message: str) -> HttpResponse:
+def _page(
+    request: HttpRequest,
+    status: int,
+    code: str,
+    title: str,
+    message: str,
+    links: list[tuple[str, str]] | None = None,
+) -> HttpResponse:
     if request.path.startswith("/api/"):
         response: HttpResponse = JsonResponse(
             {"error": {"code": code, "message": f"{title}. {message}", "field": None}}, status=status
@@ -29,6 +40,7 @@ def _page(request: HttpRequest, status: int, code: str, title: str, message: str
             "title": title,
             "message": message,
             "retry": status == 503,
+            "links": links or [],
         }
         response = HttpResponse(loader.render_to_string("errors/page.html", context), status=status)
     response["Cache-Control"] = "no-store"
@@ -48,9 +60,27 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if isinstance(exception, UnitRefused):
+        return _unit_refused(request, exception.unit)
     return _page(
         request, 403, "forbidden", _("The request was refused"),
         _("You may not do this, or the form was open for too long. Reload the page and try again."),
+    )  # fmt: skip
+
+
+def _unit_refused(request: HttpRequest, unit: Unit) -> HttpResponse:
+    """A unit that exists, beyond the person's roles: say so, and where they can go instead."""
+    links = [(public_reverse("console:home"), _("Your units"))]
+    if unit.is_onboarded:
+        public = public_reverse("public_results", unit.slug)
+        links.append((public, _("Public results of %(unit)s") % {"unit": unit.name}))
+    return _page(
+        request, 403, "forbidden", _("You do not have permission to see this page"),
+        _(
+            "This page of %(unit)s needs a role you do not hold there. Open one of your own units, or "
+            "ask an administrator of %(unit)s for access."
+        ) % {"unit": unit.name},
+        links,
     )  # fmt: skip
 
 

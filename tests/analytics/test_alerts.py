@@ -266,7 +266,7 @@ def test_officers_and_district_viewers_do_not_see_the_alerts(
 ):
     url = unit_reverse(world.commune, "unit:alerts")
     for user in (commune_officer, district_viewer, sibling_officer):
-        assert client_for(user).get(url).status_code == 404
+        assert client_for(user).get(url).status_code == 403
 
 
 def test_the_province_admin_may_see_a_communes_alerts(world, province_admin):

@@ -229,8 +229,8 @@ def test_only_the_units_own_staff_see_and_decide_on_held_answers(request, few_he
     client = Client()
     client.force_login(request.getfixturevalue(persona))
     address = unit_reverse(few_held.commune, "unit:review")
-    assert client.get(address).status_code == 404
-    assert client.post(address, {"scope": "all", "decision": "accept", "reason": "x"}).status_code == 404
+    assert client.get(address).status_code == 403
+    assert client.post(address, {"scope": "all", "decision": "accept", "reason": "x"}).status_code == 403
     with tenant_context(few_held.commune):
         assert Response.objects.filter(review="held").count() == 3
 

@@ -54,6 +54,7 @@ from surveys.services import dossier_token_issue, response_submit
 from tenants.models import AuditEvent, Role, Unit, User
 from tenants.routing import unit_reverse
 from tenants.services import unit_onboard
+from tests.conftest import CONFIRM
 from tests.surveys.conftest import post
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
@@ -830,11 +831,11 @@ def test_only_the_province_admin_sees_the_pages(
     for page in pages:
         assert signed_in(province_admin).get(page).status_code == 200, page
         for user in (district_viewer, commune_admin, outsider, viewer, district_admin):
-            assert signed_in(user).get(page).status_code == 404, (page, user)
+            assert signed_in(user).get(page).status_code == 403, (page, user)
         assert Client().get(page).status_code == 302  # to the sign-in page
     for user in (viewer, district_admin, outsider):
-        assert signed_in(user).post(url(world.province, "par_recompute", THIS_YEAR)).status_code == 404
-        assert signed_in(user).post(url(world.province, "par_freeze", PAST_YEAR)).status_code == 404
+        assert signed_in(user).post(url(world.province, "par_recompute", THIS_YEAR)).status_code == 403
+        assert signed_in(user).post(url(world.province, "par_freeze", PAST_YEAR), CONFIRM).status_code == 403
     assert not ParContribution.objects.exists()
     assert not ParYearFreeze.objects.exists()
     # a commune admin in the commune's own console: not a province, no PAR pages
@@ -859,7 +860,10 @@ def test_the_table_shows_live_and_frozen_values_side_by_side(console, province_a
     assert confirm.status_code == 200
     assert "can never be changed" in confirm.text
     assert not ParYearFreeze.objects.exists()
-    assert client.post(url(world.province, "par_freeze", PAST_YEAR)).status_code == 302
+    unconfirmed = client.post(url(world.province, "par_freeze", PAST_YEAR))
+    assert unconfirmed.status_code == 200 and "cannot be undone" in unconfirmed.text
+    assert not ParYearFreeze.objects.exists()
+    assert client.post(url(world.province, "par_freeze", PAST_YEAR), CONFIRM).status_code == 302
     assert ParYearFreeze.objects.filter(province=world.province, year=PAST_YEAR).exists()
     # a late answer, then recompute: the difference appears beside the frozen value
     overall(world.commune, A_LATE_DAY, satisfied=0, unsatisfied=6)  # 27 / 36 = 75 %
@@ -875,7 +879,7 @@ def test_the_table_shows_live_and_frozen_values_side_by_side(console, province_a
     assert f">{world.sibling.name}</a>" in text
     assert "2 units differ from their frozen values" in text  # the commune and its district
     # freezing again is refused with a clear message
-    again = client.post(url(world.province, "par_freeze", PAST_YEAR))
+    again = client.post(url(world.province, "par_freeze", PAST_YEAR), CONFIRM)
     assert again.status_code == 409
     assert "cannot be frozen again" in again.text
     assert ParContribution.objects.filter(frozen=True).count() == len(
@@ -903,7 +907,7 @@ def test_rule_sets_and_the_freeze_are_in_the_provinces_activity_log(console, pro
     rule = ParRuleSet.objects.get(owner=world.province)
     data["threshold"] = "80"
     assert client.post(url(world.province, "par_rule_revise", rule.pk), data).status_code == 302
-    assert client.post(url(world.province, "par_freeze", PAST_YEAR)).status_code == 302
+    assert client.post(url(world.province, "par_freeze", PAST_YEAR), CONFIRM).status_code == 302
     events = AuditEvent.objects.filter(unit=world.province, action__startswith="par_").order_by("id")
     assert [(e.action, e.actor, e.target, e.details.get("version")) for e in events] == [
         ("par_rule_set_create", province_admin, "Tuyến tính tỉnh", 1),
@@ -920,7 +924,7 @@ def test_rule_sets_and_the_freeze_are_in_the_provinces_activity_log(console, pro
 
 
 def test_this_year_cannot_be_frozen_from_the_page(console, province_admin):
-    answer = signed_in(province_admin).post(url(console.province, "par_freeze", THIS_YEAR))
+    answer = signed_in(province_admin).post(url(console.province, "par_freeze", THIS_YEAR), CONFIRM)
     assert answer.status_code == 409
     assert "has not ended" in answer.text
     assert not ParYearFreeze.objects.exists()

@@ -50,6 +50,7 @@ from surveys.models import Campaign, PaperBatch, Procedure, StaffMember
 from surveys.services import qr_link_create, response_submit
 from tenants.models import AuditEvent, Unit, User
 from tenants.routing import public_reverse, unit_reverse
+from tests.conftest import CONFIRM
 from tests.surveys.conftest import post
 
 # Assertions read the English messages (see the `english` fixture); the PDF is Vietnamese whatever
@@ -506,7 +507,8 @@ def test_the_pdf_is_a_vietnamese_administrative_report_with_the_figures(answered
     )
     assert f"{title} nhà nước" in text
     assert f"tháng {LAST_MONTH.end.month} năm {LAST_MONTH.end.year}" in text
-    assert "75,00 %" in text and "n = 4" in text  # the overall rate and its n
+    # 4 answers, under the minimum of 30: the official report says so instead of printing 75,00 %
+    assert "chưa đủ ý kiến (n = 4)" in text and "75,00 %" not in text
     assert "Wilson" in text
     assert "Đăng ký khai sinh" in text  # by procedure
     assert "vượt quá 100 %" in text  # the profile's note: two reasons ticked by one response
@@ -571,7 +573,7 @@ def test_the_permanent_page_and_pdf_are_public_only_once_published(answered, eag
 
     response = anonymous.get(page)
     assert response.status_code == 200
-    assert "75.00" in response.text and answered.commune.name in response.text
+    assert "too few answers (n = 4)" in response.text and answered.commune.name in response.text
     assert pdf in response.text
     download = anonymous.get(pdf)
     assert download.status_code == 200 and download["Content-Type"] == "application/pdf"
@@ -614,9 +616,9 @@ def draft(answered) -> Publication:
         ("commune_officer", 200),  # officers prepare: they see drafts
         ("commune_admin", 200),
         ("province_admin", 200),  # admin above: inherited
-        ("district_viewer", 404),  # viewers see what the public sees
-        ("sibling_officer", 404),
-        ("outsider", 404),
+        ("district_viewer", 404),  # viewers see what the public sees: no draft
+        ("sibling_officer", 403),  # no role in the unit at all
+        ("outsider", 403),
     ],
 )
 def test_who_may_review_a_draft(draft, request, persona, status):
@@ -624,7 +626,7 @@ def test_who_may_review_a_draft(draft, request, persona, status):
     response = signed_in(user).get(unit_url(draft.unit, "publication_detail", draft.pk))
     assert response.status_code == status
     if status == 200:
-        assert "75.00" in response.text  # the preview shows the snapshot's figures
+        assert "too few answers (n = 4)" in response.text  # the preview shows the snapshot's figures
 
 
 def test_viewers_list_only_public_published_reports(draft, eager, district_viewer, commune_officer):
@@ -651,18 +653,18 @@ def test_viewers_list_only_public_published_reports(draft, eager, district_viewe
 )
 def test_only_admins_publish(draft, eager, request, persona, allowed):
     user = request.getfixturevalue(persona)
-    response = signed_in(user).post(unit_url(draft.unit, "publication_publish", draft.pk))
+    response = signed_in(user).post(unit_url(draft.unit, "publication_publish", draft.pk), CONFIRM)
     draft.refresh_from_db()
     if allowed:
         assert response.status_code == 302
         assert draft.status == Publication.Status.PUBLISHED and draft.published_by == user
     else:
-        assert response.status_code == 404
+        assert response.status_code == 403
         assert draft.status == Publication.Status.DRAFT
 
 
 def test_publishing_is_in_the_units_activity_log(draft, eager, commune_admin, province_admin):
-    signed_in(commune_admin).post(unit_url(draft.unit, "publication_publish", draft.pk))
+    signed_in(commune_admin).post(unit_url(draft.unit, "publication_publish", draft.pk), CONFIRM)
     event = AuditEvent.objects.get(action="publication_publish")
     period = f"{LAST_MONTH.start:%d/%m/%Y} – {LAST_MONTH.end:%d/%m/%Y}"
     assert (event.actor, event.unit, event.target) == (commune_admin, draft.unit, period)
@@ -670,10 +672,20 @@ def test_publishing_is_in_the_units_activity_log(draft, eager, commune_admin, pr
     assert [(row["action"], row["what"]) for row in log.context["rows"]] == [("Published results", period)]
 
 
+def test_publishing_asks_first_and_says_what_cannot_be_undone(draft, eager, commune_admin):
+    client = signed_in(commune_admin)
+    asked = client.post(unit_url(draft.unit, "publication_publish", draft.pk), {"confirm": "maybe"})
+    assert asked.status_code == 200
+    assert "This cannot be undone." in asked.text and "permanent address" in asked.text
+    draft.refresh_from_db()
+    assert draft.status == Publication.Status.DRAFT
+    assert not AuditEvent.objects.filter(action="publication_publish").exists()
+
+
 def test_publishing_twice_is_a_clear_400(draft, eager, commune_admin):
     client = signed_in(commune_admin)
-    client.post(unit_url(draft.unit, "publication_publish", draft.pk))
-    response = client.post(unit_url(draft.unit, "publication_publish", draft.pk))
+    client.post(unit_url(draft.unit, "publication_publish", draft.pk), CONFIRM)
+    response = client.post(unit_url(draft.unit, "publication_publish", draft.pk), CONFIRM)
     assert response.status_code == 400
     assert "already published" in response.text
 
@@ -708,7 +720,7 @@ def test_a_bad_adhoc_period_is_a_400_with_a_message_and_nothing_stored(world, co
 def test_officers_may_not_create_reports_or_change_schedules(world, commune_officer):
     client = signed_in(commune_officer)
     for name in ("publication_new", "publication_schedules", "publication_subscribers"):
-        assert client.get(unit_url(world.commune, name)).status_code == 404
+        assert client.get(unit_url(world.commune, name)).status_code == 403
 
 
 def test_an_admin_sets_the_schedule(world, commune_admin):

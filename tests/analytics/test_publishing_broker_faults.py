@@ -19,6 +19,7 @@ from analytics.models import Publication
 from analytics.publications.tasks import publications_requeue
 from config.celery import app
 from tests.analytics.test_publications import answered, draft, signed_in, unit_url  # noqa: F401
+from tests.conftest import CONFIRM
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -91,7 +92,7 @@ def test_publishing_without_a_broker_says_so_and_beat_publishes_it_later(
     client = signed_in(commune_admin)
     with broker(fault), at_most(30):
         # when the admin publishes
-        response = client.post(unit_url(draft.unit, "publication_publish", draft.pk), follow=True)
+        response = client.post(unit_url(draft.unit, "publication_publish", draft.pk), CONFIRM, follow=True)
     # then the page says what happened and what comes next, and the publication waits, scheduled
     assert response.status_code == 200
     assert "task queue is not answering" in response.text

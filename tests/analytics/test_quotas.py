@@ -323,8 +323,8 @@ def test_a_district_viewer_or_an_officer_cannot_edit_a_communes_policy(
     url = unit_reverse(world.commune, "unit:quota_policy")
     for user in (district_viewer, commune_officer):
         client = client_for(user)
-        assert client.get(url).status_code == 404
-        assert client.post(url, {"alert_threshold": "0.9"}).status_code == 404
+        assert client.get(url).status_code == 403
+        assert client.post(url, {"alert_threshold": "0.9"}).status_code == 403
     assert not UnitPolicy.objects.filter(unit=world.commune).exists()
 
 
@@ -371,8 +371,8 @@ def test_a_bad_typed_in_count_is_refused_with_nothing_stored(world, commune_offi
 def test_counts_are_the_units_own_work(world, district_viewer, sibling_officer):
     url = unit_reverse(world.commune, "unit:quota_counts")
     for user in (district_viewer, sibling_officer):
-        assert client_for(user).get(url).status_code == 404
-        assert client_for(user).post(url, {"count": "1"}).status_code == 404
+        assert client_for(user).get(url).status_code == 403
+        assert client_for(user).post(url, {"count": "1"}).status_code == 403
 
 
 def test_a_count_is_deleted_only_in_its_own_unit(world, commune_officer):
@@ -612,7 +612,7 @@ def test_a_bad_period_is_a_400_not_a_500(world, commune_officer):
 
 
 def test_an_outsider_sees_no_quota(world, outsider):
-    assert client_for(outsider).get(unit_reverse(world.commune, "unit:quotas")).status_code == 404
+    assert client_for(outsider).get(unit_reverse(world.commune, "unit:quotas")).status_code == 403
 
 
 def test_the_admins_membership_is_what_counts(world):

@@ -10,6 +10,7 @@ from api.models import ApiClient, Scope
 from api.services import api_client_create, api_client_for_key
 from tenants.models import Unit
 from tenants.routing import unit_reverse
+from tests.conftest import CONFIRM
 
 from .conftest import Api
 
@@ -47,7 +48,11 @@ def test_rotation_shows_a_new_key_and_revocation_stops_the_client(world, provinc
     new = client.post(page(world.province, f"{api.pk}/rotate/")).context["new_key"]
     assert api_client_for_key(key) is None
     assert api_client_for_key(new).pk == api.pk
-    client.post(page(world.province, f"{api.pk}/revoke/"))
+    asked = client.post(page(world.province, f"{api.pk}/revoke/"))
+    assert asked.status_code == 200 and "can never be turned on again" in asked.text
+    api.refresh_from_db()
+    assert api.is_active  # asking is not revoking
+    client.post(page(world.province, f"{api.pk}/revoke/"), CONFIRM)
     api.refresh_from_db()
     assert not api.is_active
 
@@ -55,12 +60,12 @@ def test_rotation_shows_a_new_key_and_revocation_stops_the_client(world, provinc
 @pytest.mark.parametrize("persona", ["district_viewer", "commune_admin", "outsider"])
 def test_only_a_province_admin_manages_clients(request, world, persona):
     client = signed_in(request.getfixturevalue(persona))
-    assert client.get(page(world.province)).status_code == 404
+    assert client.get(page(world.province)).status_code == 403
     assert (
         client.post(
             page(world.province), {"name": "x", "scopes": ["read:figures"], "rate_per_minute": 5}
         ).status_code
-        == 404
+        == 403
     )
     assert not ApiClient.objects.exists()
 

@@ -24,6 +24,7 @@ from surveys.services import questionnaire_version_draft, response_submit
 from surveys.setup_services import questionnaire_share
 from tenants.models import QuestionnaireShare, Role, ShortLink, User
 from tenants.routing import unit_reverse
+from tests.conftest import CONFIRM
 
 from .conftest import post
 
@@ -94,20 +95,20 @@ def test_every_setup_page_renders_for_the_communes_officer(world, officer, name)
 
 @pytest.mark.parametrize("persona", ["sibling_officer", "outsider", "district_viewer"])
 @pytest.mark.parametrize("name", PAGES)
-def test_setup_pages_are_404_for_anyone_without_operate_in_the_unit(world, request, persona, name):
+def test_setup_pages_are_refused_to_anyone_without_operate_in_the_unit(world, request, persona, name):
     client = client_for(request.getfixturevalue(persona))
-    assert client.get(url(world.commune, name)).status_code == 404
+    assert client.get(url(world.commune, name)).status_code == 403
 
 
 @pytest.mark.parametrize("persona", ["sibling_officer", "outsider", "district_viewer"])
-def test_detail_pages_and_writes_are_404_too_and_change_nothing(world, request, persona):
+def test_detail_pages_and_writes_are_refused_too_and_change_nothing(world, request, persona):
     client = client_for(request.getfixturevalue(persona))
     campaign = campaign_of(world.commune, "hong_thai_quick")
     questionnaire = first(world.commune, Questionnaire, key="hong_thai_quick")
-    assert client.get(url(world.commune, "unit:campaign", campaign.pk)).status_code == 404
-    assert client.get(url(world.commune, "unit:questionnaire", questionnaire.pk)).status_code == 404
-    assert client.post(url(world.commune, "unit:desk_new"), {"name": "Quầy 9"}).status_code == 404
-    assert client.post(url(world.commune, "unit:campaign_link_new", campaign.pk)).status_code == 404
+    assert client.get(url(world.commune, "unit:campaign", campaign.pk)).status_code == 403
+    assert client.get(url(world.commune, "unit:questionnaire", questionnaire.pk)).status_code == 403
+    assert client.post(url(world.commune, "unit:desk_new"), {"name": "Quầy 9"}).status_code == 403
+    assert client.post(url(world.commune, "unit:campaign_link_new", campaign.pk)).status_code == 403
     assert count(world.commune, Desk) == 0
     assert count(world.commune, QRLink) == 0
 
@@ -414,7 +415,15 @@ def test_editing_makes_a_draft_and_publishing_makes_a_new_version(world, officer
     assert "speed" in keys
     assert next(q for q in draft["questions"] if q["key"] == "speed")["element"] == "RESULT"
     assert versions[0].definition == questionnaire_definition(world, "hong_thai_quick")  # untouched
-    response = officer.post(url(world.commune, "unit:questionnaire_publish", questionnaire.pk))
+    # publishing asks first, saying what cannot be undone; the question alone publishes nothing
+    asked = officer.post(url(world.commune, "unit:questionnaire_publish", questionnaire.pk))
+    assert asked.status_code == 200
+    assert "This cannot be undone." in asked.text and "can never be edited or deleted" in asked.text
+    assert 'name="confirm" value="yes"' in asked.text
+    assert (
+        in_unit(world.commune, lambda: questionnaire.versions.filter(published_at__isnull=True).count()) == 1
+    )
+    response = officer.post(url(world.commune, "unit:questionnaire_publish", questionnaire.pk), CONFIRM)
     assert response.status_code == 302
     latest = in_unit(world.commune, lambda: Questionnaire.objects.get(pk=questionnaire.pk).latest_published)
     assert latest.number == 2
@@ -462,7 +471,10 @@ def test_the_json_editor_checks_syntax_and_structure(world, officer):
     good["title"]["vi"] = "Phiếu mới"
     response = officer.post(target, {"definition": json.dumps(good, ensure_ascii=False)})
     assert response.status_code == 302
-    assert officer.post(url(world.commune, "unit:questionnaire_publish", questionnaire.pk)).status_code == 302
+    assert (
+        officer.post(url(world.commune, "unit:questionnaire_publish", questionnaire.pk), CONFIRM).status_code
+        == 302
+    )
     assert first(world.commune, Questionnaire, pk=questionnaire.pk).title_vi == "Phiếu mới"
 
 
@@ -472,7 +484,7 @@ def test_publishing_an_invalid_draft_is_refused_and_the_draft_stays_a_draft(worl
         world.commune,
         lambda: questionnaire_version_draft(questionnaire=questionnaire, definition={"title": {}}),
     )
-    response = officer.post(url(world.commune, "unit:questionnaire_publish", questionnaire.pk))
+    response = officer.post(url(world.commune, "unit:questionnaire_publish", questionnaire.pk), CONFIRM)
     assert response.status_code == 400
     assert "The title needs a Vietnamese text" in response.text
     assert (
@@ -483,7 +495,7 @@ def test_publishing_an_invalid_draft_is_refused_and_the_draft_stays_a_draft(worl
 
 def test_publishing_without_a_draft_is_refused(world, officer):
     questionnaire = first(world.commune, Questionnaire, key="son_tay_2017")
-    response = officer.post(url(world.commune, "unit:questionnaire_publish", questionnaire.pk))
+    response = officer.post(url(world.commune, "unit:questionnaire_publish", questionnaire.pk), CONFIRM)
     assert response.status_code == 400
 
 
@@ -531,7 +543,7 @@ def test_a_locked_questionnaire_cannot_get_a_draft(world, district_admin, office
     assert "make a copy" in response.text
     assert count(world.commune, QuestionnaireVersion, questionnaire=used) == 1
     assert officer.get(url(world.commune, "unit:questionnaire_edit", used.pk)).status_code == 302
-    assert officer.post(url(world.commune, "unit:questionnaire_publish", used.pk)).status_code == 400
+    assert officer.post(url(world.commune, "unit:questionnaire_publish", used.pk), CONFIRM).status_code == 400
 
 
 def test_a_commune_copies_a_shared_questionnaire_and_may_edit_the_copy(world, district_admin, officer):
@@ -660,7 +672,7 @@ def unpublished_version(world):
         ({"starts_on": "31/02/2026"}, "starts_on"),
         ({"channels": ["qr", "carrier-pigeon"]}, "channels"),
         ({"channels": []}, "channels"),
-        ({"name": "Khảo sát hong_thai_quick"}, "name"),
+        ({"name": "Khảo sát phiếu nhanh"}, "name"),
         ({"name": "   "}, "name"),
         ({"version": "unpublished"}, "version"),
         ({"version": "999999"}, "version"),

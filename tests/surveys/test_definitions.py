@@ -24,6 +24,7 @@ from surveys.builtin.questionnaires import BUCKETS, RATING_ELEMENTS, REASON_ELEM
 from surveys.models import Answer, Questionnaire, Response
 from surveys.services import campaign_create, qr_link_create
 from tenants.routing import public_reverse, unit_reverse
+from tests.conftest import CONFIRM
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -207,7 +208,7 @@ class Fuzz:
         )
 
     def publish_and_link(self) -> str:
-        published = self.officer.post(self.url("unit:questionnaire_publish", self.questionnaire.pk))
+        published = self.officer.post(self.url("unit:questionnaire_publish", self.questionnaire.pk), CONFIRM)
         assert published.status_code == 302, published.content.decode()[:2000]
         self.n += 1
         today = timezone.localdate()

@@ -184,6 +184,6 @@ def test_a_device_needs_a_short_name(world, commune_officer, label, message):
 def test_only_the_units_officers_register_devices(request, world, persona):
     client = Client()
     client.force_login(request.getfixturevalue(persona))
-    assert client.post(unit_reverse(world.commune, "unit:devices"), {"label": "x"}).status_code == 404
+    assert client.post(unit_reverse(world.commune, "unit:devices"), {"label": "x"}).status_code == 403
     with tenant_context(world.commune):
         assert not DeskDevice.objects.exists()

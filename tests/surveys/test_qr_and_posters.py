@@ -297,10 +297,10 @@ def test_the_units_officers_may_print(request, world, links, persona, name):
 
 @pytest.mark.parametrize("persona", ["outsider", "sibling_officer", "district_viewer", "province_admin"])
 @pytest.mark.parametrize("name", ["unit:link_svg", "unit:link_png", "unit:link_poster"])
-def test_others_get_404(request, world, links, persona, name):
+def test_others_are_refused(request, world, links, persona, name):
     # a province admin inherits MANAGE and VIEW_FIGURES, not OPERATE: printing stays with the commune
     page = signed_in(request.getfixturevalue(persona)).get(url(world.commune, name, links["campaign"].code))
-    assert page.status_code == 404
+    assert page.status_code == 403
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(world, links):

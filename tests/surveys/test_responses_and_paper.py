@@ -387,10 +387,10 @@ def test_nobody_outside_the_unit_sees_its_responses_or_paper_batches(request, cl
         url(world.commune, "unit:response", r.public_id),
         url(world.commune, "unit:paper"),
     ):
-        assert client.get(address).status_code == 404, (persona, address)
+        assert client.get(address).status_code == 403, (persona, address)
     decision = {"ids": str(r.public_id), "decision": "reject", "reason": "x"}
-    assert client.post(url(world.commune, "unit:review"), decision).status_code == 404
-    assert client.get(url(world.commune, "unit:review")).status_code == 404
+    assert client.post(url(world.commune, "unit:review"), decision).status_code == 403
+    assert client.get(url(world.commune, "unit:review")).status_code == 403
 
 
 def test_an_anonymous_visitor_is_sent_to_sign_in(client, world, sample):
@@ -662,10 +662,10 @@ def test_the_paper_list_shows_each_batch_with_its_counts(client, world, commune_
     assert "Hòm phiếu tháng 9" in html and "1 / 3" in html
 
 
-def test_another_units_batch_is_404(client, world, sibling_officer, batch):
+def test_another_units_batch_is_out_of_reach(client, world, sibling_officer, batch):
     client.force_login(sibling_officer)
     assert client.get(url(world.sibling, "unit:paper_batch", batch.pk)).status_code == 404
-    assert client.get(url(world.commune, "unit:paper_batch", batch.pk)).status_code == 404
+    assert client.get(url(world.commune, "unit:paper_batch", batch.pk)).status_code == 403
 
 
 def test_a_procedure_typed_by_the_citizen_is_masked_for_officers_like_free_text(

@@ -49,33 +49,37 @@ def test_a_province_admin_sees_the_subtree_with_onboarding_states(world, provinc
 @pytest.mark.parametrize(
     ("persona", "unit", "status"),
     [
-        ("commune_officer", "sibling", 404),
+        ("commune_officer", "sibling", 403),
         ("commune_officer", "commune", 200),
         ("district_viewer", "commune", 200),
-        ("district_viewer", "other", 404),
-        ("outsider", "commune", 404),
+        ("district_viewer", "other", 403),
+        ("outsider", "commune", 403),
     ],
 )
-def test_a_unit_page_is_404_outside_the_users_subtree(request, world, persona, unit, status):
+def test_a_unit_page_is_refused_outside_the_users_subtree(request, world, persona, unit, status):
     target = getattr(world, unit)
     page = signed_in(request.getfixturevalue(persona)).get(f"/console/units/legacy/{target.code}/")
     assert page.status_code == status
 
 
-def test_an_unknown_unit_and_a_hidden_one_look_the_same(outsider, world):
+def test_a_unit_beyond_ones_roles_is_refused_by_name_with_a_way_on_and_an_unknown_one_is_404(outsider, world):
     client = signed_in(outsider)
-    hidden = client.get(f"/console/units/legacy/{world.commune.code}/")
-    missing = client.get("/console/units/legacy/99999/")
-    assert hidden.status_code == missing.status_code == 404
+    refused = client.get(f"/console/units/legacy/{world.commune.code}/")
+    assert refused.status_code == 403
+    assert "Bạn không có quyền xem trang này" in refused.text and world.commune.name in refused.text
+    assert 'href="/console/"' in refused.text  # where to go: the person's own units
+    assert f'href="/ket-qua/{world.commune.slug}/"' in refused.text  # and the unit's public results
+    assert "Không có đơn vị này" not in refused.text
+    assert client.get("/console/units/legacy/99999/").status_code == 404
 
 
 @pytest.mark.parametrize(
     ("persona", "unit", "status"),
     [
         ("commune_officer", "commune", 200),
-        ("sibling_officer", "commune", 404),
+        ("sibling_officer", "commune", 403),
         ("district_viewer", "commune", 200),
-        ("outsider", "commune", 404),
+        ("outsider", "commune", 403),
     ],
 )
 def test_a_units_own_console_follows_the_permission_helper(request, world, persona, unit, status):
@@ -107,7 +111,7 @@ def test_a_membership_outside_the_granters_subtree_is_refused(world, province_ad
     page = signed_in(province_admin).post(
         f"/console/units/legacy/{world.other.code}/members/", {"email": "x@y.test", "role": "viewer"}
     )
-    assert page.status_code == 404
+    assert page.status_code == 403
     assert not User.objects.filter(email="x@y.test").exists()
 
 
