@@ -119,6 +119,14 @@ REBUILD_DAYS = (
     " JOIN public.analytics_dailyfact f ON f.unit_id = t.unit"
     f" GROUP BY t.node, f.day, {KEY_OF_F}"
 )
+# A node counting one unit's facts only (a commune without merged predecessors that answered): its
+# days are that unit's daily facts, copied without an aggregation.
+REBUILD_DAYS_COPY = (
+    f"INSERT INTO public.analytics_rollupday (node_id, day, {KEY}, count)"  # noqa: S608
+    f" SELECT t.node, f.day, {KEY_OF_F}, f.count"
+    " FROM unnest(%s::int[], %s::int[]) t(node, unit)"
+    " JOIN public.analytics_dailyfact f ON f.unit_id = t.unit"
+)
 REBUILD_MONTHS = (
     f"INSERT INTO public.analytics_rollupmonth (node_id, month, {KEY}, count)"  # noqa: S608
     f" SELECT f.node_id, date_trunc('month', f.day)::date, {KEY_OF_F}, sum(f.count)"
@@ -358,10 +366,18 @@ def facts_rebuild(*, units: Iterable[Unit] | None = None) -> int:
         nodes = sorted(
             set(contributions.contributors) if everything else contributions.nodes_of({u.pk for u in chosen})
         )
-        pairs = [(node, unit) for node in nodes for unit in contributions.contributors.get(node, {node})]
+        # Only units with facts: most of the registry (14,000 units) never answered, and joining
+        # every node to all its contributors made the national rebuild probe 60,000 pairs.
+        cursor.execute("SELECT DISTINCT unit_id FROM public.analytics_dailyfact")
+        have = {row[0] for row in cursor.fetchall()}
+        counted = {node: sorted(contributions.contributors.get(node, {node}) & have) for node in nodes}
+        single = [(node, members[0]) for node, members in counted.items() if len(members) == 1]
+        pooled = [(node, unit) for node, members in counted.items() if len(members) > 1 for unit in members]
         cursor.execute("DELETE FROM public.analytics_rollupday WHERE node_id = ANY(%s)", [nodes])
         cursor.execute("DELETE FROM public.analytics_rollupmonth WHERE node_id = ANY(%s)", [nodes])
-        cursor.execute(REBUILD_DAYS, [[node for node, _unit in pairs], [unit for _node, unit in pairs]])
-        cursor.execute(REBUILD_MONTHS, [nodes])
+        for statement, pairs in ((REBUILD_DAYS_COPY, single), (REBUILD_DAYS, pooled)):
+            if pairs:
+                cursor.execute(statement, [[node for node, _unit in pairs], [unit for _node, unit in pairs]])
+        cursor.execute(REBUILD_MONTHS, [[node for node, members in counted.items() if members]])
         _bump(cursor, nodes)
     return written

@@ -300,13 +300,25 @@ class Generator:
     RESPONSE_COLUMNS = (
         "id, public_id, submission_key, campaign_id, version_id, channel, desk_id, staff_id, procedure_id, "
         "procedure_other, field_id, field_other, overall_bucket, language, submitted_at, answered_on, "
-        "client_hash, review, flag_reasons"
+        "client_hash, review, flag_reasons, review_reason, void_reason"
     )
     ANSWER_COLUMNS = "response_id, question_key, kind, element, scale, value, bucket, option_key, text"
 
     def __init__(self, ids: dict, rng: random.Random) -> None:
         from surveys.builtin.questionnaires import BUILTIN_BY_KEY
+        from surveys.models import Answer, Response
 
+        # Django gives NOT NULL columns no database default: COPY must name each, or it fails after
+        # the world is built. Say so before.
+        for model, columns in ((Response, self.RESPONSE_COLUMNS), (Answer, self.ANSWER_COLUMNS)):
+            named = {c.strip() for c in columns.split(",")}
+            missing = [
+                f.column
+                for f in model._meta.concrete_fields
+                if not f.null and not f.primary_key and f.column not in named
+            ]
+            if missing:
+                raise SystemExit(f"bench_national: the generator does not fill {model.__name__}: {missing}")
         self.ids = ids
         self.rng = rng
         self.definitions = {key: BUILTIN_BY_KEY[key] for key, _s in QUESTIONNAIRE_MIX}
@@ -454,7 +466,7 @@ class Generator:
             responses.append(
                 f"{rid}\t{uid.format('8000')}\t{uid.format('9000')}\t{campaign}\t{version}\t{channel}\t{desk}\t"
                 f"{staff}\t{procedure}\t{procedure_other}\t{field_id}\t\t{overall}\tvi\t"
-                f"{day} {rng.choice(self.times)}\t{day}\t\t{review}\t{flags}\n"
+                f"{day} {rng.choice(self.times)}\t{day}\t\t{review}\t{flags}\t\t\n"
             )
             answers.append(rid_text + rid_text.join(lines) if lines else "")
             n_answers += len(lines)
@@ -518,7 +530,12 @@ FACT_TABLES_ANALYZE = "ANALYZE " + ", ".join(f"public.{t}" for t in FACT_TABLES)
 
 def fact_sizes(conn) -> dict[str, int]:
     return {
-        t: conn.execute("SELECT pg_total_relation_size(%s)", [f"public.{t}"]).fetchone()[0]
+        # a partitioned table holds no rows itself: its yearly partitions do
+        t: conn.execute(
+            "SELECT coalesce((SELECT sum(pg_total_relation_size(relid)) FROM pg_partition_tree(%s::regclass)),"
+            " pg_total_relation_size(%s::regclass))",
+            [f"public.{t}", f"public.{t}"],
+        ).fetchone()[0]
         for t in FACT_TABLES
     }
 

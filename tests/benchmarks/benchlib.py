@@ -36,7 +36,6 @@ def django_start(url: str | None = None) -> None:
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.base"
     os.environ["DEBUG"] = "false"
     os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))  # base settings have no default
-    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))  # base settings have none
     import django
 
     django.setup()
