@@ -532,8 +532,8 @@ def fact_sizes(conn) -> dict[str, int]:
     return {
         # a partitioned table holds no rows itself: its yearly partitions do
         t: conn.execute(
-            "SELECT coalesce((SELECT sum(pg_total_relation_size(relid)) FROM pg_partition_tree(%s::regclass)),"
-            " pg_total_relation_size(%s::regclass))",
+            "SELECT coalesce((SELECT sum(pg_total_relation_size(relid))"
+            " FROM pg_partition_tree(%s::regclass)), pg_total_relation_size(%s::regclass))",
             [f"public.{t}", f"public.{t}"],
         ).fetchone()[0]
         for t in FACT_TABLES
