@@ -49,6 +49,7 @@ from .setup_services import (
     campaign_link_ensure,
     campaign_set_active,
     campaign_update,
+    campaign_version_switch,
     desk_create,
     desk_set_active,
     desk_update,
@@ -59,6 +60,7 @@ from .setup_services import (
     procedure_set_active,
     procedure_update,
     qr_link_deactivate,
+    qr_link_move,
     questionnaire_draft_discard,
     questionnaire_draft_publish,
     questionnaire_draft_save,
@@ -445,6 +447,12 @@ def _questionnaire_page(
         if questionnaire.shared_from
         else None
     )
+    published = questionnaire.latest_published
+    campaigns = list(
+        Campaign.objects.filter(version__questionnaire=questionnaire)
+        .select_related("version")
+        .order_by("-starts_on")
+    )
     context = {
         "questionnaire": questionnaire,
         "versions": versions,
@@ -452,8 +460,10 @@ def _questionnaire_page(
         "preview": selectors.definition_preview(shown.definition) if shown else [],
         "languages": ["vi", "en"],
         "draft": selectors.questionnaire_draft(questionnaire=questionnaire),
-        "published": questionnaire.latest_published,
-        "campaigns": Campaign.objects.filter(version__questionnaire=questionnaire).order_by("-starts_on"),
+        "published": published,
+        "campaigns": campaigns,
+        # Campaigns on an older version: after publishing, the page offers to move them (same QR codes).
+        "behind": [c for c in campaigns if published and c.version.number < published.number],
         "share": share,
         "can_share": _can_share(request),
         "procedure_count": Procedure.objects.filter(is_active=True).count(),
@@ -557,6 +567,32 @@ def questionnaire_publish(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         _("Version %(n)s published. Campaigns keep their version until you choose this one.")
         % {"n": version.number},
+    )
+    return redirect(f"{reverse('unit:questionnaire', args=[pk])}#switch")
+
+
+@operate
+@require_POST
+def questionnaire_switch(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move the chosen campaigns to the latest published version; their QR codes stay the same."""
+    questionnaire = get_object_or_404(Questionnaire, pk=pk)
+    version = questionnaire.latest_published
+    raw = request.POST.getlist("campaign")
+    if version is None or not raw or not all(value.isdigit() for value in raw):
+        return _questionnaire_page(
+            request, questionnaire, errors=[_("Choose the campaigns to move.")], status=400
+        )
+    chosen = list(Campaign.objects.filter(pk__in=[int(value) for value in raw]))
+    if len(chosen) != len(set(raw)):
+        raise Http404
+    try:
+        moved = campaign_version_switch(campaigns=chosen, version=version)
+    except ValidationError as error:
+        return _questionnaire_page(request, questionnaire, errors=_messages_of(error), status=400)
+    messages.success(
+        request,
+        _("%(names)s now use v%(n)s. Their QR codes and posters stay the same.")
+        % {"names": ", ".join(f"“{c.name}”" for c in moved) or "—", "n": version.number},
     )
     return redirect("unit:questionnaire", pk=pk)
 
@@ -710,6 +746,11 @@ def _download_urls(code: str) -> dict[str, str]:
     return urls
 
 
+def _newer_version(campaign: Campaign) -> Any:
+    latest = campaign.version.questionnaire.latest_published
+    return latest if latest and latest.number > campaign.version.number else None
+
+
 def _campaign_page(
     request: HttpRequest, campaign: Campaign, *, errors: list[str] | None = None, status: int = 200
 ) -> HttpResponse:
@@ -724,6 +765,11 @@ def _campaign_page(
         "channel_labels": [Channel(c).label for c in campaign.channels if c in Channel.values],
         "uses": {c: c in campaign.channels for c in Channel.values},
         "response_count": selectors.campaign_response_count(campaign=campaign),
+        "newer": _newer_version(campaign),
+        # Where an active code may move: other active campaigns (the service checks channel and clashes).
+        "move_to": list(
+            Campaign.objects.filter(is_active=True).exclude(pk=campaign.pk).order_by("-starts_on")
+        ),
         "errors": errors or [],
     }
     return render(request, "console/surveys/campaign.html", context, status=status)
@@ -736,7 +782,7 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _campaign_page(request, campaign)
 
 
-def _posted(model: type[Desk] | type[StaffMember], raw: str | None) -> Any:
+def _posted(model: type[Desk] | type[StaffMember] | type[Campaign], raw: str | None) -> Any:
     if not raw:
         return None
     if not raw.isdigit():
@@ -772,3 +818,25 @@ def campaign_link_deactivate(request: HttpRequest, pk: int, link_pk: int) -> Htt
         request, _("QR code %(code)s deactivated: it no longer opens the form.") % {"code": link.code}
     )
     return redirect("unit:campaign", pk=pk)
+
+
+@operate
+@require_POST
+def campaign_link_move(request: HttpRequest, pk: int, link_pk: int) -> HttpResponse:
+    campaign = get_object_or_404(Campaign.objects.select_related("version__questionnaire"), pk=pk)
+    link = get_object_or_404(QRLink, pk=link_pk, campaign_id=pk)
+    target = _posted(Campaign, request.POST.get("campaign"))
+    if target is None:
+        return _campaign_page(
+            request, campaign, errors=[_("Choose the campaign to move the code to.")], status=400
+        )
+    try:
+        qr_link_move(link=link, campaign=target)
+    except ValidationError as error:
+        return _campaign_page(request, campaign, errors=_messages_of(error), status=400)
+    messages.success(
+        request,
+        _("QR code %(code)s now opens “%(name)s”; the printed posters stay valid.")
+        % {"code": link.code, "name": target.name},
+    )
+    return redirect(f"{reverse('unit:campaign', args=[target.pk])}#link-{link.code}")
