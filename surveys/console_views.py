@@ -133,6 +133,30 @@ def _form_view(
     return page(request, form, back=back, **context)
 
 
+# --------------------------------------------------------------------------- the unit's overview
+
+
+@unit_permission_required(Action.VIEW_FIGURES)
+@require_GET
+def unit_home(request: HttpRequest) -> HttpResponse:
+    """A unit's own console (/u/<slug>/console/); for those who set the unit up, the first steps to its
+    first answer and which of them are done."""
+    unit = request.tenant
+    steps = []
+    if has_perm(request.user, Action.OPERATE, unit):
+        steps = [
+            {"key": step.key, "done": step.done, "url": reverse(step.url_name, args=step.url_args)}
+            for step in selectors.first_steps()
+        ]
+    context = {
+        "unit": unit,
+        "can_manage": has_perm(request.user, Action.MANAGE, unit),
+        "steps": steps,
+        "steps_left": sum(not step["done"] for step in steps),
+    }
+    return render(request, "console/unit_home.html", context)
+
+
 # --------------------------------------------------------------------------- catalog
 
 
@@ -522,6 +546,9 @@ def questionnaire_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @operate
 @require_http_methods(["GET", "POST"])
 def questionnaire_edit_json(request: HttpRequest, pk: int) -> HttpResponse:
+    """The whole definition as JSON: for platform operators; officials edit through the form editor."""
+    if not request.user.is_superuser:
+        raise Http404
     questionnaire = get_object_or_404(Questionnaire, pk=pk)
     draft = _draft_or_redirect(request, questionnaire)
     if draft is None:
@@ -675,9 +702,9 @@ def campaigns(request: HttpRequest) -> HttpResponse:
 
 
 def _campaign_form_page(request: HttpRequest, form: CampaignForm, *, title: str, back: str) -> HttpResponse:
-    if not selectors.published_versions().exists():
-        form.add_error(None, _("Install or publish a questionnaire first."))
-    return _form_page(request, form, title=title, back=back)
+    # A note, not a form error: an unbound form (the first visit) takes no errors.
+    note = "" if selectors.published_versions().exists() else _("Install or publish a questionnaire first.")
+    return _form_page(request, form, title=title, back=back, note=note)
 
 
 @operate
