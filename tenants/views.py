@@ -157,4 +157,3 @@ def console_onboard(request: HttpRequest, structure: str, code: str) -> HttpResp
     except ValidationError as error:
         return HttpResponse(" ".join(error.messages), status=409)
     return redirect(public_reverse("console:unit", unit.structure, unit.code))
-
