@@ -144,6 +144,12 @@ def element_choices(codes: frozenset[str]) -> list[tuple[str, str]]:
     return sorted(named, key=lambda item: order.get(item[0], len(order)))
 
 
+def _key_from_words(text: str, *, taken: set[Any]) -> str:
+    """A key from Vietnamese words ("Thời gian chờ" → "thoi_gian_cho"), starting with a letter."""
+    words = " ".join(text.split())
+    return key_from(f"q {words}" if not words[:1].isalpha() else words, taken=taken, max_length=40)
+
+
 def _short(text: str) -> str:
     text = " ".join(text.split())
     return text if len(text) <= SHOW_IF_TEXT_LENGTH else text[: SHOW_IF_TEXT_LENGTH - 1].rstrip() + "…"
@@ -362,10 +368,7 @@ class QuestionnaireEditorForm(forms.Form):
             if not element:
                 self.add_error(f"{r}element", gettext("Choose what this reason counts for."))
             if key is None:
-                # A key from the Vietnamese words, starting with a letter as keys must.
-                key = key_from(
-                    f"r {text_vi}" if text_vi[:1].isdigit() else text_vi, taken=taken, max_length=40
-                )
+                key = _key_from_words(text_vi, taken=taken)
                 taken.add(key)
             option = {"key": key, "text": {"vi": text_vi, "en": text_en}, "element": element}
             order = data.get(f"{r}order") or len(keys) + i + 1
@@ -470,12 +473,8 @@ class QuestionnaireEditorForm(forms.Form):
             question.pop("show_if", None)
 
     def _new_question(self, kind: str, data: dict[str, Any], taken: set[Any]) -> dict[str, Any]:
-        key = data.get("new_key") or ""
-        if not key:
-            n = 1
-            while f"{kind}_{n}" in taken:
-                n += 1
-            key = f"{kind}_{n}"
+        # Officials never type a key: one is made from the Vietnamese words (operators may give their own).
+        key = data.get("new_key") or _key_from_words(data["new_text_vi"], taken=taken)
         question: dict[str, Any] = {
             "key": key,
             "kind": kind,

@@ -52,6 +52,7 @@ def test_the_editor_speaks_to_officials_without_codes(world, officer):
     form = page.context["form"]
     assert len(form.option_rows["q-reasons-"]) == 15 + 2
     assert "key | ELEMENT" not in text
+    assert 'name="new_key"' not in text  # a new question's key is made from its words
     assert "Edit as JSON" not in text and "Sửa dạng JSON" not in text
 
 
@@ -157,6 +158,7 @@ def test_a_new_reasons_question_takes_its_options_from_rows_and_asks_only_when_u
     response = officer.post(url(world.commune, "unit:questionnaire_edit", questionnaire.pk), data)
     assert response.status_code == 302, response.context["form"].errors
     added = draft_definition(world, questionnaire)["questions"][-1]
+    assert added["key"] == "dieu_gi_can_cai_thien_truoc"
     assert [o["text"]["vi"] for o in added["options"]] == ["Thời gian chờ", "1 cửa chưa rõ"]
     assert all(re.fullmatch(r"[a-z][a-z0-9_]*", o["key"]) for o in added["options"])
     # no rows at all: refused on the first row
