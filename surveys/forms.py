@@ -279,7 +279,8 @@ class QuestionnaireEditorForm(forms.Form):
             show_if = q.get("show_if") if isinstance(q.get("show_if"), dict) else None
             self.fields[f"{p}show_if"] = forms.ChoiceField(
                 label=_("Ask"),
-                choices=show_if_choices,
+                # never itself; a later question is refused by the definition's checks, as moves may reorder
+                choices=[c for c in show_if_choices if not c[0].startswith(f"{q.get('key')}:")],
                 required=False,
                 initial=f"{show_if.get('question')}:{show_if.get('bucket')}" if show_if else "",
             )

@@ -53,6 +53,8 @@ def test_the_editor_speaks_to_officials_without_codes(world, officer):
     assert len(form.option_rows["q-reasons-"]) == 15 + 2
     assert "key | ELEMENT" not in text
     assert 'name="new_key"' not in text  # a new question's key is made from its words
+    own = [value for value, _ in form.fields["q-satisfaction-show_if"].choices if value]
+    assert own == [] and form.fields["q-reasons-show_if"].choices[1][0] == "satisfaction:unsatisfied"
     assert "Edit as JSON" not in text and "Sửa dạng JSON" not in text
 
 
