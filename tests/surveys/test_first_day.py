@@ -5,10 +5,13 @@ import datetime as dt
 import re
 
 import pytest
+from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.test import Client
+from django.urls import resolve
 from django.utils import timezone
 
+from tenants.context_processors import console
 from tenants.models import Role, User
 from tenants.routing import public_reverse, unit_reverse
 
@@ -101,12 +104,20 @@ def test_the_switcher_names_the_unit_you_are_in(world, operator, district_viewer
         assert selected_unit(client.get(unit_reverse(unit, "unit:home"))).startswith(unit.name)
 
 
-def test_the_switcher_never_names_a_unit_you_may_not_see(world, sibling_officer):
-    client = Client()
-    client.force_login(sibling_officer)
-    page = client.get(public_reverse("console:unit", world.commune.structure, world.commune.code))
-    assert page.status_code == 404
-    assert world.commune.name not in page.text
+def test_the_switcher_never_names_a_unit_you_may_not_see(world, sibling_officer, rf):
+    # The refusal page has no switcher, so the switcher's own context is asked directly.
+    def switcher_on(unit) -> dict:
+        path = public_reverse("console:unit", unit.structure, unit.code)
+        request = rf.get(path)
+        request.user = sibling_officer
+        request.resolver_match = resolve(path, urlconf=settings.PUBLIC_SCHEMA_URLCONF)
+        return console(request)
+
+    hidden = switcher_on(world.commune)
+    assert hidden["current_unit"] is None
+    assert world.commune not in hidden["switcher_units"]
+    shown = switcher_on(world.sibling)
+    assert shown["current_unit"] == world.sibling
 
 
 def test_the_console_has_a_favicon_and_styled_messages(world, commune_officer):

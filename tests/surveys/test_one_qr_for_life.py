@@ -11,9 +11,18 @@ from analytics.facts.services import facts_refresh
 from analytics.figures.selectors import Period, unit_figures
 from surveys.models import Campaign, QRLink, Questionnaire, Response
 from surveys.services import campaign_create
+from tests.conftest import CONFIRM
 
 from .test_citizen_form import good_answers, make_link, open_form, qr_url, send
-from .test_console_setup import campaign_data, client_for, editor_data, first, in_unit, start_draft, url
+from .test_console_setup import (
+    campaign_data,
+    client_for,
+    editor_data,
+    first,
+    in_unit,
+    start_draft,
+    url,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -41,7 +50,7 @@ def publish_v2(world, officer) -> Questionnaire:
     assert (
         officer.post(url(world.commune, "unit:questionnaire_edit", questionnaire.pk), data).status_code == 302
     )
-    response = officer.post(url(world.commune, "unit:questionnaire_publish", questionnaire.pk))
+    response = officer.post(url(world.commune, "unit:questionnaire_publish", questionnaire.pk), CONFIRM)
     assert response.status_code == 302
     assert response["Location"].endswith("#switch")
     return questionnaire
