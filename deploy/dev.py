@@ -208,6 +208,56 @@ def read_demo_accounts(path: Path, port: int) -> str | None:
     return text.replace(":8000", f":{port}") if port != 8000 else text
 
 
+def database_name(url: str) -> str:
+    """The database a postgres:// URL names (its path), unquoted; "" when it names none."""
+    return unquote(urlsplit(url).path.lstrip("/"))
+
+
+def maintenance_urls(url: str) -> list[str]:
+    """Where to connect to create the URL's database: the same server and credentials, the database
+    `postgres`, else `template1` (always present, though an administrator may close it)."""
+    parts = urlsplit(url)
+    return [parts._replace(path=f"/{name}").geturl() for name in ("postgres", "template1")]
+
+
+# Run by the virtualenv's Python (psycopg is a dependency): connect to DATABASE_URL; if its database does
+# not exist, create it through a maintenance database. Prints "created" or "exists"; a failure exits 1
+# with the server's own message, without a traceback.
+CREATE_DATABASE_PROGRAM = """
+import sys
+import psycopg
+from psycopg import sql
+
+url, name, maintenance = sys.argv[1], sys.argv[2], sys.argv[3:]
+try:
+    psycopg.connect(url, connect_timeout=10).close()
+except psycopg.OperationalError as target_error:
+    problem = str(target_error).strip()
+else:
+    print("exists")
+    sys.exit(0)
+for other in maintenance:
+    try:
+        conn = psycopg.connect(other, autocommit=True, connect_timeout=10)
+    except psycopg.OperationalError:
+        continue
+    with conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            break  # it exists: the first error (a password, a permission) is the one to show
+        try:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        except psycopg.errors.DuplicateDatabase:
+            pass  # another run created it meanwhile
+        except psycopg.Error as error:
+            problem = f"cannot create database {name}: {str(error).strip()}"
+            break
+        print("created")
+        sys.exit(0)
+print(problem, file=sys.stderr)
+sys.exit(1)
+"""
+
+
 def format_env_file(values: Mapping[str, str]) -> str:
     return "".join(f"{key}={value}\n" for key, value in values.items())
 
@@ -569,6 +619,7 @@ def stop_private_postgres() -> bool:
 
 
 def check_external_postgres(url: str) -> None:
+    """The server of DATABASE_URL answers, and its database exists (created here when it does not)."""
     pg_isready = shutil.which("pg_isready")
     if pg_isready:
         result = run_quiet([pg_isready, "-d", url, "-t", "5"])
@@ -576,13 +627,34 @@ def check_external_postgres(url: str) -> None:
             raise LauncherError(
                 f"DATABASE_URL does not answer: {result.stdout.strip() or result.stderr.strip()}"
             )
-        return
-    parts = urlsplit(url)
-    host, port = parts.hostname or "127.0.0.1", parts.port or 5432
-    try:
-        socket.create_connection((host, port), timeout=5).close()
-    except OSError as exc:
-        raise LauncherError(f"DATABASE_URL: cannot connect to {host}:{port}: {exc}") from None
+    else:
+        parts = urlsplit(url)
+        host, port = parts.hostname or "127.0.0.1", parts.port or 5432
+        try:
+            socket.create_connection((host, port), timeout=5).close()
+        except OSError as exc:
+            raise LauncherError(f"DATABASE_URL: cannot connect to {host}:{port}: {exc}") from None
+    ensure_external_database(url)
+
+
+def ensure_external_database(url: str, python: Path | None = None) -> bool:
+    """Create the database DATABASE_URL names when the server lacks it; True when it was created.
+
+    A newcomer's first `DATABASE_URL=postgres://…/sipas_demo make demo` should not end in a traceback
+    saying that the database does not exist. Needs the virtualenv (psycopg), which `services` alone may
+    not have made yet: then the migrations say it, as before.
+    """
+    name = database_name(url)
+    python = python or venv_python()
+    if not name or not python.exists():
+        return False
+    result = run_quiet([python, "-c", CREATE_DATABASE_PROGRAM, url, name, *maintenance_urls(url)])
+    if result.returncode != 0:
+        raise LauncherError(f"DATABASE_URL: {result.stderr.strip() or result.stdout.strip()}")
+    if result.stdout.strip() == "created":
+        say(f"created database {name} (it did not exist)")
+        return True
+    return False
 
 
 # --------------------------------------------------------------------------- Redis
@@ -813,7 +885,14 @@ def demo_processes(port: int) -> list[tuple[str, list[str]]]:
     bin_dir = VENV / "bin"
     celery = str(bin_dir / "celery")
     return [
-        ("web", [str(bin_dir / "python"), "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"]),
+        # DEBUG is off (the product's error pages), so runserver serves the static files only when told.
+        (
+            "web",
+            [
+                str(bin_dir / "python"), "manage.py", "runserver", f"127.0.0.1:{port}",
+                "--noreload", "--insecure",
+            ],
+        ),
         ("worker", [celery, "-A", "config", "worker", "-l", "info", "--concurrency", "2"]),
         (
             "beat",
@@ -883,18 +962,56 @@ def healthy(port: int) -> bool:
         return False
 
 
-def print_banner(port: int) -> None:
-    lines = [
-        "",
-        "The demo is up:",
-        f"    http://127.0.0.1:{port}/",
-        f"    http://127.0.0.1:{port}/healthz",
+# The commune whose pages the banner points at: seeded with a year of answers (legacy Hồng Thái).
+DEMO_UNIT = "lx06175"
+
+
+def citizen_link(seed_output: str) -> str | None:
+    """The first citizen-form address (…/q/<code>) that seed_demo printed, if any."""
+    for word in seed_output.split():
+        if "/q/" in word and word.startswith("http"):
+            return word
+    return None
+
+
+def banner(port: int, *, citizen: str | None, accounts: str | None) -> str:
+    """What a newcomer reads when the demo answers: where to click, and with which account."""
+    base = f"http://127.0.0.1:{port}"
+    pages = [
+        ("staff console", f"{base}/console/"),
+        ("results (Hồng Thái)", f"{base}/u/{DEMO_UNIT}/results/"),
+        ("public results", f"{base}/ket-qua/{DEMO_UNIT}/"),
+        ("citizen form", citizen or f"(the QR links seed_demo printed above, {base}/q/…)"),
+        ("API docs", f"{base}/api/v1/docs/"),
+        ("health", f"{base}/healthz"),
     ]
-    accounts = read_demo_accounts(DEMO_ACCOUNTS, port)
+    width = max(len(label) for label, _ in pages)
+    lines = ["", "The demo is up:", *(f"    {label:<{width}}  {url}" for label, url in pages)]
     if accounts:
         lines += ["", f"Demo logins ({DEMO_ACCOUNTS.relative_to(ROOT)}):", accounts.rstrip("\n")]
-    lines += ["", "Ctrl-C stops everything.", ""]
-    print("\n".join(lines), flush=True)
+    lines += [
+        "",
+        "DEBUG is off, so errors show the product's own pages; DEBUG=1 make demo shows Django's.",
+        "Ctrl-C stops everything.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def print_banner(port: int, citizen: str | None = None) -> None:
+    print(banner(port, citizen=citizen, accounts=read_demo_accounts(DEMO_ACCOUNTS, port)), flush=True)
+
+
+def run_step(cmd: Sequence[str], env: Mapping[str, str]) -> tuple[int, str]:
+    """Run a step with its output shown as it comes, and kept (the seed prints the QR links)."""
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    kept = []
+    for line in proc.stdout or ():
+        print(line, end="", flush=True)
+        kept.append(line)
+    return proc.wait(), "".join(kept)
 
 
 def cmd_demo(args: Sequence[str] = ()) -> int:
@@ -917,13 +1034,15 @@ def cmd_demo(args: Sequence[str] = ()) -> int:
             )
             # The QR codes and links the demo prints must point at the port it serves.
             env.setdefault("BASE_URL", f"http://localhost:{port}")
+            citizen = None
             for step in DEMO_STEPS:
                 say(f"manage.py {' '.join(step)}")
-                code = subprocess.call([str(venv_python()), "manage.py", *step], cwd=ROOT, env=env)
+                code, output = run_step([str(venv_python()), "manage.py", *step], env)
                 if code != 0:
                     say(f"manage.py {' '.join(step)} failed with exit code {code}")
                     return code
-            return run_demo_processes(env, port, stopping, on_signal)
+                citizen = citizen or citizen_link(output)
+            return run_demo_processes(env, port, stopping, on_signal, citizen)
         except KeyboardInterrupt:
             say("interrupted; stopping")
             return 0
@@ -932,7 +1051,9 @@ def cmd_demo(args: Sequence[str] = ()) -> int:
             AUTOSTARTED.touch()
 
 
-def run_demo_processes(env: Mapping[str, str], port: int, stopping: threading.Event, on_signal) -> int:
+def run_demo_processes(
+    env: Mapping[str, str], port: int, stopping: threading.Event, on_signal, citizen: str | None = None
+) -> int:
     group = ProcessGroup(env)
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
@@ -947,7 +1068,7 @@ def run_demo_processes(env: Mapping[str, str], port: int, stopping: threading.Ev
                 return dead[1] if dead[1] > 0 else 1
             if not announced:
                 if healthy(port):
-                    print_banner(port)
+                    print_banner(port, citizen)
                     announced = True
                 elif time.monotonic() - started > HEALTH_TIMEOUT:
                     say(f"/healthz has not answered 200 after {HEALTH_TIMEOUT:.0f} s; still waiting")

@@ -49,6 +49,7 @@ from .setup_services import (
     campaign_link_ensure,
     campaign_set_active,
     campaign_update,
+    campaign_version_switch,
     desk_create,
     desk_set_active,
     desk_update,
@@ -59,6 +60,7 @@ from .setup_services import (
     procedure_set_active,
     procedure_update,
     qr_link_deactivate,
+    qr_link_move,
     questionnaire_draft_discard,
     questionnaire_draft_publish,
     questionnaire_draft_save,
@@ -129,6 +131,30 @@ def _form_view(
             messages.success(request, success(saved))
             return redirect(then(saved) if then else back)
     return page(request, form, back=back, **context)
+
+
+# --------------------------------------------------------------------------- the unit's overview
+
+
+@unit_permission_required(Action.VIEW_FIGURES)
+@require_GET
+def unit_home(request: HttpRequest) -> HttpResponse:
+    """A unit's own console (/u/<slug>/console/); for those who set the unit up, the first steps to its
+    first answer and which of them are done."""
+    unit = request.tenant
+    steps = []
+    if has_perm(request.user, Action.OPERATE, unit):
+        steps = [
+            {"key": step.key, "done": step.done, "url": reverse(step.url_name, args=step.url_args)}
+            for step in selectors.first_steps()
+        ]
+    context = {
+        "unit": unit,
+        "can_manage": has_perm(request.user, Action.MANAGE, unit),
+        "steps": steps,
+        "steps_left": sum(not step["done"] for step in steps),
+    }
+    return render(request, "console/unit_home.html", context)
 
 
 # --------------------------------------------------------------------------- catalog
@@ -445,6 +471,12 @@ def _questionnaire_page(
         if questionnaire.shared_from
         else None
     )
+    published = questionnaire.latest_published
+    campaigns = list(
+        Campaign.objects.filter(version__questionnaire=questionnaire)
+        .select_related("version")
+        .order_by("-starts_on")
+    )
     context = {
         "questionnaire": questionnaire,
         "versions": versions,
@@ -452,8 +484,10 @@ def _questionnaire_page(
         "preview": selectors.definition_preview(shown.definition) if shown else [],
         "languages": ["vi", "en"],
         "draft": selectors.questionnaire_draft(questionnaire=questionnaire),
-        "published": questionnaire.latest_published,
-        "campaigns": Campaign.objects.filter(version__questionnaire=questionnaire).order_by("-starts_on"),
+        "published": published,
+        "campaigns": campaigns,
+        # Campaigns on an older version: after publishing, the page offers to move them (same QR codes).
+        "behind": [c for c in campaigns if published and c.version.number < published.number],
         "share": share,
         "can_share": _can_share(request),
         "procedure_count": Procedure.objects.filter(is_active=True).count(),
@@ -512,6 +546,9 @@ def questionnaire_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @operate
 @require_http_methods(["GET", "POST"])
 def questionnaire_edit_json(request: HttpRequest, pk: int) -> HttpResponse:
+    """The whole definition as JSON: for platform operators; officials edit through the form editor."""
+    if not request.user.is_superuser:
+        raise Http404
     questionnaire = get_object_or_404(Questionnaire, pk=pk)
     draft = _draft_or_redirect(request, questionnaire)
     if draft is None:
@@ -557,6 +594,32 @@ def questionnaire_publish(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         _("Version %(n)s published. Campaigns keep their version until you choose this one.")
         % {"n": version.number},
+    )
+    return redirect(f"{reverse('unit:questionnaire', args=[pk])}#switch")
+
+
+@operate
+@require_POST
+def questionnaire_switch(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move the chosen campaigns to the latest published version; their QR codes stay the same."""
+    questionnaire = get_object_or_404(Questionnaire, pk=pk)
+    version = questionnaire.latest_published
+    raw = request.POST.getlist("campaign")
+    if version is None or not raw or not all(value.isdigit() for value in raw):
+        return _questionnaire_page(
+            request, questionnaire, errors=[_("Choose the campaigns to move.")], status=400
+        )
+    chosen = list(Campaign.objects.filter(pk__in=[int(value) for value in raw]))
+    if len(chosen) != len(set(raw)):
+        raise Http404
+    try:
+        moved = campaign_version_switch(campaigns=chosen, version=version)
+    except ValidationError as error:
+        return _questionnaire_page(request, questionnaire, errors=_messages_of(error), status=400)
+    messages.success(
+        request,
+        _("%(names)s now use v%(n)s. Their QR codes and posters stay the same.")
+        % {"names": ", ".join(f"“{c.name}”" for c in moved) or "—", "n": version.number},
     )
     return redirect("unit:questionnaire", pk=pk)
 
@@ -639,9 +702,9 @@ def campaigns(request: HttpRequest) -> HttpResponse:
 
 
 def _campaign_form_page(request: HttpRequest, form: CampaignForm, *, title: str, back: str) -> HttpResponse:
-    if not selectors.published_versions().exists():
-        form.add_error(None, _("Install or publish a questionnaire first."))
-    return _form_page(request, form, title=title, back=back)
+    # A note, not a form error: an unbound form (the first visit) takes no errors.
+    note = "" if selectors.published_versions().exists() else _("Install or publish a questionnaire first.")
+    return _form_page(request, form, title=title, back=back, note=note)
 
 
 @operate
@@ -710,6 +773,11 @@ def _download_urls(code: str) -> dict[str, str]:
     return urls
 
 
+def _newer_version(campaign: Campaign) -> Any:
+    latest = campaign.version.questionnaire.latest_published
+    return latest if latest and latest.number > campaign.version.number else None
+
+
 def _campaign_page(
     request: HttpRequest, campaign: Campaign, *, errors: list[str] | None = None, status: int = 200
 ) -> HttpResponse:
@@ -724,6 +792,11 @@ def _campaign_page(
         "channel_labels": [Channel(c).label for c in campaign.channels if c in Channel.values],
         "uses": {c: c in campaign.channels for c in Channel.values},
         "response_count": selectors.campaign_response_count(campaign=campaign),
+        "newer": _newer_version(campaign),
+        # Where an active code may move: other active campaigns (the service checks channel and clashes).
+        "move_to": list(
+            Campaign.objects.filter(is_active=True).exclude(pk=campaign.pk).order_by("-starts_on")
+        ),
         "errors": errors or [],
     }
     return render(request, "console/surveys/campaign.html", context, status=status)
@@ -736,7 +809,7 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _campaign_page(request, campaign)
 
 
-def _posted(model: type[Desk] | type[StaffMember], raw: str | None) -> Any:
+def _posted(model: type[Desk] | type[StaffMember] | type[Campaign], raw: str | None) -> Any:
     if not raw:
         return None
     if not raw.isdigit():
@@ -772,3 +845,25 @@ def campaign_link_deactivate(request: HttpRequest, pk: int, link_pk: int) -> Htt
         request, _("QR code %(code)s deactivated: it no longer opens the form.") % {"code": link.code}
     )
     return redirect("unit:campaign", pk=pk)
+
+
+@operate
+@require_POST
+def campaign_link_move(request: HttpRequest, pk: int, link_pk: int) -> HttpResponse:
+    campaign = get_object_or_404(Campaign.objects.select_related("version__questionnaire"), pk=pk)
+    link = get_object_or_404(QRLink, pk=link_pk, campaign_id=pk)
+    target = _posted(Campaign, request.POST.get("campaign"))
+    if target is None:
+        return _campaign_page(
+            request, campaign, errors=[_("Choose the campaign to move the code to.")], status=400
+        )
+    try:
+        qr_link_move(link=link, campaign=target)
+    except ValidationError as error:
+        return _campaign_page(request, campaign, errors=_messages_of(error), status=400)
+    messages.success(
+        request,
+        _("QR code %(code)s now opens “%(name)s”; the printed posters stay valid.")
+        % {"code": link.code, "name": target.name},
+    )
+    return redirect(f"{reverse('unit:campaign', args=[target.pk])}#link-{link.code}")

@@ -5,13 +5,14 @@ import json
 from typing import Any
 
 from django import forms
-from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import get_language, gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from .builtin.questionnaires import BUILTIN_QUESTIONNAIRES, ELEMENTS, RATING_ELEMENTS, REASON_ELEMENTS, SCALES
 from .definition import MAX_TEXT_LENGTH, definition_errors, key_error, question_label
 from .models import Channel, Desk, Field, QuestionnaireVersion
 from .selectors import published_versions
+from .setup_services import key_from
 
 DATE_FORMATS = ["%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d"]
 MAX_JSON_LENGTH = 200_000
@@ -126,54 +127,34 @@ class InstallBuiltinForm(forms.Form):
         self.fields["key"].choices = [(t["key"], t["title"]["vi"]) for t in BUILTIN_QUESTIONNAIRES]
 
 
-class OptionsField(forms.CharField):
-    """Reasons as lines "key | ELEMENT | Vietnamese text | English text"."""
-
-    widget = forms.Textarea(attrs={"rows": 5, "spellcheck": "false"})
-
-    def to_python(self, value: Any) -> list[dict[str, Any]]:  # type: ignore[override]
-        text = super().to_python(value)
-        options, errors = [], []
-        for number, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
-                continue
-            parts = [p.strip() for p in line.split("|")]
-            if len(parts) not in (3, 4) or not parts[0] or not parts[2]:
-                errors.append(
-                    gettext("Line %(n)s: write key | ELEMENT | Vietnamese text | English text.")
-                    % {"n": number}
-                )
-                continue
-            key, element = parts[0], parts[1].upper()
-            problem = key_error(key)
-            if problem:
-                errors.append(gettext("Line %(n)s: %(problem)s.") % {"n": number, "problem": problem})
-            if element not in REASON_ELEMENTS:
-                errors.append(
-                    gettext("Line %(n)s: the element must be one of %(list)s.")
-                    % {"n": number, "list": ", ".join(sorted(REASON_ELEMENTS))}
-                )
-            options.append(
-                {
-                    "key": key,
-                    "text": {"vi": parts[2], "en": parts[3] if len(parts) == 4 else ""},
-                    "element": element,
-                }
-            )
-        if errors:
-            raise forms.ValidationError(errors)
-        return options
+# Blank option rows offered under each reasons question (and the new question): fill one to add an option;
+# after saving, the page offers as many blank rows again.
+BLANK_OPTION_ROWS = 2
+NEW_QUESTION_OPTION_ROWS = 4
+# Question texts in the "ask only when…" choices are cut to this many characters.
+SHOW_IF_TEXT_LENGTH = 70
 
 
-def options_text(options: list[dict[str, Any]]) -> str:
-    return "\n".join(
-        f"{o.get('key', '')} | {o.get('element', '')} | {o.get('text', {}).get('vi', '')} | "
-        f"{o.get('text', {}).get('en', '')}"
-        for o in options
-    )
+def element_choices(codes: frozenset[str]) -> list[tuple[str, str]]:
+    """The elements by their names in the page's language (officials never see the codes)."""
+    english = (get_language() or "vi").startswith("en")
+    named = [(code, ELEMENTS[code]["en" if english else "vi"]) for code in codes]
+    # The five SIPAS elements in the method's order, then OVERALL and OTHER.
+    order = {code: n for n, code in enumerate(ELEMENTS)}
+    return sorted(named, key=lambda item: order.get(item[0], len(order)))
 
 
-ELEMENT_CHOICES = [(code, f"{code} · {ELEMENTS[code]['vi']}") for code in sorted(RATING_ELEMENTS)]
+def _key_from_words(text: str, *, taken: set[Any]) -> str:
+    """A key from Vietnamese words ("Thời gian chờ" → "thoi_gian_cho"), starting with a letter."""
+    words = " ".join(text.split())
+    return key_from(f"q {words}" if not words[:1].isalpha() else words, taken=taken, max_length=40)
+
+
+def _short(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= SHOW_IF_TEXT_LENGTH else text[: SHOW_IF_TEXT_LENGTH - 1].rstrip() + "…"
+
+
 SCALE_CHOICES = [(key, f"{scale['name']['vi']} / {scale['name']['en']}") for key, scale in SCALES.items()]
 
 
@@ -210,14 +191,7 @@ class QuestionnaireEditorForm(forms.Form):
     )
     new_required = forms.BooleanField(label=_("Required"), required=False)
     new_scale = forms.ChoiceField(label=_("Scale (rating)"), choices=SCALE_CHOICES, required=False)
-    new_element = forms.ChoiceField(
-        label=_("Element (rating)"), choices=[("", "—"), *ELEMENT_CHOICES], required=False
-    )
-    new_options = OptionsField(
-        label=_("Options (reasons)"),
-        required=False,
-        help_text=_("One per line: key | ELEMENT | Vietnamese text | English text"),
-    )
+    new_element = forms.ChoiceField(label=_("Element (rating)"), choices=[], required=False)
     new_max_length = forms.IntegerField(
         label=_("Maximum length (free text)"), min_value=1, max_value=MAX_TEXT_LENGTH, required=False
     )
@@ -237,10 +211,25 @@ class QuestionnaireEditorForm(forms.Form):
             "new_max_length": 1000,
         }
         super().__init__(*args, initial=initial, **kwargs)
-        ratings = [q["key"] for q in questions if q.get("kind") == "rating"]
+        self.rating_elements = element_choices(RATING_ELEMENTS)
+        self.reason_elements = element_choices(REASON_ELEMENTS)
+        self.fields["new_element"].choices = [("", "—"), *self.rating_elements]
+        # Option rows per question prefix: the key of each existing option, None for a blank row.
+        self.option_rows: dict[str, list[str | None]] = {}
+        self._add_option_rows("new_", [], NEW_QUESTION_OPTION_ROWS, existing=False)
+        number_of = {q.get("key"): n for n, q in enumerate(questions, start=1)}
         show_if_choices = [("", _("always"))] + [
-            (f"{r}:{b}", gettext("if %(question)s is %(bucket)s") % {"question": r, "bucket": label})
-            for r in ratings
+            (
+                f"{q['key']}:{b}",
+                gettext("only when question %(n)s “%(text)s” is answered: %(bucket)s")
+                % {
+                    "n": number_of[q["key"]],
+                    "text": _short((q.get("text") or {}).get("vi", "")),
+                    "bucket": label,
+                },
+            )
+            for q in questions
+            if q.get("kind") == "rating"
             for b, label in BUCKET_CHOICES
         ]
         for number, q in enumerate(questions, start=1):
@@ -275,14 +264,11 @@ class QuestionnaireEditorForm(forms.Form):
             self.fields[f"{p}remove"] = forms.BooleanField(label=_("Remove"), required=False)
             if kind == "rating":
                 self.fields[f"{p}element"] = forms.ChoiceField(
-                    label=_("Element"), choices=ELEMENT_CHOICES, initial=q.get("element")
+                    label=_("Counts for"), choices=self.rating_elements, initial=q.get("element")
                 )
             if kind == "reasons":
-                self.fields[f"{p}options"] = OptionsField(
-                    label=_("Options"),
-                    initial=options_text(q.get("options") or []),
-                    help_text=_("One per line: key | ELEMENT | Vietnamese text | English text"),
-                )
+                options = [o for o in q.get("options") or [] if isinstance(o, dict)]
+                self._add_option_rows(p, options, BLANK_OPTION_ROWS, existing=True)
             if kind == "text":
                 self.fields[f"{p}max_length"] = forms.IntegerField(
                     label=_("Maximum length"),
@@ -292,27 +278,105 @@ class QuestionnaireEditorForm(forms.Form):
                 )
             show_if = q.get("show_if") if isinstance(q.get("show_if"), dict) else None
             self.fields[f"{p}show_if"] = forms.ChoiceField(
-                label=_("Show"),
-                choices=show_if_choices,
+                label=_("Ask"),
+                # never itself; a later question is refused by the definition's checks, as moves may reorder
+                choices=[c for c in show_if_choices if not c[0].startswith(f"{q.get('key')}:")],
                 required=False,
                 initial=f"{show_if.get('question')}:{show_if.get('bucket')}" if show_if else "",
             )
+
+    def _add_option_rows(self, p: str, options: list[dict[str, Any]], blanks: int, *, existing: bool) -> None:
+        """One row of fields per option (its texts, what it counts for, its number, remove) and blank rows."""
+        keys: list[str | None] = [o.get("key") for o in options] + [None] * blanks
+        for i, key in enumerate(keys):
+            option = options[i] if key is not None else {}
+            text = option.get("text") or {}
+            r = f"{p}o{i}-"
+            self.fields[f"{r}text_vi"] = forms.CharField(
+                label=_("Option (Vietnamese)"), max_length=300, required=False, initial=text.get("vi", "")
+            )
+            self.fields[f"{r}text_en"] = forms.CharField(
+                label=_("Option (English)"), max_length=300, required=False, initial=text.get("en", "")
+            )
+            self.fields[f"{r}element"] = forms.ChoiceField(
+                label=_("Counts for"),
+                choices=[("", "—"), *self.reason_elements],
+                required=False,
+                initial=option.get("element", ""),
+            )
+            if existing:
+                self.fields[f"{r}order"] = forms.IntegerField(
+                    label=_("Number"), min_value=1, max_value=99, initial=i + 1
+                )
+            if key is not None:
+                self.fields[f"{r}remove"] = forms.BooleanField(label=_("Remove"), required=False)
+        self.option_rows[p] = keys
 
     @staticmethod
     def _prefix(q: dict[str, Any]) -> str:
         return f"q-{q.get('key')}-"
 
+    def option_blocks(self, p: str) -> list[dict[str, Any]]:
+        """The bound fields of each option row of a question (or of the new question, p = "new_")."""
+        rows = []
+        for i, key in enumerate(self.option_rows.get(p, [])):
+            r = f"{p}o{i}-"
+            fields = {name[len(r) :]: self[name] for name in self.fields if name.startswith(r)}
+            rows.append({"new": key is None, "f": fields})
+        return rows
+
+    def new_option_rows(self) -> list[dict[str, Any]]:
+        return self.option_blocks("new_")
+
     def blocks(self) -> list[dict[str, Any]]:
-        """The bound fields of each question, for the template."""
+        """The bound fields of each question, its option rows apart, for the template."""
         out = []
         for number, q in enumerate(self.questions, start=1):
             p = self._prefix(q)
-            fields = {name[len(p) :]: self[name] for name in self.fields if name.startswith(p)}
+            rows = f"{p}o"
+            fields = {
+                name[len(p) :]: self[name]
+                for name in self.fields
+                if name.startswith(p) and not (name.startswith(rows) and "-" in name[len(rows) :])
+            }
             scale = SCALES.get(str(q.get("scale"))) if q.get("kind") == "rating" else None
             out.append(
-                {"number": number, "key": q.get("key"), "kind": q.get("kind"), "scale": scale, "f": fields}
+                {
+                    "number": number,
+                    "key": q.get("key"),
+                    "kind": q.get("kind"),
+                    "scale": scale,
+                    "f": fields,
+                    "options": self.option_blocks(p),
+                }
             )
         return out
+
+    def _options(self, p: str, data: dict[str, Any]) -> list[dict[str, Any]]:
+        """The options of the rows under prefix p, in their numbered order; errors go on the rows."""
+        keys = self.option_rows.get(p, [])
+        taken = {k for k in keys if k}
+        chosen: list[tuple[int, bool, int, dict[str, Any]]] = []
+        for i, key in enumerate(keys):
+            r = f"{p}o{i}-"
+            text_vi = (data.get(f"{r}text_vi") or "").strip()
+            text_en = (data.get(f"{r}text_en") or "").strip()
+            element = data.get(f"{r}element") or ""
+            if data.get(f"{r}remove") or (key is None and not (text_vi or text_en or element)):
+                continue
+            if not text_vi:
+                self.add_error(f"{r}text_vi", gettext("An option needs a Vietnamese text."))
+            if not element:
+                self.add_error(f"{r}element", gettext("Choose what this reason counts for."))
+            if key is None:
+                key = _key_from_words(text_vi, taken=taken)
+                taken.add(key)
+            option = {"key": key, "text": {"vi": text_vi, "en": text_en}, "element": element}
+            order = data.get(f"{r}order") or len(keys) + i + 1
+            # As with questions, a row given the number of another takes its place.
+            chosen.append((order, order == i + 1, i, option))
+        chosen.sort(key=lambda item: item[:3])
+        return [item[3] for item in chosen]
 
     def error_summary(self) -> list[str]:
         """Each field error with where it is, for the box at the top of a long form."""
@@ -341,14 +405,17 @@ class QuestionnaireEditorForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        self.options = {p: self._options(p, data) for p in self.option_rows if p != "new_"}
         kind = data.get("new_kind")
         if kind:
             if not (data.get("new_text_vi") or "").strip():
                 self.add_error("new_text_vi", gettext("The new question needs a Vietnamese text."))
             if kind == "rating" and not data.get("new_element"):
-                self.add_error("new_element", gettext("A rating must map to a SIPAS element or OVERALL."))
-            if kind == "reasons" and not data.get("new_options"):
-                self.add_error("new_options", gettext("Reasons need at least one option."))
+                self.add_error("new_element", gettext("Choose what the rating counts for."))
+            if kind == "reasons":
+                self.options["new_"] = self._options("new_", data)
+                if not self.options["new_"] and "new_o0-text_vi" not in self.errors:
+                    self.add_error("new_o0-text_vi", gettext("Reasons need at least one option."))
             if kind == "text" and not data.get("new_max_length"):
                 self.add_error("new_max_length", gettext("A free text needs a maximum length."))
         if not self.errors:
@@ -382,8 +449,8 @@ class QuestionnaireEditorForm(forms.Form):
                 new["required"] = bool(data.get(f"{p}required"))
             if f"{p}element" in data:
                 new["element"] = data[f"{p}element"]
-            if f"{p}options" in data:
-                new["options"] = data[f"{p}options"]
+            if p in self.options:
+                new["options"] = self.options[p]
             if f"{p}max_length" in data:
                 new["max_length"] = data[f"{p}max_length"]
             self._set_show_if(new, data.get(f"{p}show_if"))
@@ -407,12 +474,8 @@ class QuestionnaireEditorForm(forms.Form):
             question.pop("show_if", None)
 
     def _new_question(self, kind: str, data: dict[str, Any], taken: set[Any]) -> dict[str, Any]:
-        key = data.get("new_key") or ""
-        if not key:
-            n = 1
-            while f"{kind}_{n}" in taken:
-                n += 1
-            key = f"{kind}_{n}"
+        # Officials never type a key: one is made from the Vietnamese words (operators may give their own).
+        key = data.get("new_key") or _key_from_words(data["new_text_vi"], taken=taken)
         question: dict[str, Any] = {
             "key": key,
             "kind": kind,
@@ -423,7 +486,7 @@ class QuestionnaireEditorForm(forms.Form):
             question["scale"] = data.get("new_scale") or "5"
             question["element"] = data["new_element"]
         elif kind == "reasons":
-            question["options"] = data["new_options"]
+            question["options"] = self.options["new_"]
         else:
             question["max_length"] = data["new_max_length"]
         return question

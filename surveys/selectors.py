@@ -30,6 +30,37 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
+# --------------------------------------------------------------------------- first steps
+
+
+@dataclass(frozen=True)
+class FirstStep:
+    key: str
+    done: bool
+    url_name: str
+    url_args: tuple[int, ...] = ()
+
+
+def first_steps() -> list[FirstStep]:
+    """What a freshly onboarded unit does before its first answer, in order, each with whether it is done:
+    the catalog, a desk, its civil servants, a questionnaire, a campaign, and a printed QR poster."""
+    campaign = Campaign.objects.filter(is_active=True).order_by("-starts_on", "-pk").first()
+    has_link = QRLink.objects.filter(is_active=True, campaign__is_active=True).exists()
+    return [
+        FirstStep("catalog", Procedure.objects.filter(is_active=True).exists(), "unit:catalog"),
+        FirstStep("desk", Desk.objects.filter(is_active=True).exists(), "unit:desk_new"),
+        FirstStep("staff", StaffMember.objects.filter(is_active=True).exists(), "unit:staff_new"),
+        FirstStep("questionnaire", published_versions().exists(), "unit:questionnaires"),
+        FirstStep("campaign", campaign is not None, "unit:campaign_new"),
+        FirstStep(
+            "poster",
+            has_link,
+            "unit:campaign" if campaign else "unit:campaigns",
+            (campaign.pk,) if campaign else (),
+        ),
+    ]
+
+
 # --------------------------------------------------------------------------- catalog
 
 

@@ -380,16 +380,61 @@ def campaign_update(
         channels=channels,
         exclude=campaign.pk,
     )
-    # Answers already given were to the old questions: one campaign, one version, or its figures mix.
     if version.pk != campaign.version_id and campaign.responses.exists():
-        raise ValidationError(
-            {"version": _("This campaign already has responses; start a new campaign for another version.")}
-        )
+        _check_newer_version(campaign, version)
     campaign.name, campaign.version = name, version
     campaign.starts_on, campaign.ends_on = starts_on, ends_on
     campaign.channels = list(dict.fromkeys(channels))
     campaign.save(update_fields=["name", "version", "starts_on", "ends_on", "channels"])
     return campaign
+
+
+def _check_newer_version(campaign: Campaign, version: QuestionnaireVersion) -> None:
+    """A campaign with answers moves only forward within its questionnaire.
+
+    Each answer keeps the version it was given to, and the facts count answers by questionnaire, question
+    and element, so the campaign's figures span both versions; another questionnaire would mix figures
+    that do not compare, and going back would hide the newer questions from the form.
+    """
+    current = campaign.version
+    if not version.is_published:
+        raise ValidationError(
+            {"version": _("Only a published questionnaire version can be used in a campaign.")}
+        )
+    if version.questionnaire_id != current.questionnaire_id or version.number <= current.number:
+        raise ValidationError(
+            {
+                "version": _(
+                    "This campaign already has responses: it can only move to a newer version of "
+                    "“%(title)s” (it uses v%(n)s)."
+                )
+                % {"title": current.questionnaire.title_vi, "n": current.number}
+            }
+        )
+
+
+@transaction.atomic
+def campaign_version_switch(
+    *, campaigns: Iterable[Campaign], version: QuestionnaireVersion
+) -> list[Campaign]:
+    """Move campaigns to a newer published version of their questionnaire, keeping their QR codes.
+
+    Printed posters and desk codes keep working: the next citizen who scans gets the new form, and the
+    answers already given stay with the version they answered.
+    """
+    moved = []
+    for campaign in (
+        Campaign.objects.select_for_update()
+        .select_related("version__questionnaire")
+        .filter(pk__in=[c.pk for c in campaigns])
+    ):
+        if campaign.version_id == version.pk:
+            continue
+        _check_newer_version(campaign, version)
+        campaign.version = version
+        campaign.save(update_fields=["version"])
+        moved.append(campaign)
+    return moved
 
 
 def campaign_set_active(*, campaign: Campaign, active: bool) -> Campaign:
@@ -416,6 +461,37 @@ def campaign_link_ensure(
     if existing is not None:
         return existing, False
     return qr_link_create(unit=unit, campaign=campaign, desk=desk, staff=staff), True
+
+
+@transaction.atomic
+def qr_link_move(*, link: QRLink, campaign: Campaign) -> QRLink:
+    """Point a printed code at another campaign: the poster stays, the next answers go to `campaign`.
+
+    Answers already given through the code stay with the campaign they were given in.
+    """
+    link = QRLink.objects.select_for_update().get(pk=link.pk)
+    if not link.is_active:
+        raise ValidationError(_("This QR code is deactivated; it cannot be moved."))
+    if campaign.pk == link.campaign_id:
+        raise ValidationError(_("This QR code already opens this campaign."))
+    if not campaign.is_active:
+        raise ValidationError(_("This campaign is inactive; reactivate it before moving QR codes to it."))
+    if link.channel not in campaign.channels:
+        raise ValidationError(
+            _("This campaign does not use the channel “%(channel)s”; add it to the campaign first.")
+            % {"channel": Channel(link.channel).label}
+        )
+    taken = campaign.links.filter(
+        is_active=True, channel=link.channel, desk_id=link.desk_id, staff_id=link.staff_id
+    )
+    if taken.exists():
+        raise ValidationError(
+            _("That campaign already has its own code %(code)s for this; deactivate it first.")
+            % {"code": taken.first().code}
+        )
+    link.campaign = campaign
+    link.save(update_fields=["campaign"])
+    return link
 
 
 def qr_link_deactivate(*, link: QRLink) -> QRLink:

@@ -33,6 +33,7 @@ urlpatterns = [
     path("questionnaires/<int:pk>/edit/", v.questionnaire_edit, name="questionnaire_edit"),
     path("questionnaires/<int:pk>/edit/json/", v.questionnaire_edit_json, name="questionnaire_edit_json"),
     path("questionnaires/<int:pk>/publish/", v.questionnaire_publish, name="questionnaire_publish"),
+    path("questionnaires/<int:pk>/switch/", v.questionnaire_switch, name="questionnaire_switch"),
     path("questionnaires/<int:pk>/discard/", v.questionnaire_discard, name="questionnaire_discard"),
     path("questionnaires/<int:pk>/share/", v.questionnaire_share_view, name="questionnaire_share"),
     path("questionnaires/shared/<int:share_id>/use/", v.share_use, name="share_use"),
@@ -49,4 +50,5 @@ urlpatterns = [
         v.campaign_link_deactivate,
         name="campaign_link_deactivate",
     ),
+    path("campaigns/<int:pk>/links/<int:link_pk>/move/", v.campaign_link_move, name="campaign_link_move"),
 ]

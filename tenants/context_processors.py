@@ -1,7 +1,8 @@
 from django.db import connection
 
 from .menu import unit_links, unit_menu
-from .permissions import membership_roots
+from .models import Unit
+from .permissions import Action, has_perm, membership_roots
 from .selectors import unit_ancestors
 
 
@@ -9,14 +10,29 @@ def console(request):
     """The unit switcher (units where the user holds a role) and, inside a unit, its menu and ancestors."""
     user = getattr(request, "user", None)
     tenant = getattr(request, "tenant", None)
-    current = tenant if tenant is not None and connection.schema_name != "public" else None
+    in_schema = tenant is not None and connection.schema_name != "public"
+    current = tenant if in_schema else None
     if user is None or not user.is_authenticated:
         return {"current_unit": current}
-    context = {
-        "switcher_units": membership_roots(user).order_by("structure", "path")[:200],
-        "current_unit": current,
-    }
+    roots = list(membership_roots(user).order_by("structure", "path")[:200])
+    here = current or _registry_unit(request)
+    if here is not None and not has_perm(user, Action.VIEW_FIGURES, here):
+        here = None
+    # The switcher names the unit you are in, also below your own units (an operator's roots are the
+    # provinces): otherwise it would show the first province as if it were the one open.
+    if here is not None and all(unit.pk != here.pk for unit in roots):
+        roots.insert(0, here)
+    context = {"switcher_units": roots, "current_unit": here}
     if current is not None:
         context["unit_menu"] = unit_menu(request)
         context["unit_crumbs"] = unit_links(user, unit_ancestors(unit=current))
     return context
+
+
+def _registry_unit(request) -> Unit | None:
+    """The unit a console registry page (/console/units/<structure>/<code>/…) is about, if any."""
+    match = getattr(request, "resolver_match", None)
+    kwargs = match.kwargs if match is not None else {}
+    if "structure" not in kwargs or "code" not in kwargs:
+        return None
+    return Unit.objects.filter(structure=kwargs["structure"], code=kwargs["code"]).first()

@@ -11,7 +11,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from .decorators import unit_permission_required
 from .forms import MembershipForm
 from .menu import unit_links
 from .models import Membership, Role, Structure, Unit
@@ -158,14 +157,3 @@ def console_onboard(request: HttpRequest, structure: str, code: str) -> HttpResp
     except ValidationError as error:
         return HttpResponse(" ".join(error.messages), status=409)
     return redirect(public_reverse("console:unit", unit.structure, unit.code))
-
-
-@unit_permission_required(Action.VIEW_FIGURES)
-def unit_home(request: HttpRequest) -> HttpResponse:
-    """A unit's own console, inside its schema (/u/<slug>/console/)."""
-    unit = request.tenant
-    return render(
-        request,
-        "console/unit_home.html",
-        {"unit": unit, "can_manage": has_perm(request.user, Action.MANAGE, unit)},
-    )

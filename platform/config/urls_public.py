@@ -1,6 +1,7 @@
 """Pages outside any unit: sign-in, the console's registry views, health, admin."""
 
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
@@ -23,6 +24,8 @@ handler500 = "config.error_views.server_error"
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="console:home", permanent=False), name="home"),
     path("healthz", healthz, name="healthz"),
+    # Browsers ask for /favicon.ico on pages that name no icon (the citizen form loads nothing extra).
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("accounts/", include(account_urls)),
     # Django admin's sign-in page links here ("Forgotten your password?").
     path("admin/password_reset/", PasswordResetView.as_view(), name="admin_password_reset"),

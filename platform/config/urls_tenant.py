@@ -7,7 +7,7 @@ from analytics.par import urls as urls_par
 from analytics.publications import urls as urls_publications
 from analytics.quotas import urls as urls_quotas
 from surveys import urls_console, urls_links, urls_responses
-from tenants.views import unit_home
+from surveys.console_views import unit_home
 
 unit_patterns = (
     [

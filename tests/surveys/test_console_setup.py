@@ -445,19 +445,22 @@ def test_removing_a_question_another_depends_on_is_refused_line_by_line(world, o
 def test_a_new_question_needs_its_parts(world, officer):
     questionnaire = start_draft(officer, world)
     data = editor_data(officer, world, questionnaire)
-    data.update(new_kind="reasons", new_text_vi="Vì sao?", new_options="a | NOPE | Một")
+    data.update({"new_kind": "reasons", "new_text_vi": "Vì sao?", "new_o0-text_vi": "Một"})
     response = officer.post(url(world.commune, "unit:questionnaire_edit", questionnaire.pk), data)
     assert response.status_code == 400
-    assert "Line 1" in " ".join(response.context["form"].errors["new_options"])
-    data.update(new_kind="text", new_key="comment", new_options="")
+    assert response.context["form"].errors["new_o0-element"]  # what the option counts for
+    data.update({"new_kind": "text", "new_key": "comment", "new_o0-text_vi": ""})
     response = officer.post(url(world.commune, "unit:questionnaire_edit", questionnaire.pk), data)
     assert response.status_code == 400
     assert response.context["form"].errors["new_key"]
 
 
-def test_the_json_editor_checks_syntax_and_structure(world, officer):
+def test_the_json_editor_is_the_operators_and_checks_syntax_and_structure(world, officer, operator):
     questionnaire = start_draft(officer, world)
     target = url(world.commune, "unit:questionnaire_edit_json", questionnaire.pk)
+    assert officer.get(target).status_code == 404  # officials edit through the form editor
+    assert "Edit as JSON" not in officer.get(url(world.commune, "unit:questionnaire", questionnaire.pk)).text
+    officer = client_for(operator)
     assert officer.get(target).status_code == 200
     response = officer.post(target, {"definition": '{"title": {"vi": "x"},\n "questions": [}'})
     assert response.status_code == 400

@@ -186,7 +186,8 @@ BREAKAGES = {
 
 
 class Fuzz:
-    """The officer's client in Hồng Thái and a counter, kept across Hypothesis examples."""
+    """A platform operator's client in Hồng Thái (the JSON editor is theirs) and a counter, kept across
+    Hypothesis examples."""
 
     def __init__(self, world, officer):
         self.unit = world.commune
@@ -250,8 +251,8 @@ def drawn_answers(definition: dict, data) -> dict:
 
 
 @pytest.fixture
-def fuzz(world, commune_officer) -> Fuzz:
-    return Fuzz(world, commune_officer)
+def fuzz(world, operator) -> Fuzz:
+    return Fuzz(world, operator)  # the JSON editor is the platform operators'
 
 
 FUZZ = settings(
