@@ -13,15 +13,8 @@ from surveys.households.sampling import (
     random_start,
     systematic_positions,
 )
-from surveys.households.services import households_draw, slot_record, villages_draw, village_add
-from tests.surveys.household_fixtures import (
-    HANDOUT,
-    in_quang_tri,
-    quang_tri,
-    round_manager,
-    seed_round,
-    seed_villages,
-)  # noqa: F401
+from surveys.households.services import households_draw, slot_record, village_add, villages_draw
+from tests.surveys.households.conftest import HANDOUT, seed_round, seed_villages
 
 pytestmark = pytest.mark.django_db
 
