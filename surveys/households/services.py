@@ -6,11 +6,11 @@ import random
 import secrets
 import uuid
 from collections.abc import Iterable, Mapping
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 
 from surveys.answers import PostData, answers_parse
@@ -421,17 +421,6 @@ def entry_discrepancies(first: Mapping[str, list[str]], second: Mapping[str, lis
     return sorted(name for name in set(first) | set(second) if first.get(name, []) != second.get(name, []))
 
 
-class _Values(dict):
-    """Stored entry values read back as posted data."""
-
-    def getlist(self, key: str) -> list[str]:
-        return list(self.get(key, []))
-
-    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
-        values = super().get(key)
-        return values[0] if values else default
-
-
 @transaction.atomic
 def paper_entry_save(
     *, slot: Slot, data: PostData, user: User, double_entry: bool
@@ -448,13 +437,13 @@ def paper_entry_save(
     survey_round = slot.village.round_commune.round
     # Checked now, so that a typing with an error is corrected by the person typing it.
     _parsed, errors = answers_parse(
-        definition=Definition(survey_round.campaign.version.definition), data=_Values(values)
+        definition=Definition(survey_round.campaign.version.definition), data=MultiValueDict(values)
     )
     if errors:
         raise SubmissionError(errors)
     if not double_entry:
         response, _created = household_answer_submit(
-            slot=slot, data=_Values(values), submission_key=uuid.uuid4(), user=user
+            slot=slot, data=MultiValueDict(values), submission_key=uuid.uuid4(), user=user
         )
         return response, []
     entries = list(slot.paper_entries.order_by("number"))
@@ -472,7 +461,7 @@ def paper_entry_save(
     if differences:
         return None, differences
     response, _created = household_answer_submit(
-        slot=slot, data=_Values(values), submission_key=uuid.uuid4(), user=user
+        slot=slot, data=MultiValueDict(values), submission_key=uuid.uuid4(), user=user
     )
     return response, []
 
@@ -484,7 +473,7 @@ def paper_entry_resolve(*, slot: Slot, data: PostData, user: User) -> Response:
     if slot.paper_entries.count() < 2:
         raise SubmissionError({"__all__": _("There is nothing to resolve for this serial.")}, status=409)
     response, _created = household_answer_submit(
-        slot=slot, data=_Values(paper_values(data)), submission_key=uuid.uuid4(), user=user
+        slot=slot, data=MultiValueDict(paper_values(data)), submission_key=uuid.uuid4(), user=user
     )
     return response
 

@@ -4,6 +4,7 @@ transaction (rolled back with it), its nine communes of the 2024 plan, and a rou
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from surveys.households.models import HouseholdRound, RoundCommune
@@ -12,9 +13,12 @@ from tenants.models import Role, Structure, Unit, User
 from tenants.services import unit_onboard
 
 SEED_COMMUNES = ("19342", "19345", "19351", "19358", "19360", "19705", "19495", "19522", "19498")
-HANDOUT = (dt.date(2024, 11, 21), dt.date(2024, 11, 22))
-COLLECT = (dt.date(2024, 11, 23), dt.date(2024, 11, 24))
-DELIVER = (dt.date(2024, 11, 27), dt.date(2024, 11, 28))
+# The plan's rhythm (hand out 21–22/11, collect 23–24/11, deliver 27–28/11), ending today so that
+# questionnaires may be entered.
+_TODAY = timezone.localdate()
+HANDOUT = (_TODAY - dt.timedelta(days=7), _TODAY - dt.timedelta(days=6))
+COLLECT = (_TODAY - dt.timedelta(days=5), _TODAY - dt.timedelta(days=4))
+DELIVER = (_TODAY - dt.timedelta(days=1), _TODAY)
 
 
 @pytest.fixture
