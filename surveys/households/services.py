@@ -295,14 +295,14 @@ def households_draw(*, survey_round: HouseholdRound, seed: int | None = None) ->
 
 
 @transaction.atomic
-def enumerator_assign(*, village: Village, email: str) -> User:
+def enumerator_assign(*, village: Village, email: str) -> User | None:
     """Give the village to an enumerator (an account is made for a new address, with no role anywhere:
     the assignment is all it may see). An empty address withdraws the assignment."""
     email = (email or "").strip()
     if not email:
         village.enumerator = None
         village.save(update_fields=["enumerator"])
-        return None  # type: ignore[return-value]
+        return None
     try:
         user, _created = user_ensure(email=email)
     except ValidationError:
@@ -398,9 +398,8 @@ def household_answer_submit(
         today = timezone.localdate()
         locked.response = response
         locked.status = Slot.Status.COLLECTED
-        locked.handed_out_on = locked.handed_out_on or min(today, survey_round.handout_to)
         locked.collected_on = locked.collected_on or today
-        locked.save(update_fields=["response", "status", "handed_out_on", "collected_on", "updated_at"])
+        locked.save(update_fields=["response", "status", "collected_on", "updated_at"])
     return response, created
 
 

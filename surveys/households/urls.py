@@ -12,4 +12,7 @@ urlpatterns = [
     path("ho-gia-dinh/cua-toi/", v.my_households, name="household_mine"),
     path("ho-gia-dinh/phieu/<str:serial>/", v.slot_page, name="household_slot"),
     path("ho-gia-dinh/dong-bo/", v.sync, name="household_sync"),
+    path("ho-gia-dinh/<int:pk>/ung-dung/", v.offline_app, name="household_app"),
+    path("ho-gia-dinh/<int:pk>/ung-dung/sw.js", v.offline_worker, name="household_worker"),
+    path("ho-gia-dinh/manifest.webmanifest", v.offline_manifest, name="household_manifest"),
 ]

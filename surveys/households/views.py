@@ -47,6 +47,7 @@ from .services import (
 )
 
 operate = unit_permission_required(Action.OPERATE)
+NO_QUESTIONNAIRE = (Slot.Status.REFUSED, Slot.Status.ABSENT, Slot.Status.RESERVE)
 MAX_SYNC_ITEMS = 200
 
 
@@ -405,3 +406,101 @@ def sync(request: HttpRequest) -> JsonResponse:
         else:
             results.append({"submission_key": key, "status": "stored" if created else "already_stored"})
     return JsonResponse({"results": results})
+
+
+# --------------------------------------------------------------------------- the offline form
+
+
+WORKER_JS = """// Keeps the enumerator's form and its script on the phone: the page is fetched from the
+// network when there is one (fresh assignments) and from the cache when there is none.
+const CACHE = "household-%(version)s";
+const PAGES = %(pages)s;
+self.addEventListener("install", (event) => {
+  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(PAGES)).then(() => self.skipWaiting()));
+});
+self.addEventListener("activate", (event) => {
+  event.waitUntil(caches.keys().then((keys) => Promise.all(
+    keys.filter((key) => key.startsWith("household-") && key !== CACHE).map((key) => caches.delete(key))
+  )).then(() => self.clients.claim()));
+});
+self.addEventListener("fetch", (event) => {
+  if (event.request.method !== "GET" || !PAGES.some((page) => event.request.url.endsWith(page))) {
+    return;
+  }
+  event.respondWith(
+    fetch(event.request).then((response) => {
+      const copy = response.clone();
+      if (response.ok) { caches.open(CACHE).then((cache) => cache.put(event.request, copy)); }
+      return response;
+    }).catch(() => caches.match(event.request))
+  );
+});
+"""
+
+
+def _app_pages(pk: int) -> list[str]:
+    from django.templatetags.static import static
+
+    return [reverse("unit:household_app", args=[pk]), static("household-app.js"), static("console.css")]
+
+
+@login_required
+@require_GET
+def offline_app(request: HttpRequest, pk: int) -> HttpResponse:
+    """The enumerator's installable form for one round: the questionnaire and their slots travel in the
+    page, answers wait on the phone until it is online (static/household-app.js)."""
+    from django.middleware.csrf import get_token
+
+    survey_round = get_object_or_404(HouseholdRound, pk=pk)
+    slots = list(enumerator_slots(user=request.user, survey_round=survey_round))
+    if not slots:
+        raise Http404(_("Nothing is assigned to you here."))
+    definition = Definition(survey_round.campaign.version.definition)
+    payload = {
+        "sync_url": reverse("unit:household_sync"),
+        "worker_url": reverse("unit:household_worker", args=[pk]),
+        "csrf_token": get_token(request),
+        "texts": {
+            "choose_serial": _("Choose the serial number of the questionnaire."),
+            "queued": _("Saved on this phone."),
+            "synced": _("All answers are sent."),
+            "offline": _("No connection: the answers wait on this phone."),
+        },
+    }
+    context = {
+        "round": survey_round,
+        "slots": [s for s in slots if s.response_id is None and s.status not in NO_QUESTIONNAIRE],
+        "questions": _questions(definition, None, {}),
+        "payload": payload,
+    }
+    return render(request, "households/app.html", context)
+
+
+@login_required
+@require_GET
+def offline_worker(request: HttpRequest, pk: int) -> HttpResponse:
+    """The service worker of the offline form (served from the form's folder, so that it may cache it)."""
+    get_object_or_404(HouseholdRound, pk=pk)
+    pages = _app_pages(pk)
+    script = WORKER_JS % {"version": pk, "pages": json.dumps(pages)}
+    return HttpResponse(
+        script, content_type="text/javascript; charset=utf-8", headers={"Cache-Control": "no-cache"}
+    )
+
+
+@login_required
+@require_GET
+def offline_manifest(request: HttpRequest) -> JsonResponse:
+    """The web app manifest: the form can be added to the phone's home screen."""
+    return JsonResponse(
+        {
+            "name": _("Household survey"),
+            "short_name": _("Household survey"),
+            "start_url": reverse("unit:household_mine"),
+            "display": "standalone",
+            "lang": "vi",
+            "background_color": "#ffffff",
+            "theme_color": "#1f4e79",
+        },
+        content_type="application/manifest+json",
+    )

@@ -207,3 +207,46 @@ def test_labels_carry_serial_and_qr_of_the_slot_never_the_household(
     ).stdout
     serials = set(re.findall(r"/ho-gia-dinh/phieu/([^/]+)/", decoded))
     assert serials and serials <= {s.serial for s in slots}
+
+
+def test_the_offline_form_carries_only_the_enumerators_slots_and_its_worker(
+    drawn, enumerator, villages, quang_tri
+):
+    client = signed_in(enumerator)
+    page = client.get(url(quang_tri, f"{drawn.pk}/ung-dung/"))
+    assert page.status_code == 200
+    text = page.content.decode()
+    own = villages[0].slots.filter(kind="main")
+    assert all(s.serial in text for s in own)
+    assert villages[1].slots.first().serial not in text
+    assert not any(s.household.head_name in text for s in own)  # the form needs no name
+    payload = json.loads(
+        re.search(r'id="household-data" type="application/json">(.*?)</script>', text).group(1)
+    )
+    assert payload["sync_url"] == url(quang_tri, "dong-bo/")
+    worker = client.get(payload["worker_url"])
+    assert worker.status_code == 200 and worker["Content-Type"].startswith("text/javascript")
+    assert url(quang_tri, f"{drawn.pk}/ung-dung/") in worker.content.decode()
+    manifest = client.get(url(quang_tri, "manifest.webmanifest")).json()
+    assert manifest["start_url"] == url(quang_tri, "cua-toi/") and manifest["display"] == "standalone"
+    # someone not assigned in this round gets nothing
+    stranger = User.objects.create_user(username="x@x.test", email="x@x.test", password="x")
+    assert signed_in(stranger).get(url(quang_tri, f"{drawn.pk}/ung-dung/")).status_code == 404
+
+
+def test_the_results_page_names_the_method_beside_weighted_and_unweighted_figures(
+    drawn, round_manager, quang_tri
+):
+    from django.test import override_settings
+
+    slot = Slot.objects.filter(village__round_commune__round=drawn, kind="main").first()
+    signed_in(round_manager).post(
+        url(quang_tri, f"phieu/{slot.serial}/"), _answers() | {"submission_key": str(uuid.uuid4())}
+    )
+    with override_settings(LANGUAGE_CODE="vi"):
+        page = signed_in(round_manager).get(url(quang_tri, f"{drawn.pk}/ket-qua/"))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "có trọng số" in text.lower() and "theo cụm thôn" in text
+    outsider = User.objects.create_user(username="o@o.test", email="o@o.test", password="x")
+    assert signed_in(outsider).get(url(quang_tri, f"{drawn.pk}/ket-qua/")).status_code == 404
