@@ -117,10 +117,18 @@ def test_an_enumerator_reaches_only_their_villages(drawn, enumerator, villages, 
     foreign = villages[1].slots.first()
     assert foreign.serial not in text and foreign.household.head_name not in text
     assert client.get(url(quang_tri, f"phieu/{foreign.serial}/")).status_code == 404
-    # and nothing of the console: no round, no progress, no results
-    for path in ("", f"{drawn.pk}/", f"{drawn.pk}/nhap-phieu/", f"{drawn.pk}/phieu.pdf"):
-        assert client.get(url(quang_tri, path)).status_code == 404, path
-    assert client.get(f"/u/{quang_tri.slug}/console/").status_code == 404
+    # and nothing of the console: no round, no progress, no results (refused as to anyone without a role)
+    for path in (
+        "",
+        f"{drawn.pk}/",
+        f"{drawn.pk}/nhap-phieu/",
+        f"{drawn.pk}/phieu.pdf",
+        f"{drawn.pk}/ket-qua/",
+    ):
+        response = client.get(url(quang_tri, path))
+        assert response.status_code == 403, path
+        assert foreign.household.head_name not in response.content.decode()
+    assert client.get(f"/u/{quang_tri.slug}/console/").status_code in (403, 404)
     # someone without any assignment gets nothing either
     stranger = User.objects.create_user(username="x@x.test", email="x@x.test", password="x")
     assert signed_in(stranger).get(url(quang_tri, "cua-toi/")).status_code == 404
@@ -249,4 +257,4 @@ def test_the_results_page_names_the_method_beside_weighted_and_unweighted_figure
     text = page.content.decode()
     assert "có trọng số" in text.lower() and "theo cụm thôn" in text
     outsider = User.objects.create_user(username="o@o.test", email="o@o.test", password="x")
-    assert signed_in(outsider).get(url(quang_tri, f"{drawn.pk}/ket-qua/")).status_code == 404
+    assert signed_in(outsider).get(url(quang_tri, f"{drawn.pk}/ket-qua/")).status_code == 403
