@@ -40,6 +40,7 @@ from .services import (
     household_answer_submit,
     household_round_create,
     households_draw,
+    paper_entry_resolve,
     paper_entry_save,
     slot_record,
     village_add,
@@ -233,12 +234,17 @@ def paper_entry(request: HttpRequest, pk: int) -> HttpResponse:
             }
         else:
             try:
-                response, differences = paper_entry_save(
-                    slot=slot,
-                    data=request.POST,
-                    user=request.user,
-                    double_entry=request.POST.get("double") == "1",
-                )
+                if request.POST.get("resolve") == "1":
+                    # The two typings differed: the paper was read again and this is what it says.
+                    response = paper_entry_resolve(slot=slot, data=request.POST, user=request.user)
+                    differences = []
+                else:
+                    response, differences = paper_entry_save(
+                        slot=slot,
+                        data=request.POST,
+                        user=request.user,
+                        double_entry=request.POST.get("double") == "1",
+                    )
             except SubmissionError as error:
                 errors = error.errors
             else:
@@ -252,7 +258,7 @@ def paper_entry(request: HttpRequest, pk: int) -> HttpResponse:
         "errors": errors,
         "differences": differences,
         "notice": notice,
-        "serial": serial if errors else "",
+        "serial": serial if errors or differences else "",
     }
     return render(request, "households/entry.html", context, status=400 if errors else 200)
 

@@ -14,7 +14,7 @@ from django.test import Client
 from surveys.households.models import HouseholdRound, Slot, Village
 from surveys.households.services import enumerator_assign, households_draw
 from surveys.models import Response
-from tenants.models import User
+from tenants.models import Role, User
 from tests.surveys.households.conftest import seed_round, seed_villages
 
 pytestmark = pytest.mark.django_db
@@ -258,3 +258,23 @@ def test_the_results_page_names_the_method_beside_weighted_and_unweighted_figure
     assert "có trọng số" in text.lower() and "theo cụm thôn" in text
     outsider = User.objects.create_user(username="o@o.test", email="o@o.test", password="x")
     assert signed_in(outsider).get(url(quang_tri, f"{drawn.pk}/ket-qua/")).status_code == 403
+
+
+def test_double_entry_on_the_page_lists_differences_and_resolves_them(
+    drawn, round_manager, quang_tri, villages
+):
+    clerk = User.objects.create_user(username="clerk@qt.test", email="clerk@qt.test", password="x")
+    clerk.memberships.create(unit=quang_tri, role=Role.OFFICER)
+    slot = villages[3].slots.filter(kind="main").first()
+    entry = url(quang_tri, f"{drawn.pk}/nhap-phieu/")
+    first = signed_in(round_manager).post(entry, _answers() | {"serial": slot.serial, "double": "1"})
+    assert first.status_code == 200 and Slot.objects.get(pk=slot.pk).response_id is None
+    second = signed_in(clerk).post(
+        entry, _answers() | {"serial": slot.serial, "double": "1", "q_overall": "2"}
+    )
+    assert second.status_code == 200 and "q_overall" in second.content.decode()
+    assert Slot.objects.get(pk=slot.pk).response_id is None
+    resolved = signed_in(round_manager).post(entry, _answers() | {"serial": slot.serial, "resolve": "1"})
+    assert resolved.status_code == 200
+    stored = Slot.objects.get(pk=slot.pk).response
+    assert stored.answers.get(question_key="overall").value == 4
