@@ -45,6 +45,8 @@ class ParsedAnswers:
     ratings: list[Rating] = dataclasses.field(default_factory=list)
     # (question key, option key, element)
     reasons: list[tuple[str, str, str]] = dataclasses.field(default_factory=list)
+    # (question key, option key) of single-choice questions
+    choices: list[tuple[str, str]] = dataclasses.field(default_factory=list)
     texts: list[tuple[str, str]] = dataclasses.field(default_factory=list)
     contact: dict[str, str] | None = None
 
@@ -137,8 +139,20 @@ def answers_parse(
                     raise ValidationError(_("This choice is not in the list."))
                 if not chosen and q.get("required"):
                     raise ValidationError(_("Please tick at least one reason."))
-                for option_key in dict.fromkeys(chosen):  # a repeated tick counts once
+                chosen = list(dict.fromkeys(chosen))  # a repeated tick counts once
+                if q.get("max_choices") and len(chosen) > q["max_choices"]:
+                    raise ValidationError(_("Tick at most %(n)d.") % {"n": q["max_choices"]})
+                for option_key in chosen:
                     parsed.reasons.append((key, option_key, options[option_key]["element"]))
+            elif kind == "choice":
+                raw = _one(data, field_name(q))
+                if raw in ("", NO_ANSWER):
+                    if q.get("required"):
+                        raise ValidationError(_("Please choose an answer."))
+                    continue
+                if raw not in {o["key"] for o in q["options"]}:
+                    raise ValidationError(_("This choice is not in the list."))
+                parsed.choices.append((key, raw))
             elif kind == "text":
                 text = _one(data, field_name(q))
                 if len(text) > q["max_length"]:

@@ -745,6 +745,17 @@ def question_views(
                 level["checked"] = posted == level["value"]
             view["levels"] = levels
             view["anchor"] = levels[0]["id"]
+        elif kind == "choice":
+            # Drawn like a rating's levels: one radio button per option.
+            levels = [
+                {"value": o["key"], "label": Definition.text(o["text"], lang), "bucket": ""}
+                for o in q["options"]
+            ]
+            for level in levels:
+                level["id"] = f"{qid}-{level['value']}"
+                level["checked"] = posted == level["value"]
+            view["levels"] = levels
+            view["anchor"] = levels[0]["id"]
         elif kind == "reasons":
             groups = _reason_groups(q["options"], lang, qid, set(data.getlist(name)))
             view["groups"] = groups

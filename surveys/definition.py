@@ -160,6 +160,13 @@ def _question_errors(q: Mapping[str, Any], seen: Mapping[str, Mapping[str, Any]]
             yield _("a rating must count for a SIPAS element or for overall satisfaction (OVERALL)")
     elif kind == "reasons":
         yield from _options_errors(q.get("options"))
+        if "max_choices" in q:
+            limit, options = q["max_choices"], q.get("options")
+            most = len(options) if isinstance(options, list) else MAX_OPTIONS
+            if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= most:
+                yield _("max_choices must be a whole number between 1 and the number of options")
+    elif kind == "choice":
+        yield from _options_errors(q.get("options"), with_element=False)
     elif kind == "text":
         length = q.get("max_length")
         if isinstance(length, bool) or not isinstance(length, int) or not 0 < length <= MAX_TEXT_LENGTH:
@@ -168,9 +175,9 @@ def _question_errors(q: Mapping[str, Any], seen: Mapping[str, Mapping[str, Any]]
         yield from _show_if_errors(q["show_if"], seen)
 
 
-def _options_errors(options: object):
+def _options_errors(options: object, *, with_element: bool = True):
     if not isinstance(options, list) or not options:
-        yield _("reasons need a list of options")
+        yield _("reasons need a list of options") if with_element else _("a choice needs a list of options")
         return
     if len(options) > MAX_OPTIONS:
         yield _("at most %(n)s options") % {"n": MAX_OPTIONS}
@@ -187,7 +194,7 @@ def _options_errors(options: object):
             yield _("option %(n)s: the key “%(key)s” is used twice") % {"n": number, "key": key}
         else:
             keys.add(key)
-        if not _one_of(option.get("element"), REASON_ELEMENTS):
+        if with_element and not _one_of(option.get("element"), REASON_ELEMENTS):
             yield _("option %(n)s must count for a SIPAS element or OTHER") % {"n": number}
         problem = _text_error(option.get("text"), required=True, max_length=MAX_LABEL_LENGTH)
         if problem:

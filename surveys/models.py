@@ -15,6 +15,7 @@ class Channel(models.TextChoices):
     STAFF = "staff", _("QR code of a civil servant")
     DOSSIER = "dossier", _("One-time link on a dossier receipt")
     PAPER = "paper", _("Paper ballot")
+    HOUSEHOLD = "household", _("Household survey questionnaire")
 
 
 class Review(models.TextChoices):
@@ -378,6 +379,7 @@ class Answer(models.Model):
     class Kind(models.TextChoices):
         RATING = "rating", _("Rating")
         REASON = "reason", _("Reason")
+        CHOICE = "choice", _("Choice")
         TEXT = "text", _("Free text")
 
     response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers")
@@ -432,3 +434,16 @@ class Dossier(models.Model):
     @property
     def is_late(self) -> bool:
         return bool(self.due_at and self.finished_at and self.finished_at > self.due_at)
+
+
+# The household survey (seed 002) keeps its models in their own module; importing them here registers
+# them with the app.
+from surveys.households.models import (  # noqa: E402, F401
+    Household,
+    HouseholdRound,
+    PaperEntry,
+    Recheck,
+    RoundCommune,
+    Slot,
+    Village,
+)

@@ -460,6 +460,13 @@ def _ballot_questions(definition: Definition, data: Mapping[str, Any] | None, la
             ]
             if not q.get("required"):
                 item["options"].append({"value": NO_ANSWER, "key": "0", "label": _("No answer")})
+        elif q["kind"] == "choice":
+            item["options"] = [
+                {"value": o["key"], "key": str(i), "label": Definition.text(o["text"], language)}
+                for i, o in enumerate(q["options"], start=1)
+            ]
+            if not q.get("required"):
+                item["options"].append({"value": NO_ANSWER, "key": "0", "label": _("No answer")})
         elif q["kind"] == "reasons":
             chosen = set(posted(name))
             item["options"] = [

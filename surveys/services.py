@@ -444,6 +444,10 @@ def response_submit(
                     for q, o, e in parsed.reasons
                 ]
                 + [
+                    Answer(response=response, question_key=q, kind=Answer.Kind.CHOICE, option_key=o)
+                    for q, o in parsed.choices
+                ]
+                + [
                     Answer(
                         response=response,
                         question_key=q,

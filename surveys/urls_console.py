@@ -4,6 +4,7 @@ from django.urls import path
 
 from . import console_views as v
 from . import device_views
+from .households import urls as household_urls
 
 urlpatterns = [
     # Fields (lĩnh vực) and procedures (TTHC)
@@ -51,4 +52,6 @@ urlpatterns = [
         name="campaign_link_deactivate",
     ),
     path("campaigns/<int:pk>/links/<int:link_pk>/move/", v.campaign_link_move, name="campaign_link_move"),
+    # The household survey (seed 002), in the owning province
+    *household_urls.urlpatterns,
 ]

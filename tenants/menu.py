@@ -13,6 +13,7 @@ from .routing import public_reverse
 UNIT_MENU: list[tuple[str, object, Action, set[str] | None]] = [
     ("unit:par", _("PAR Index points"), Action.MANAGE, {"province"}),
     ("unit:results", _("Results"), Action.VIEW_FIGURES, None),
+    ("unit:household_rounds", _("Household surveys"), Action.OPERATE, {"province"}),
     ("unit:publications", _("Publications"), Action.VIEW_FIGURES, None),
     ("unit:quotas", _("Sample quotas"), Action.VIEW_FIGURES, None),
     ("unit:alerts", _("Staff alerts"), Action.MANAGE, None),

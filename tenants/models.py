@@ -196,6 +196,7 @@ class AuditAction(models.TextChoices):
     API_KEY_ROTATE = "api_key_rotate", _("Replaced an API key")
     API_KEY_REVOKE = "api_key_revoke", _("Revoked an API key")
     UNIT_OFFBOARD = "unit_offboard", _("Took the unit off the platform")
+    HOUSEHOLD_NAMES_ERASE = "household_names_erase", _("Erased the household names of a survey round")
 
 
 class AuditEvent(models.Model):

@@ -25,6 +25,8 @@ REGISTERED = {
     "analytics.tasks.facts_refresh_task",
     "api.tasks.webhook_deliver",
     "api.tasks.webhooks_daily_figures",
+    "surveys.household_tasks.household_erasure_dispatch",
+    "surveys.household_tasks.unit_household_erasure",
     "tenants.tasks.unit_schema_check",
     "tenants.tasks.units_schema_check_dispatch",
 }

@@ -12,6 +12,7 @@ METHOD_NAMES = {
     "pooled_all_answers": gettext_lazy("SIPAS index: all element answers pooled"),
     "dissatisfaction_profile": gettext_lazy("Share of unsatisfied responses ticking each reason"),
     "linear:decision_766_5_4": gettext_lazy("Decision 766/QĐ-TTg, criterion 5.4 (dossiers)"),
+    "weighted_clustered_taylor": gettext_lazy("Design-weighted, interval clustered by village"),
 }
 METHOD_DESCRIPTIONS = {
     "satisfaction_rate": gettext_lazy(
@@ -41,6 +42,13 @@ METHOD_DESCRIPTIONS = {
         "Decision 766/QĐ-TTg criterion 5.4: R = 100 % − (% dossiers handled late + % dossiers with a "
         "complaint or a dislike), from the dossiers whose processing ended in the period; 6 points if "
         "R ≥ 90 %, else R × 6 / 90. Complaints are not recorded yet: only dislikes count."
+    ),
+    "weighted_clustered_taylor": gettext_lazy(
+        "Household survey, design-weighted: each responding household weighs the village's "
+        "households divided by its responding households and by the village's selection probability; "
+        "satisfied / valid, weighted. Interval at 95 %, clustered by village: Taylor "
+        "linearization with villages within strata (communes, or districts in the legacy structure), "
+        "Student t with villages − strata degrees of freedom."
     ),
 }
 

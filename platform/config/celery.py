@@ -10,5 +10,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.prod")
 app = CeleryApp("sipas")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-# analytics keeps one tasks module per feature package; autodiscovery looks for <package>.tasks.
-app.autodiscover_tasks(["analytics.facts", "analytics.alerts", "analytics.par", "analytics.publications"])
+# analytics keeps one tasks module per feature package (surveys one for the household survey);
+# autodiscovery looks for <package>.tasks.
+app.autodiscover_tasks(
+    ["analytics.facts", "analytics.alerts", "analytics.par", "analytics.publications", "surveys.households"]
+)

@@ -3,6 +3,7 @@
 from django.urls import include, path
 
 from analytics.dashboards import urls as analytics_urls
+from analytics.figures import household_views
 from analytics.par import urls as urls_par
 from analytics.publications import urls as urls_publications
 from analytics.quotas import urls as urls_quotas
@@ -19,6 +20,7 @@ unit_patterns = (
         *urls_quotas.urlpatterns,
         *urls_publications.urlpatterns,
         *urls_par.urlpatterns,
+        *household_views.urlpatterns,
     ],
     "unit",
 )

@@ -9,9 +9,11 @@ Conventions the loader relies on:
   labels and buckets of METHODOLOGY.md. A question maps to at most one element (``ELEMENTS``).
 - A ``procedure`` or ``field`` question offers the tenant's catalog (``surveys.builtin.catalog``) plus the
   ``OTHER_CHOICE`` entry ("Khác (ghi rõ)"), whose free text is kept with the answer.
-- A ``reasons`` question is multi-select; each option maps to an element or to ``OTHER``. Options are listed
-  in seed order and may be shown under the headings ``ELEMENTS[option["element"]]`` (the seed's group titles
-  in Hồng Thái are exactly the SIPAS element names).
+- A ``choice`` question takes one of its ``options`` (``{"key", "text"}``, no element): who the respondent is
+  (sex, age group …) or an agree/disagree statement. It never counts in a satisfaction rate.
+- A ``reasons`` question is multi-select (at most ``max_choices`` ticks when set); each option maps to an
+  element or to ``OTHER``. Options are listed in seed order and may be shown under the headings
+  ``ELEMENTS[option["element"]]`` (the seed's group titles in Hồng Thái are exactly the SIPAS element names).
 - ``show_if`` refers to an earlier rating question and a bucket; a hidden question is never required.
 - A ``contact`` question is always optional and carries its consent wording in ``help``.
 """
@@ -32,7 +34,7 @@ class Text(TypedDict):
 
 Bucket = Literal["satisfied", "neutral", "unsatisfied"]
 ScaleKey = Literal["5", "3"]
-QuestionKind = Literal["procedure", "field", "rating", "reasons", "text", "contact"]
+QuestionKind = Literal["procedure", "field", "rating", "reasons", "choice", "text", "contact"]
 RatingElement = Literal["ACCESS", "PROCEDURE", "OFFICIAL", "RESULT", "FEEDBACK", "OVERALL"]
 ReasonElement = Literal["ACCESS", "PROCEDURE", "OFFICIAL", "RESULT", "FEEDBACK", "OTHER"]
 
@@ -73,7 +75,8 @@ class Question(TypedDict):
     help: NotRequired[Text]
     scale: NotRequired[ScaleKey]  # rating only
     element: NotRequired[RatingElement]  # rating only
-    options: NotRequired[list[ReasonOption]]  # reasons only
+    options: NotRequired[list[ReasonOption] | list[Choice]]  # reasons (with elements) and choice
+    max_choices: NotRequired[int]  # reasons only: "choose up to N"
     show_if: NotRequired[ShowIf]
     max_length: NotRequired[int]  # text only
 
@@ -129,7 +132,9 @@ ELEMENTS: dict[str, Text] = {
 RATING_ELEMENTS: frozenset[str] = frozenset((*SIPAS_ELEMENTS, "OVERALL"))
 REASON_ELEMENTS: frozenset[str] = frozenset((*SIPAS_ELEMENTS, "OTHER"))
 
-QUESTION_KINDS: frozenset[str] = frozenset(("procedure", "field", "rating", "reasons", "text", "contact"))
+QUESTION_KINDS: frozenset[str] = frozenset(
+    ("procedure", "field", "rating", "reasons", "choice", "text", "contact")
+)
 
 # The extra choice that every procedure or field question offers (seed 000: "5) Khác (ghi rõ)").
 OTHER_CHOICE: Choice = {
@@ -566,5 +571,249 @@ NAM_DONG_2024: Questionnaire = {
     ],
 }
 
-BUILTIN_QUESTIONNAIRES: list[Questionnaire] = [HONG_THAI_QUICK, SON_TAY_2017, NAM_DONG_2024]
+# --------------------------------------------------------------------------- seed 002: household survey
+
+
+def _choices(*pairs: tuple[str, str, str]) -> list[Choice]:
+    return [{"key": key, "text": {"vi": vi, "en": en}} for key, vi, en in pairs]
+
+
+_AGREE = _choices(
+    ("agree", "Đồng ý", "Agree"),
+    ("disagree", "Không đồng ý", "Disagree"),
+    ("unsure", "Không rõ", "Not sure"),
+)
+
+
+def _statement(key: str, vi: str, en: str) -> Question:
+    return {"key": key, "kind": "choice", "text": {"vi": vi, "en": en}, "required": True, "options": _AGREE}
+
+
+def _household_rating(key: str, vi: str, en: str, element: RatingElement) -> Question:
+    return {
+        "key": key,
+        "kind": "rating",
+        "text": {"vi": vi, "en": en},
+        "required": key == "overall",
+        "scale": "5",
+        "element": element,
+    }
+
+
+# The plan names the three aspects the survey measures (section 3) and leaves the questionnaire to the
+# ministry. This template asks them in that order: statements about each of the five SIPAS elements
+# (assessment, agree/disagree: never counted as satisfaction), satisfaction with each element and overall
+# (the rates), then the household's priorities for improvement (choose up to three), and last the
+# respondent's characteristics the weighting and the breakdowns need. Element ratings are optional: a
+# household that has not used a service in the year answers "no answer" and stays out of that rate.
+SIPAS_HOUSEHOLD_2024: Questionnaire = {
+    "key": "sipas_household_2024",
+    "title": {
+        "vi": "Phiếu khảo sát sự hài lòng của người dân đối với sự phục vụ của cơ quan hành chính nhà nước",
+        "en": "Household survey of citizens' satisfaction with the service of state administrative agencies",
+    },
+    "description": {
+        "vi": "Phiếu do điều tra viên phát và thu tại hộ gia đình. Ông (bà) trả lời theo trải nghiệm "
+        "của mình khi giải quyết thủ tục hành chính trong 12 tháng qua. Phiếu không ghi tên người "
+        "trả lời; không ai được định hướng hay can thiệp vào việc trả lời.",
+        "en": "Handed out and collected at the household by an enumerator. Answer from your own experience "
+        "of administrative procedures over the past 12 months. The questionnaire carries no name; nobody may "
+        "steer or interfere with the answers.",
+    },
+    "source": "seed 002 (Quảng Trị province, SIPAS 2024 plan: section 3 'Nội dung khảo sát', three aspects)",
+    "questions": [
+        # Aspect 1: nhận định, đánh giá
+        _statement(
+            "assess_access",
+            "Thông tin về thủ tục hành chính dễ tìm; nơi tiếp nhận hồ sơ thuận tiện, có đủ chỗ ngồi, "
+            "trang thiết bị",
+            "Information on procedures is easy to find; the office is convenient, with seats and equipment",
+        ),
+        _statement(
+            "assess_procedure",
+            "Thủ tục hành chính được niêm yết công khai, đầy đủ; thành phần hồ sơ, phí, lệ phí và thời "
+            "hạn đúng quy định",
+            "Procedures are posted in full; documents, fees and deadlines are as the rules say",
+        ),
+        _statement(
+            "assess_official",
+            "Công chức có thái độ lịch sự, hướng dẫn tận tình, tuân thủ quy định",
+            "Civil servants are polite, guide you well and follow the rules",
+        ),
+        _statement(
+            "assess_result",
+            "Kết quả được trả đúng hẹn, đầy đủ, chính xác",
+            "Results are delivered on time, complete and accurate",
+        ),
+        _statement(
+            "assess_feedback",
+            "Góp ý, phản ánh, kiến nghị được tiếp nhận và trả lời kịp thời",
+            "Suggestions and complaints are received and answered in time",
+        ),
+        # Aspect 2: mức độ hài lòng
+        _household_rating(
+            "sat_access",
+            "Mức độ hài lòng của ông (bà) về tiếp cận dịch vụ",
+            "How satisfied are you with access to the service?",
+            "ACCESS",
+        ),
+        _household_rating(
+            "sat_procedure",
+            "Mức độ hài lòng của ông (bà) về thủ tục hành chính",
+            "How satisfied are you with the administrative procedures?",
+            "PROCEDURE",
+        ),
+        _household_rating(
+            "sat_official",
+            "Mức độ hài lòng của ông (bà) về công chức trực tiếp giải quyết công việc",
+            "How satisfied are you with the civil servants who handled your business?",
+            "OFFICIAL",
+        ),
+        _household_rating(
+            "sat_result",
+            "Mức độ hài lòng của ông (bà) về kết quả giải quyết thủ tục hành chính",
+            "How satisfied are you with the results?",
+            "RESULT",
+        ),
+        _household_rating(
+            "sat_feedback",
+            "Mức độ hài lòng của ông (bà) về việc tiếp nhận, xử lý góp ý, phản ánh, kiến nghị",
+            "How satisfied are you with how suggestions and complaints were handled?",
+            "FEEDBACK",
+        ),
+        _household_rating(
+            "overall",
+            "Nhìn chung, ông (bà) hài lòng đến mức nào với sự phục vụ của cơ quan hành chính nhà nước?",
+            "Overall, how satisfied are you with the service of state administrative agencies?",
+            "OVERALL",
+        ),
+        # Aspect 3: nhu cầu, mong đợi
+        {
+            "key": "needs",
+            "kind": "reasons",
+            "text": {
+                "vi": "Ông (bà) mong muốn cơ quan hành chính nhà nước cần ưu tiên cải thiện điều gì nhất?",
+                "en": "What should the administration improve first?",
+            },
+            "help": {"vi": "Chọn tối đa 3 ý.", "en": "Choose up to three."},
+            "required": False,
+            "max_choices": 3,
+            "options": [
+                {
+                    "key": "more_information",
+                    "text": {
+                        "vi": "Cung cấp thông tin đầy đủ, dễ tiếp cận hơn",
+                        "en": "Fuller, easier information",
+                    },
+                    "element": "ACCESS",
+                },
+                {
+                    "key": "online_services",
+                    "text": {"vi": "Mở rộng dịch vụ công trực tuyến", "en": "More online public services"},
+                    "element": "ACCESS",
+                },
+                {
+                    "key": "simpler_procedures",
+                    "text": {
+                        "vi": "Đơn giản hóa thủ tục, giảm giấy tờ",
+                        "en": "Simpler procedures, less paper",
+                    },
+                    "element": "PROCEDURE",
+                },
+                {
+                    "key": "lower_costs",
+                    "text": {"vi": "Giảm chi phí, thời gian đi lại", "en": "Lower costs and fewer trips"},
+                    "element": "PROCEDURE",
+                },
+                {
+                    "key": "better_attitude",
+                    "text": {
+                        "vi": "Nâng cao thái độ, trách nhiệm của công chức",
+                        "en": "Better attitude and responsibility of civil servants",
+                    },
+                    "element": "OFFICIAL",
+                },
+                {
+                    "key": "on_time_results",
+                    "text": {"vi": "Trả kết quả đúng hẹn", "en": "Results on time"},
+                    "element": "RESULT",
+                },
+                {
+                    "key": "answer_feedback",
+                    "text": {
+                        "vi": "Tiếp thu và trả lời góp ý, phản ánh kịp thời",
+                        "en": "Take in and answer feedback promptly",
+                    },
+                    "element": "FEEDBACK",
+                },
+                {
+                    "key": "other",
+                    "text": {"vi": "Khác (ghi rõ ở câu sau)", "en": "Other (say which below)"},
+                    "element": "OTHER",
+                },
+            ],
+        },
+        {
+            "key": "comment",
+            "kind": "text",
+            "text": {
+                "vi": "Ý kiến, mong đợi khác của ông (bà) (nếu có)",
+                "en": "Any other wish or expectation (optional)",
+            },
+            "required": False,
+            "max_length": FREE_TEXT_MAX_LENGTH,
+        },
+        # Respondent characteristics (weighting and breakdowns): grouped, never a name.
+        {
+            "key": "sex",
+            "kind": "choice",
+            "text": {"vi": "Giới tính của người trả lời", "en": "Respondent's sex"},
+            "required": False,
+            "options": _choices(("male", "Nam", "Male"), ("female", "Nữ", "Female")),
+        },
+        {
+            "key": "age_group",
+            "kind": "choice",
+            "text": {"vi": "Nhóm tuổi", "en": "Age group"},
+            "required": False,
+            "options": _choices(
+                ("age_18_29", "Từ 18 đến 29 tuổi", "18–29"),
+                ("age_30_44", "Từ 30 đến 44 tuổi", "30–44"),
+                ("age_45_59", "Từ 45 đến 59 tuổi", "45–59"),
+                ("age_60_plus", "Từ 60 tuổi trở lên", "60 and over"),
+            ),
+        },
+        {
+            "key": "education",
+            "kind": "choice",
+            "text": {"vi": "Trình độ học vấn", "en": "Education"},
+            "required": False,
+            "options": _choices(
+                ("primary", "Tiểu học trở xuống", "Primary or less"),
+                ("secondary", "Trung học cơ sở, trung học phổ thông", "Lower or upper secondary"),
+                ("higher", "Trung cấp, cao đẳng, đại học trở lên", "Vocational, college or university"),
+            ),
+        },
+        {
+            "key": "occupation",
+            "kind": "choice",
+            "text": {"vi": "Nghề nghiệp chính", "en": "Main occupation"},
+            "required": False,
+            "options": _choices(
+                ("farming", "Nông, lâm, ngư nghiệp", "Farming, forestry, fishing"),
+                ("business", "Buôn bán, kinh doanh, dịch vụ", "Trade, business, services"),
+                ("wage", "Công nhân, người làm công", "Wage worker"),
+                ("public", "Cán bộ, công chức, viên chức", "Public employee"),
+                ("retired_other", "Nghỉ hưu, nội trợ, khác", "Retired, homemaker, other"),
+            ),
+        },
+    ],
+}
+
+BUILTIN_QUESTIONNAIRES: list[Questionnaire] = [
+    HONG_THAI_QUICK,
+    SON_TAY_2017,
+    NAM_DONG_2024,
+    SIPAS_HOUSEHOLD_2024,
+]
 BUILTIN_BY_KEY: dict[str, Questionnaire] = {q["key"]: q for q in BUILTIN_QUESTIONNAIRES}

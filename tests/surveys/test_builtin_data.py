@@ -26,6 +26,7 @@ QUESTION_KEYS = {
     "scale",
     "element",
     "options",
+    "max_choices",
     "show_if",
     "max_length",
 }
@@ -163,7 +164,12 @@ def test_elements():
 
 
 def test_builtin_templates_and_keys():
-    assert [t["key"] for t in BUILTIN_QUESTIONNAIRES] == ["hong_thai_quick", "son_tay_2017", "nam_dong_2024"]
+    assert [t["key"] for t in BUILTIN_QUESTIONNAIRES] == [
+        "hong_thai_quick",
+        "son_tay_2017",
+        "nam_dong_2024",
+        "sipas_household_2024",
+    ]
     for template in BUILTIN_QUESTIONNAIRES:
         assert set(template) == TEMPLATE_KEYS
         assert re.fullmatch(r"seed 00\d .+", template["source"])
@@ -182,7 +188,12 @@ def test_question_shapes(template):
         assert isinstance(q["required"], bool)
         kind = q["kind"]
         assert ("scale" in q) == ("element" in q) == (kind == "rating"), q["key"]
-        assert ("options" in q) == (kind == "reasons"), q["key"]
+        assert ("options" in q) == (kind in ("reasons", "choice")), q["key"]
+        assert "max_choices" not in q or (kind == "reasons" and 1 <= q["max_choices"] <= len(q["options"]))
+        if kind == "choice":
+            option_keys = [o["key"] for o in q["options"]]
+            assert option_keys and len(option_keys) == len(set(option_keys))
+            assert all(set(o) == {"key", "text"} for o in q["options"])
         if "max_length" in q:
             assert kind == "text" and isinstance(q["max_length"], int) and q["max_length"] > 0
         if kind == "text":

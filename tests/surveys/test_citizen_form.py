@@ -22,7 +22,13 @@ from django_tenants.utils import tenant_context
 from surveys.builtin.questionnaires import BUILTIN_BY_KEY
 from surveys.citizen_views import FORM_MAX_AGE, MAX_BODY_BYTES, form_token_issue
 from surveys.models import Campaign, Desk, DossierToken, Procedure, QRLink, Response, StaffMember
-from surveys.services import client_hash, dossier_token_issue, qr_link_create
+from surveys.services import (
+    campaign_create,
+    client_hash,
+    dossier_token_issue,
+    qr_link_create,
+    questionnaire_install_builtin,
+)
 from tenants.models import ShortLink
 from tenants.routing import public_reverse
 
@@ -48,8 +54,20 @@ def vi(message: str, **params) -> str:
 
 
 def campaign_of(unit, key: str) -> Campaign:
+    """The world's open campaign of a built-in questionnaire; a template the world does not install (the
+    household survey's) gets one here, inside the test's transaction."""
     with tenant_context(unit):
-        return Campaign.objects.select_related("version").get(version__questionnaire__key=key)
+        campaign = Campaign.objects.select_related("version").filter(version__questionnaire__key=key).first()
+        if campaign is None:
+            today = timezone.localdate()
+            campaign = campaign_create(
+                name=f"Khảo sát {key}",
+                version=questionnaire_install_builtin(key=key).latest_published,
+                starts_on=today - dt.timedelta(days=1),
+                ends_on=today + dt.timedelta(days=1),
+                channels=["qr"],
+            )
+        return campaign
 
 
 def make_link(unit, key: str, *, desk: bool = False, staff: bool = False) -> QRLink:

@@ -218,6 +218,11 @@ BEAT_SCHEDULES: list[tuple[str, str, dict[str, str]]] = [
     ),
     ("Điểm CCHC / PAR points", "analytics.par_tasks.par_recompute_dispatch", {"minute": "40", "hour": "3"}),
     ("Webhook số liệu / daily figures", "api.tasks.webhooks_daily_figures", {"minute": "0", "hour": "7"}),
+    (
+        "Xóa tên hộ gia đình sau khảo sát / erase household names",
+        "surveys.household_tasks.household_erasure_dispatch",
+        {"minute": "50", "hour": "2"},
+    ),
 ]
 # Spread of the per-unit fan-out of periodic tasks, so 3,000 units do not start at once.
 PERIODIC_FANOUT_SECONDS = int(env_str("PERIODIC_FANOUT_SECONDS", "300"))

@@ -1,0 +1,43 @@
+"""The figures of a household round: every rating question's satisfaction rate, design-weighted with its
+clustered interval (analytics.methodology.design), beside the unweighted rate and the response rate."""
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+from analytics.methodology.design import Cluster, WeightedRate, weighted_rate
+from surveys.definition import Definition
+from surveys.households.models import HouseholdRound
+from surveys.households.selectors import round_progress, village_answers
+
+
+@dataclass(frozen=True)
+class HouseholdFigure:
+    question_key: str
+    text: str
+    element: str
+    result: WeightedRate
+
+
+def household_round_figures(*, survey_round: HouseholdRound, language: str = "vi") -> dict[str, object]:
+    """One figure per rating question of the round's questionnaire, in its order, and the response rate."""
+    definition = Definition(survey_round.campaign.version.definition)
+    figures = []
+    for q in definition.of_kind("rating"):
+        clusters = [
+            Cluster(
+                stratum=v.stratum,
+                psu=str(v.village_id),
+                households=v.households,
+                inclusion=v.inclusion,
+                answers=tuple(None if b == "" else int(b == "satisfied") for b in v.buckets),
+            )
+            for v in village_answers(survey_round=survey_round, question_key=q["key"])
+        ]
+        figures.append(
+            HouseholdFigure(
+                q["key"], Definition.text(q["text"], language), q["element"], weighted_rate(clusters)
+            )
+        )
+    total = round_progress(survey_round=survey_round)["total"]
+    rate: Fraction | None = total.response_rate  # type: ignore[union-attr]
+    return {"figures": figures, "response_rate": rate, "collected": total.collected}  # type: ignore[union-attr]
