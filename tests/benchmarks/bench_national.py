@@ -531,11 +531,13 @@ FACT_TABLES_ANALYZE = "ANALYZE " + ", ".join(f"public.{t}" for t in FACT_TABLES)
 def fact_sizes(conn) -> dict[str, int]:
     return {
         # a partitioned table holds no rows itself: its yearly partitions do
-        t: conn.execute(
-            "SELECT coalesce((SELECT sum(pg_total_relation_size(relid))"
-            " FROM pg_partition_tree(%s::regclass)), pg_total_relation_size(%s::regclass))",
-            [f"public.{t}", f"public.{t}"],
-        ).fetchone()[0]
+        t: int(  # sum() of sizes comes back as a Decimal
+            conn.execute(
+                "SELECT coalesce((SELECT sum(pg_total_relation_size(relid))"
+                " FROM pg_partition_tree(%s::regclass)), pg_total_relation_size(%s::regclass))",
+                [f"public.{t}", f"public.{t}"],
+            ).fetchone()[0]
+        )
         for t in FACT_TABLES
     }
 
