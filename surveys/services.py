@@ -258,7 +258,17 @@ DOSSIER_SIGNER = signing.Signer(salt="surveys.dossier")
 
 def dossier_token_sign(*, unit: Unit, token: DossierToken) -> str:
     """The link's token. Compact ("<unit>-<token>-<nonce>:<signature>", hex ids) for a small receipt QR."""
-    return DOSSIER_SIGNER.sign(f"{unit.pk:x}-{token.pk:x}-{token.nonce}")
+    return dossier_link_sign(unit_id=unit.pk, token_id=token.pk, nonce=token.nonce)
+
+
+def dossier_link_sign(*, unit_id: int, token_id: int, nonce: str) -> str:
+    """dossier_token_sign from the token's values (a batch reads them without building models)."""
+    return DOSSIER_SIGNER.sign(f"{unit_id:x}-{token_id:x}-{nonce}")
+
+
+def dossier_link_url(signed: str) -> str:
+    """The absolute address of a one-time dossier link, as printed on the receipt."""
+    return f"{settings.BASE_URL}/d/{signed}"
 
 
 def dossier_token_issue(
@@ -274,15 +284,28 @@ def dossier_token_issue(
     with tenant_context(unit), transaction.atomic():
         token, _created = DossierToken.objects.get_or_create(
             dossier_code=dossier_code,
-            defaults={
-                "campaign": campaign,
-                "procedure": procedure,
-                "staff": staff,
-                "nonce": secrets.token_urlsafe(6),
-                "expires_at": timezone.now() + valid_for,
-            },
+            defaults=dossier_token_defaults(
+                campaign=campaign, procedure=procedure, staff=staff, valid_for=valid_for
+            ),
         )
     return token, dossier_token_sign(unit=unit, token=token)
+
+
+def dossier_token_defaults(
+    *,
+    campaign: Campaign,
+    procedure: Procedure | None = None,
+    staff: StaffMember | None = None,
+    valid_for: dt.timedelta = dt.timedelta(days=30),
+) -> dict[str, Any]:
+    """The fields of a new dossier link (surveys.dossiers issues a batch's links in one INSERT)."""
+    return {
+        "campaign": campaign,
+        "procedure": procedure,
+        "staff": staff,
+        "nonce": secrets.token_urlsafe(6),
+        "expires_at": timezone.now() + valid_for,
+    }
 
 
 def dossier_token_read(signed: str) -> tuple[Unit, int, str]:
