@@ -284,7 +284,7 @@ def dossier_events_ingest(
         created: set[str] = set()
         months: Counter[tuple[str, dt.date, dt.date]] = Counter()
         new_links: dict[str, tuple[Campaign, Procedure]] = {}
-        outcomes: dict[int, str] = {}
+        outcomes: dict[int, tuple[str, bool]] = {}  # outcome, and whether the code had a link by then
         for index, event, procedure in accepted:
             values = (
                 procedure.pk,
@@ -302,13 +302,14 @@ def dossier_events_ingest(
                     continue
                 created.add(event.code)
                 months[(procedure.key, *_month(event.received_at))] += 1
-                outcomes[index] = "created"
+                outcome = "created"
             else:
-                outcomes[index] = "unchanged" if before == values else "updated"
+                outcome = "unchanged" if before == values else "updated"
             state[event.code] = values
             finished = event.status in FINISHED_STATUSES
             if finished and campaign is not None and event.code not in links and event.code not in new_links:
                 new_links[event.code] = (campaign, procedure)
+            outcomes[index] = (outcome, event.code in links or event.code in new_links)
 
         if created:
             _dossiers_insert(unit, {code: state[code] for code in sorted(created)})
@@ -319,10 +320,10 @@ def dossier_events_ingest(
         if new_links:
             links.update(_links_insert(new_links))
 
-        for index, outcome in outcomes.items():
+        for index, (outcome, linked) in outcomes.items():
             code = events[index].code
             link = None
-            if code in links:
+            if linked:
                 token_id, nonce, expires_at, used = links[code]
                 signed = dossier_link_sign(unit_id=unit.pk, token_id=token_id, nonce=nonce)
                 link = DossierLink(dossier_link_url(signed), expires_at, used)
