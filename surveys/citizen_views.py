@@ -41,6 +41,7 @@ from .builtin.questionnaires import ELEMENTS, OTHER_CHOICE, SCALES, THANK_YOU
 from .definition import Definition
 from .devices import desk_device_from_cookie, device_cookie_name
 from .models import Campaign, Channel, DeskDevice, DossierToken, Field, Procedure, QRLink
+from .selectors import version_definition
 from .services import SubmissionError, client_hash, dossier_token_check, dossier_token_read, response_submit
 
 # The paths of urls_citizen, written out: django-tenants clears the URL caches on every request, so a
@@ -76,6 +77,12 @@ CONTENT_SECURITY_POLICY = (
     + base64.b64encode(hashlib.sha256(FORM_SCRIPT.encode()).digest()).decode()
     + "'"
 )
+
+
+# Fresh forms' questions, drawn (surveys/templates/citizen/questions.html), by version, language and
+# catalog (_render_form); bounded, emptied when full.
+_FRESH_QUESTIONS: dict[tuple, SafeString] = {}
+FRESH_QUESTIONS_MAX = 256
 
 
 # --------------------------------------------------------------------------- the signed form token
@@ -202,7 +209,11 @@ def _qr_unit(code: str) -> Unit | None:
 
 
 def _qr_link(code: str, *, active_only: bool = True) -> QRLink | None:
-    links = QRLink.objects.select_related("campaign__version", "desk", "staff").filter(code=code)
+    links = (
+        QRLink.objects.select_related("campaign__version", "desk", "staff")
+        .defer("campaign__version__definition")  # version_definition reads it once per process
+        .filter(code=code)
+    )
     return links.filter(is_active=True).first() if active_only else links.first()
 
 
@@ -234,6 +245,7 @@ def _dossier_target(unit: Unit, token: DossierToken, nonce: str, signed: str) ->
 def _dossier_token(token_id: int) -> DossierToken | None:
     return (
         DossierToken.objects.select_related("campaign__version", "procedure", "staff")
+        .defer("campaign__version__definition")
         .filter(pk=token_id)
         .first()
     )
@@ -566,19 +578,38 @@ def _render_form(
     status: int = 200,
 ) -> HttpResponse:
     errors = errors or {}
-    definition = Definition(target.campaign.version.definition)
-    questions = question_views(
-        definition=definition, lang=lang, data=data or QueryDict(), errors=errors, known=target.known
-    )
+    version = target.campaign.version
+    definition = version_definition(version=version)
+    catalog = _catalog(definition, lang, target.known)
     summary = [{"href": None, "text": errors["__all__"]}] if errors.get("__all__") else []
-    summary += [
-        {
-            "href": f"#{q['anchor']}",
-            "text": _("Question %(n)s: %(message)s") % {"n": q["n"], "message": q["error"]},
-        }
-        for q in questions
-        if q["error"]
-    ]
+    # A fresh form (no answers, no errors) is the same markup for everyone who opens the same version
+    # in the same language with the same catalog: drawn once per process, then reused.
+    key = None
+    if not errors and data is None and version.published_at is not None:
+        key = (target.unit.schema_name, version.pk, version.published_at, lang, target.known, repr(catalog))
+    questions_html = _FRESH_QUESTIONS.get(key) if key else None
+    if questions_html is None:
+        questions = question_views(
+            definition=definition,
+            lang=lang,
+            data=data or QueryDict(),
+            errors=errors,
+            known=target.known,
+            catalog=catalog,
+        )
+        summary += [
+            {
+                "href": f"#{q['anchor']}",
+                "text": _("Question %(n)s: %(message)s") % {"n": q["n"], "message": q["error"]},
+            }
+            for q in questions
+            if q["error"]
+        ]
+        questions_html = loader.render_to_string("citizen/questions.html", {"questions": questions})
+        if key:
+            if len(_FRESH_QUESTIONS) >= FRESH_QUESTIONS_MAX:
+                _FRESH_QUESTIONS.clear()
+            _FRESH_QUESTIONS[key] = questions_html
     staff, desk = target.staff, target.desk
     procedure = target.dossier.procedure if target.dossier is not None else None
     context = {
@@ -589,7 +620,7 @@ def _render_form(
         "staff": staff,
         "desk": desk,
         "procedure_name": _name(procedure, lang) if procedure else "",
-        "questions": questions,
+        "questions_html": questions_html,
         "summary": summary,
         "action": _with_lang(target.form_path, lang),
         "token": token,
@@ -624,6 +655,18 @@ def _catalog_groups(lang: str) -> list[dict[str, Any]]:
     for group in ordered:
         group["options"].sort(key=lambda option: _sort_key(option[1]))
     return ordered
+
+
+Catalog = tuple[list[dict[str, Any]], list[tuple[str, str]]]
+
+
+def _catalog(definition: Definition, lang: str, known: frozenset[str]) -> Catalog:
+    """The procedure groups and fields the form's catalog questions offer (read only if it asks them)."""
+    kinds = {q["kind"] for q in definition.questions} - known
+    return (
+        _catalog_groups(lang) if "procedure" in kinds else [],
+        _fields(lang) if "field" in kinds else [],
+    )
 
 
 def _fields(lang: str) -> list[tuple[str, str]]:
@@ -690,8 +733,10 @@ def question_views(
     data: QueryDict,
     errors: Mapping[str, str],
     known: frozenset[str] = frozenset(),
+    catalog: Catalog | None = None,
 ) -> list[dict[str, Any]]:
     """What the template needs for each question asked, in the chosen language, with posted values kept."""
+    groups, fields = catalog if catalog is not None else _catalog(definition, lang, known)
     views: list[dict[str, Any]] = []
     number, sub = 0, 0
     for q in definition.questions:
@@ -723,8 +768,8 @@ def question_views(
         posted = data.get(name, "")
         if kind in ("procedure", "field"):
             view["options_html"] = _options_html(
-                groups=_catalog_groups(lang) if kind == "procedure" else [],
-                flat=_fields(lang) if kind == "field" else [],
+                groups=groups if kind == "procedure" else [],
+                flat=fields if kind == "field" else [],
                 value=posted,
                 other_label=Definition.text(OTHER_CHOICE["text"], lang),
             )
