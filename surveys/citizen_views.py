@@ -21,6 +21,8 @@ from typing import Any
 
 from django.core import signing
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.db import connection
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.template import loader
 from django.utils import timezone, translation
@@ -199,11 +201,17 @@ def _with_lang(path: str, lang: str) -> str:
     return f"{path}?lang=en" if lang == "en" else path
 
 
+def _unique(rows: QuerySet[Any]) -> Any:
+    """The row of a look-up by a unique code, or None: `.first()` would add an ORDER BY that costs more
+    to build than the query takes to run, and orders nothing here."""
+    return next(iter(rows[:1]), None)
+
+
 def _qr_unit(code: str) -> Unit | None:
-    short = (
-        ShortLink.objects.select_related("unit__parent__parent")
-        .filter(code=code, unit__onboarded_at__isnull=False)
-        .first()
+    short = _unique(
+        ShortLink.objects.select_related("unit__parent__parent").filter(
+            code=code, unit__onboarded_at__isnull=False
+        )
     )
     return short.unit if short else None
 
@@ -214,7 +222,7 @@ def _qr_link(code: str, *, active_only: bool = True) -> QRLink | None:
         .defer("campaign__version__definition")  # version_definition reads it once per process
         .filter(code=code)
     )
-    return links.filter(is_active=True).first() if active_only else links.first()
+    return _unique(links.filter(is_active=True) if active_only else links)
 
 
 def _qr_target(unit: Unit, link: QRLink) -> Target:
@@ -642,36 +650,40 @@ def _sort_key(text: str) -> str:
     return "".join(c for c in base if not unicodedata.combining(c)).casefold() + "\0" + text
 
 
-def _catalog_groups(lang: str) -> list[dict[str, Any]]:
-    """The unit's active procedures grouped by field, each group and procedure in alphabetical order."""
-    groups: dict[int, dict[str, Any]] = {}
-    rows = Procedure.objects.filter(is_active=True).values_list(
-        "pk", "name_vi", "name_en", "field_id", "field__name_vi", "field__name_en"
-    )
-    for pk, name_vi, name_en, field_id, field_vi, field_en in rows:
-        group = groups.setdefault(field_id, {"label": _pick(field_vi, field_en, lang), "options": []})
-        group["options"].append((str(pk), _pick(name_vi, name_en, lang)))
-    ordered = sorted(groups.values(), key=lambda g: _sort_key(g["label"]))
-    for group in ordered:
-        group["options"].sort(key=lambda option: _sort_key(option[1]))
-    return ordered
-
-
 Catalog = tuple[list[dict[str, Any]], list[tuple[str, str]]]
 
 
 def _catalog(definition: Definition, lang: str, known: frozenset[str]) -> Catalog:
-    """The procedure groups and fields the form's catalog questions offer (read only if it asks them)."""
+    """What the form's catalog questions offer, read in one statement and only if it asks them: the
+    unit's active procedures grouped by field, and its active fields, all in alphabetical order."""
     kinds = {q["kind"] for q in definition.questions} - known
-    return (
-        _catalog_groups(lang) if "procedure" in kinds else [],
-        _fields(lang) if "field" in kinds else [],
-    )
-
-
-def _fields(lang: str) -> list[tuple[str, str]]:
-    rows = Field.objects.filter(is_active=True).values_list("pk", "name_vi", "name_en")
-    return sorted(((str(pk), _pick(vi, en, lang)) for pk, vi, en in rows), key=lambda f: _sort_key(f[1]))
+    procedure, field = Procedure._meta.db_table, Field._meta.db_table
+    parts = []
+    if "procedure" in kinds:
+        parts.append(
+            "SELECT true, p.id, p.name_vi, p.name_en, p.field_id, f.name_vi, f.name_en"  # noqa: S608
+            f" FROM {procedure} p"
+            f" LEFT JOIN {field} f ON f.id = p.field_id WHERE p.is_active"
+        )
+    if "field" in kinds:
+        parts.append(f"SELECT false, id, name_vi, name_en, NULL, NULL, NULL FROM {field} WHERE is_active")  # noqa: S608
+    if not parts:
+        return [], []
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts))  # noqa: S608 - our table names, no parameters
+        rows = cursor.fetchall()
+    groups: dict[int, dict[str, Any]] = {}
+    fields = []
+    for is_procedure, pk, name_vi, name_en, field_id, field_vi, field_en in rows:
+        if is_procedure:
+            group = groups.setdefault(field_id, {"label": _pick(field_vi, field_en, lang), "options": []})
+            group["options"].append((str(pk), _pick(name_vi, name_en, lang)))
+        else:
+            fields.append((str(pk), _pick(name_vi, name_en, lang)))
+    ordered = sorted(groups.values(), key=lambda g: _sort_key(g["label"]))
+    for group in ordered:
+        group["options"].sort(key=lambda option: _sort_key(option[1]))
+    return ordered, sorted(fields, key=lambda f: _sort_key(f[1]))
 
 
 def _pick(vi: str, en: str, lang: str) -> str:
@@ -736,7 +748,7 @@ def question_views(
     catalog: Catalog | None = None,
 ) -> list[dict[str, Any]]:
     """What the template needs for each question asked, in the chosen language, with posted values kept."""
-    groups, fields = catalog if catalog is not None else _catalog(definition, lang, known)
+    procedures, fields = catalog if catalog is not None else _catalog(definition, lang, known)
     views: list[dict[str, Any]] = []
     number, sub = 0, 0
     for q in definition.questions:
@@ -768,7 +780,7 @@ def question_views(
         posted = data.get(name, "")
         if kind in ("procedure", "field"):
             view["options_html"] = _options_html(
-                groups=groups if kind == "procedure" else [],
+                groups=procedures if kind == "procedure" else [],
                 flat=fields if kind == "field" else [],
                 value=posted,
                 other_label=Definition.text(OTHER_CHOICE["text"], lang),
