@@ -87,7 +87,7 @@ def _catalog_choice(data: PostData, question: Mapping[str, Any], model: type, pa
         return None, other, True
     if not raw.isdigit():
         raise ValidationError(_("This choice is not in the list."))
-    obj = model.objects.filter(pk=int(raw), is_active=True).first()
+    obj = next(iter(model.objects.filter(pk=int(raw), is_active=True)[:1]), None)  # no ORDER BY to build
     if obj is None:
         raise ValidationError(_("This choice is not in the list."))
     return obj, "", True

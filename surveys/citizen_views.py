@@ -21,6 +21,8 @@ from typing import Any
 
 from django.core import signing
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.db import connection
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.template import loader
 from django.utils import timezone, translation
@@ -41,6 +43,7 @@ from .builtin.questionnaires import ELEMENTS, OTHER_CHOICE, SCALES, THANK_YOU
 from .definition import Definition
 from .devices import desk_device_from_cookie, device_cookie_name
 from .models import Campaign, Channel, DeskDevice, DossierToken, Field, Procedure, QRLink
+from .selectors import version_definition
 from .services import SubmissionError, client_hash, dossier_token_check, dossier_token_read, response_submit
 
 # The paths of urls_citizen, written out: django-tenants clears the URL caches on every request, so a
@@ -76,6 +79,12 @@ CONTENT_SECURITY_POLICY = (
     + base64.b64encode(hashlib.sha256(FORM_SCRIPT.encode()).digest()).decode()
     + "'"
 )
+
+
+# Fresh forms' questions, drawn (surveys/templates/citizen/questions.html), by version, language and
+# catalog (_render_form); bounded, emptied when full.
+_FRESH_QUESTIONS: dict[tuple, SafeString] = {}
+FRESH_QUESTIONS_MAX = 256
 
 
 # --------------------------------------------------------------------------- the signed form token
@@ -192,18 +201,28 @@ def _with_lang(path: str, lang: str) -> str:
     return f"{path}?lang=en" if lang == "en" else path
 
 
+def _unique(rows: QuerySet[Any]) -> Any:
+    """The row of a look-up by a unique code, or None: `.first()` would add an ORDER BY that costs more
+    to build than the query takes to run, and orders nothing here."""
+    return next(iter(rows[:1]), None)
+
+
 def _qr_unit(code: str) -> Unit | None:
-    short = (
-        ShortLink.objects.select_related("unit__parent__parent")
-        .filter(code=code, unit__onboarded_at__isnull=False)
-        .first()
+    short = _unique(
+        ShortLink.objects.select_related("unit__parent__parent").filter(
+            code=code, unit__onboarded_at__isnull=False
+        )
     )
     return short.unit if short else None
 
 
 def _qr_link(code: str, *, active_only: bool = True) -> QRLink | None:
-    links = QRLink.objects.select_related("campaign__version", "desk", "staff").filter(code=code)
-    return links.filter(is_active=True).first() if active_only else links.first()
+    links = (
+        QRLink.objects.select_related("campaign__version", "desk", "staff")
+        .defer("campaign__version__definition")  # version_definition reads it once per process
+        .filter(code=code)
+    )
+    return _unique(links.filter(is_active=True) if active_only else links)
 
 
 def _qr_target(unit: Unit, link: QRLink) -> Target:
@@ -234,6 +253,7 @@ def _dossier_target(unit: Unit, token: DossierToken, nonce: str, signed: str) ->
 def _dossier_token(token_id: int) -> DossierToken | None:
     return (
         DossierToken.objects.select_related("campaign__version", "procedure", "staff")
+        .defer("campaign__version__definition")
         .filter(pk=token_id)
         .first()
     )
@@ -566,19 +586,38 @@ def _render_form(
     status: int = 200,
 ) -> HttpResponse:
     errors = errors or {}
-    definition = Definition(target.campaign.version.definition)
-    questions = question_views(
-        definition=definition, lang=lang, data=data or QueryDict(), errors=errors, known=target.known
-    )
+    version = target.campaign.version
+    definition = version_definition(version=version)
+    catalog = _catalog(definition, lang, target.known)
     summary = [{"href": None, "text": errors["__all__"]}] if errors.get("__all__") else []
-    summary += [
-        {
-            "href": f"#{q['anchor']}",
-            "text": _("Question %(n)s: %(message)s") % {"n": q["n"], "message": q["error"]},
-        }
-        for q in questions
-        if q["error"]
-    ]
+    # A fresh form (no answers, no errors) is the same markup for everyone who opens the same version
+    # in the same language with the same catalog: drawn once per process, then reused.
+    key = None
+    if not errors and data is None and version.published_at is not None:
+        key = (target.unit.schema_name, version.pk, version.published_at, lang, target.known, repr(catalog))
+    questions_html = _FRESH_QUESTIONS.get(key) if key else None
+    if questions_html is None:
+        questions = question_views(
+            definition=definition,
+            lang=lang,
+            data=data or QueryDict(),
+            errors=errors,
+            known=target.known,
+            catalog=catalog,
+        )
+        summary += [
+            {
+                "href": f"#{q['anchor']}",
+                "text": _("Question %(n)s: %(message)s") % {"n": q["n"], "message": q["error"]},
+            }
+            for q in questions
+            if q["error"]
+        ]
+        questions_html = loader.render_to_string("citizen/questions.html", {"questions": questions})
+        if key:
+            if len(_FRESH_QUESTIONS) >= FRESH_QUESTIONS_MAX:
+                _FRESH_QUESTIONS.clear()
+            _FRESH_QUESTIONS[key] = questions_html
     staff, desk = target.staff, target.desk
     procedure = target.dossier.procedure if target.dossier is not None else None
     context = {
@@ -589,7 +628,7 @@ def _render_form(
         "staff": staff,
         "desk": desk,
         "procedure_name": _name(procedure, lang) if procedure else "",
-        "questions": questions,
+        "questions_html": questions_html,
         "summary": summary,
         "action": _with_lang(target.form_path, lang),
         "token": token,
@@ -611,24 +650,40 @@ def _sort_key(text: str) -> str:
     return "".join(c for c in base if not unicodedata.combining(c)).casefold() + "\0" + text
 
 
-def _catalog_groups(lang: str) -> list[dict[str, Any]]:
-    """The unit's active procedures grouped by field, each group and procedure in alphabetical order."""
+Catalog = tuple[list[dict[str, Any]], list[tuple[str, str]]]
+
+
+def _catalog(definition: Definition, lang: str, known: frozenset[str]) -> Catalog:
+    """What the form's catalog questions offer, read in one statement and only if it asks them: the
+    unit's active procedures grouped by field, and its active fields, all in alphabetical order."""
+    kinds = {q["kind"] for q in definition.questions} - known
+    procedure, field = Procedure._meta.db_table, Field._meta.db_table
+    parts = []
+    if "procedure" in kinds:
+        parts.append(
+            "SELECT true, p.id, p.name_vi, p.name_en, p.field_id, f.name_vi, f.name_en"  # noqa: S608
+            f" FROM {procedure} p"
+            f" LEFT JOIN {field} f ON f.id = p.field_id WHERE p.is_active"
+        )
+    if "field" in kinds:
+        parts.append(f"SELECT false, id, name_vi, name_en, NULL, NULL, NULL FROM {field} WHERE is_active")  # noqa: S608
+    if not parts:
+        return [], []
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts))  # noqa: S608 - our table names, no parameters
+        rows = cursor.fetchall()
     groups: dict[int, dict[str, Any]] = {}
-    rows = Procedure.objects.filter(is_active=True).values_list(
-        "pk", "name_vi", "name_en", "field_id", "field__name_vi", "field__name_en"
-    )
-    for pk, name_vi, name_en, field_id, field_vi, field_en in rows:
-        group = groups.setdefault(field_id, {"label": _pick(field_vi, field_en, lang), "options": []})
-        group["options"].append((str(pk), _pick(name_vi, name_en, lang)))
+    fields = []
+    for is_procedure, pk, name_vi, name_en, field_id, field_vi, field_en in rows:
+        if is_procedure:
+            group = groups.setdefault(field_id, {"label": _pick(field_vi, field_en, lang), "options": []})
+            group["options"].append((str(pk), _pick(name_vi, name_en, lang)))
+        else:
+            fields.append((str(pk), _pick(name_vi, name_en, lang)))
     ordered = sorted(groups.values(), key=lambda g: _sort_key(g["label"]))
     for group in ordered:
         group["options"].sort(key=lambda option: _sort_key(option[1]))
-    return ordered
-
-
-def _fields(lang: str) -> list[tuple[str, str]]:
-    rows = Field.objects.filter(is_active=True).values_list("pk", "name_vi", "name_en")
-    return sorted(((str(pk), _pick(vi, en, lang)) for pk, vi, en in rows), key=lambda f: _sort_key(f[1]))
+    return ordered, sorted(fields, key=lambda f: _sort_key(f[1]))
 
 
 def _pick(vi: str, en: str, lang: str) -> str:
@@ -690,8 +745,10 @@ def question_views(
     data: QueryDict,
     errors: Mapping[str, str],
     known: frozenset[str] = frozenset(),
+    catalog: Catalog | None = None,
 ) -> list[dict[str, Any]]:
     """What the template needs for each question asked, in the chosen language, with posted values kept."""
+    procedures, fields = catalog if catalog is not None else _catalog(definition, lang, known)
     views: list[dict[str, Any]] = []
     number, sub = 0, 0
     for q in definition.questions:
@@ -723,8 +780,8 @@ def question_views(
         posted = data.get(name, "")
         if kind in ("procedure", "field"):
             view["options_html"] = _options_html(
-                groups=_catalog_groups(lang) if kind == "procedure" else [],
-                flat=_fields(lang) if kind == "field" else [],
+                groups=procedures if kind == "procedure" else [],
+                flat=fields if kind == "field" else [],
                 value=posted,
                 other_label=Definition.text(OTHER_CHOICE["text"], lang),
             )

@@ -5,12 +5,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django_tenants.utils import get_current_tenant
 
 from tenants.models import QuestionnaireShare, Unit
 from tenants.permissions import ancestor_paths
 
 from .builtin.catalog import PROCEDURES
 from .builtin.questionnaires import BUILTIN_QUESTIONNAIRES, ELEMENTS, SCALES
+from .definition import Definition
 from .models import (
     Campaign,
     Desk,
@@ -136,6 +138,28 @@ def builtin_templates() -> list[dict[str, Any]]:
 def questionnaire_draft(*, questionnaire: Questionnaire) -> QuestionnaireVersion | None:
     latest = questionnaire.versions.order_by("-number").first()
     return latest if latest is not None and not latest.is_published else None
+
+
+# Published versions are frozen (a trigger refuses edits), so each process reads a definition once.
+# Keyed by schema, id and publication time: ids repeat across schemas, and a schema dropped and
+# onboarded again may reuse an id for another version.
+_DEFINITIONS: dict[tuple[str, int, object], Definition] = {}
+_DEFINITIONS_MAX = 512
+
+
+def version_definition(*, version: QuestionnaireVersion) -> Definition:
+    """The questions of a version in the current unit's schema. Pass the version with its definition
+    deferred (`.defer("definition")`, or `campaign__version__definition`): a published one is read from
+    the database only the first time this process needs it."""
+    if version.published_at is None:
+        return Definition(version.definition)
+    key = (get_current_tenant().schema_name, version.pk, version.published_at)
+    definition = _DEFINITIONS.get(key)
+    if definition is None:
+        if len(_DEFINITIONS) >= _DEFINITIONS_MAX:
+            _DEFINITIONS.clear()
+        definition = _DEFINITIONS[key] = Definition(version.definition)
+    return definition
 
 
 def published_versions() -> QuerySet[QuestionnaireVersion]:

@@ -11,7 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import get_current_tenant, tenant_context
@@ -21,7 +21,7 @@ from tenants.models import ShortLink, Unit
 from .answers import ParsedAnswers, PostData, answers_parse
 from .builtin.catalog import FIELDS, PROCEDURES
 from .builtin.questionnaires import BUILTIN_BY_KEY
-from .definition import Definition, definition_errors
+from .definition import definition_errors
 from .models import (
     Answer,
     Campaign,
@@ -40,6 +40,7 @@ from .models import (
     Review,
     StaffMember,
 )
+from .selectors import version_definition
 from .signals import responses_changed
 
 # Short codes avoid letters and digits that are confused when typed from a poster (0/O, 1/l/I).
@@ -258,7 +259,17 @@ DOSSIER_SIGNER = signing.Signer(salt="surveys.dossier")
 
 def dossier_token_sign(*, unit: Unit, token: DossierToken) -> str:
     """The link's token. Compact ("<unit>-<token>-<nonce>:<signature>", hex ids) for a small receipt QR."""
-    return DOSSIER_SIGNER.sign(f"{unit.pk:x}-{token.pk:x}-{token.nonce}")
+    return dossier_link_sign(unit_id=unit.pk, token_id=token.pk, nonce=token.nonce)
+
+
+def dossier_link_sign(*, unit_id: int, token_id: int, nonce: str) -> str:
+    """dossier_token_sign from the token's values (a batch reads them without building models)."""
+    return DOSSIER_SIGNER.sign(f"{unit_id:x}-{token_id:x}-{nonce}")
+
+
+def dossier_link_url(signed: str) -> str:
+    """The absolute address of a one-time dossier link, as printed on the receipt."""
+    return f"{settings.BASE_URL}/d/{signed}"
 
 
 def dossier_token_issue(
@@ -274,15 +285,28 @@ def dossier_token_issue(
     with tenant_context(unit), transaction.atomic():
         token, _created = DossierToken.objects.get_or_create(
             dossier_code=dossier_code,
-            defaults={
-                "campaign": campaign,
-                "procedure": procedure,
-                "staff": staff,
-                "nonce": secrets.token_urlsafe(6),
-                "expires_at": timezone.now() + valid_for,
-            },
+            defaults=dossier_token_defaults(
+                campaign=campaign, procedure=procedure, staff=staff, valid_for=valid_for
+            ),
         )
     return token, dossier_token_sign(unit=unit, token=token)
+
+
+def dossier_token_defaults(
+    *,
+    campaign: Campaign,
+    procedure: Procedure | None = None,
+    staff: StaffMember | None = None,
+    valid_for: dt.timedelta = dt.timedelta(days=30),
+) -> dict[str, Any]:
+    """The fields of a new dossier link (surveys.dossiers issues a batch's links in one INSERT)."""
+    return {
+        "campaign": campaign,
+        "procedure": procedure,
+        "staff": staff,
+        "nonce": secrets.token_urlsafe(6),
+        "expires_at": timezone.now() + valid_for,
+    }
 
 
 def dossier_token_read(signed: str) -> tuple[Unit, int, str]:
@@ -318,8 +342,22 @@ def campaign_is_open(campaign: Campaign, day: dt.date) -> bool:
     return campaign.is_active and campaign.starts_on <= day <= campaign.ends_on
 
 
-def _ratings(answers: Any) -> list[tuple[str, int | None]]:
-    return sorted((a.question_key, a.value) for a in answers if a.kind == Answer.Kind.RATING)
+def _recent(*, column: str, value: object, since: dt.datetime, limit: int) -> tuple[int, list[tuple]]:
+    """How many responses have `column` = `value` since `since`, and the latest `limit` of them as
+    (submitted_at, sorted ratings), in one statement (a count, a list and its answers were three)."""
+    response, answer = Response._meta.db_table, Answer._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT count(*) OVER (), r.submitted_at,"  # noqa: S608 - table and column names are ours
+            " (SELECT coalesce(json_agg(json_build_array(a.question_key, a.value)), '[]'::json)"
+            f"  FROM {answer} a WHERE a.response_id = r.id AND a.kind = %s)"
+            f" FROM {response} r WHERE r.{column} = %s AND r.submitted_at >= %s"
+            " ORDER BY r.submitted_at DESC LIMIT %s",
+            [Answer.Kind.RATING, value, since, limit],
+        )
+        rows = cursor.fetchall()
+    count = rows[0][0] if rows else 0
+    return count, [(at, sorted((key, v) for key, v in ratings)) for _total, at, ratings in rows]
 
 
 def _flags(
@@ -331,24 +369,17 @@ def _flags(
     flags = ["honeypot"] if honeypot else []
     signature = sorted((r.question_key, r.value) for r in parsed.ratings)
     if device is not None:
-        recent = Response.objects.filter(device=device, submitted_at__gte=now - BURST_WINDOW)
-        if recent.count() >= DEVICE_BURST_LIMIT:
+        count, latest = _recent(column="device_id", value=device.pk, since=now - BURST_WINDOW, limit=1)
+        if count >= DEVICE_BURST_LIMIT:
             flags.append("burst")
-        previous = recent.order_by("-submitted_at").prefetch_related("answers").first()
-        if (
-            previous is not None
-            and now - previous.submitted_at < DEVICE_REPEAT_INTERVAL
-            and _ratings(previous.answers.all()) == signature
-        ):
+        if latest and now - latest[0][0] < DEVICE_REPEAT_INTERVAL and latest[0][1] == signature:
             flags.append("duplicate")
     elif client:
-        recent = Response.objects.filter(client_hash=client, submitted_at__gte=now - BURST_WINDOW)
-        if recent.count() >= BURST_LIMIT:
+        count, latest = _recent(column="client_hash", value=client, since=now - BURST_WINDOW, limit=5)
+        if count >= BURST_LIMIT:
             flags.append("burst")
-        for previous in recent.order_by("-submitted_at")[:5].prefetch_related("answers"):
-            if _ratings(previous.answers.all()) == signature:
-                flags.append("duplicate")
-                break
+        if any(ratings == signature for _at, ratings in latest):
+            flags.append("duplicate")
     return flags
 
 
@@ -386,7 +417,7 @@ def response_submit(
         raise SubmissionError({"__all__": _("This survey is not open.")}, status=410)
     if dossier is not None:
         dossier_token_check(*dossier)  # checked again under a row lock below, against a race
-    definition = Definition(campaign.version.definition)
+    definition = version_definition(version=campaign.version)
     known = frozenset({"procedure"}) if dossier is not None and dossier[0].procedure_id else frozenset()
     parsed, errors = answers_parse(definition=definition, data=data, known=known)
     if errors:

@@ -1,6 +1,5 @@
 """/api/v1/ endpoints. Thin: parse, check reach and scope, call a selector or service, serialize."""
 
-from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils.decorators import method_decorator
@@ -360,15 +359,11 @@ class DossierEvents(AuditedView):
             )
             return {"index": index, "MaHoSo": event.code, "status": "error", "errors": _errors(errors)}
         row = {"index": index, "MaHoSo": event.code, "status": outcome.outcome}
-        if outcome.signed:
-            url = f"{settings.BASE_URL}/d/{outcome.signed}"
-            row["survey"] = {
-                "url": url,
-                "expires_at": outcome.token.expires_at.isoformat(),
-                "used": outcome.token.used_at is not None,
-            }
+        link = outcome.link
+        if link is not None:
+            row["survey"] = {"url": link.url, "expires_at": link.expires_at.isoformat(), "used": link.used}
             if with_qr:
-                row["survey"]["qr_svg"] = qr_svg(url).decode()
+                row["survey"]["qr_svg"] = qr_svg(link.url).decode()
         return row
 
 

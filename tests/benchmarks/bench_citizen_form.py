@@ -8,8 +8,10 @@ It creates the database sipas_bench_citizen on the server of $DATABASE_URL (defa
 postgres://postgres@127.0.0.1:5432), dropping a leftover one first; imports one province of the registry
 (Lạng Sơn), onboards the commune Hồng Thái with the built-in catalog, the Hồng Thái quick questionnaire,
 an open campaign and a civil servant's QR code; then starts gunicorn (`config.wsgi`) on 127.0.0.1 with a
-settings module written for this run: DEBUG off, and a URLconf that adds /bench/floor, a minimal Django
-view, to the public URLs (production's URLs never get it). Phases, one after the other, each with N
+production's settings and gunicorn configuration (config.settings.prod, deploy/gunicorn.conf.py: DEBUG off,
+TENANT_LIMIT_SET_CALLS on; the clients send nginx's X-Forwarded-Proto), in a settings module written for
+this run that only adds /bench/floor, a minimal Django view, to the public URLs (production's URLs never
+get it) and logs warnings only. Phases, one after the other, each with N
 client threads (http.client, or psycopg for the database floor) for S seconds or --max-requests:
 
   form GET     GET  /q/<code>      the whole form page (about 20 KB), as a citizen's phone gets it
@@ -19,7 +21,6 @@ client threads (http.client, or psycopg for the database floor) for S seconds or
   DB floor     INSERT of the same rows through psycopg: the response and its 4 answers, copied from
                one that the form stored, one transaction per submission, one connection per client
 
---limit-set-calls runs the server with TENANT_LIMIT_SET_CALLS = True (see README.md).
 It prints a table (requests, errors, requests/s, p50 and p95 latency) and the ratios, checks that every
 accepted POST stored exactly one response, stops gunicorn and drops the database (unless --keep).
 Everything runs on loopback, bounded in time and count.
@@ -28,7 +29,6 @@ Everything runs on loopback, bounded in time and count.
 import argparse
 import itertools
 import os
-import platform as stdlib_platform
 import statistics
 import subprocess
 import sys
@@ -42,22 +42,22 @@ from http.client import HTTPConnection
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from benchlib import ROOT, database_recreate, django_start
+from benchlib import ROOT, database_recreate, django_start, run_header
 
 DATABASE = "sipas_bench_citizen"
 UNIT = ("legacy", "06175")  # Hồng Thái (seed 000)
 PROVINCE = "20"  # Lạng Sơn: the registry slice that holds it
 
+# Production's settings (config.settings.prod, environment in Server) with two changes: the benchmark's
+# URLconf, and warnings only in the log (production logs INFO to the console).
 SETTINGS = '''"""Settings of one benchmark run (written by bench_citizen_form.py; not part of the project)."""
-from config.settings.base import *  # noqa: F403
+from config.settings.prod import *  # noqa: F403
 
-SECRET_KEY = "benchmark-only-" + "x" * 50
-DEBUG = False
-ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 PUBLIC_SCHEMA_URLCONF = "bench_citizen_urls"
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
-TENANT_LIMIT_SET_CALLS = {limit_set_calls}
 '''
+# What nginx tells gunicorn on every request (deploy/nginx/sipas.conf): production redirects plain HTTP.
+PROXY_HEADERS = {"X-Forwarded-Proto": "https"}
 
 URLS = '''"""Public URLs of one benchmark run: production's, plus /bench/floor (the framework floor)."""
 from django.http import HttpResponse, HttpResponseRedirect
@@ -141,30 +141,34 @@ def world_build() -> World:
 
 
 class Server:
-    def __init__(self, url: str, workers: int, folder: Path, *, limit_set_calls: bool) -> None:
-        settings = SETTINGS.replace("{limit_set_calls}", str(limit_set_calls))
-        (folder / "bench_citizen_settings.py").write_text(settings)
+    """gunicorn as deployed: deploy/gunicorn.conf.py and config.settings.prod, on loopback."""
+
+    def __init__(self, url: str, workers: int, folder: Path) -> None:
+        (folder / "bench_citizen_settings.py").write_text(SETTINGS)
         (folder / "bench_citizen_urls.py").write_text(URLS)
         self.log = folder / "gunicorn.log"
         self.port = free_port()
         env = {
             **os.environ,
             "DATABASE_URL": url,
+            # No PgBouncer here: persistent connections, as prod.py says for a direct connection.
+            "DATABASE_CONN_MAX_AGE": "60",
+            "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+            "BASE_URL": "https://127.0.0.1",
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            # The token signer of the forms made in this process (benchlib.django_start sets it).
+            "SECRET_KEY": os.environ["SECRET_KEY"],
             "DJANGO_SETTINGS_MODULE": "bench_citizen_settings",
             "PYTHONPATH": os.pathsep.join([str(folder), str(ROOT / "platform"), str(ROOT)]),
+            "GUNICORN_BIND": f"127.0.0.1:{self.port}",
+            "WEB_CONCURRENCY": str(workers),
         }
         self.process = subprocess.Popen(  # noqa: S603
             [
                 str(Path(sys.executable).with_name("gunicorn")),
+                "-c",
+                str(ROOT / "deploy" / "gunicorn.conf.py"),
                 "config.wsgi",
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "--workers",
-                str(workers),
-                "--timeout",
-                "60",
-                "--log-level",
-                "warning",
             ],
             cwd=ROOT,
             env=env,
@@ -179,7 +183,7 @@ class Server:
                 sys.exit(f"gunicorn exited:\n{self.log.read_text()[-3000:]}")
             try:
                 conn = HTTPConnection("127.0.0.1", self.port, timeout=2)
-                conn.request("GET", "/bench/floor")
+                conn.request("GET", "/bench/floor", headers=PROXY_HEADERS)
                 if conn.getresponse().status == 200:
                     return
             except OSError:
@@ -278,7 +282,9 @@ def run(
 
 
 def http_one(port: int, method: str, path: str, expect: int, body: Callable[[int], bytes] | None = None):
-    headers = {"Content-Type": "application/x-www-form-urlencoded"} if body else {}
+    headers = (
+        {**PROXY_HEADERS, "Content-Type": "application/x-www-form-urlencoded"} if body else PROXY_HEADERS
+    )
 
     def one(conn: HTTPConnection, n: int) -> str | None:
         try:
@@ -377,30 +383,18 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10, help="length of each phase (default 10)")
     parser.add_argument("--max-requests", type=int, default=20_000, help="cap per phase (default 20000)")
     parser.add_argument("--workers", type=int, default=5, help="gunicorn sync workers (5, as deployed)")
-    parser.add_argument(
-        "--limit-set-calls",
-        action="store_true",
-        help="run the server with django-tenants' TENANT_LIMIT_SET_CALLS = True (one SET search_path "
-        "per schema switch instead of one per query)",
-    )
     parser.add_argument("--keep", action="store_true", help="keep the database at the end")
     args = parser.parse_args()
     if not (1 <= args.clients <= 64 and 0 < args.seconds <= 120 and 0 < args.max_requests <= 200_000):
         sys.exit("Keep it bounded: 1-64 clients, at most 120 s and 200000 requests per phase.")
 
     url = bench_url()
-    print(f"# citizen form benchmark, {time.strftime('%Y-%m-%d %H:%M %Z')}", flush=True)
-    commit = subprocess.run(  # noqa: S603
-        ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],  # noqa: S607
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.strip()
+    run_header("citizen form benchmark")
     print(
-        f"machine: {os.cpu_count()} cores, Python {stdlib_platform.python_version()}; code: {commit}; "
-        f"gunicorn {args.workers} sync workers; TENANT_LIMIT_SET_CALLS={args.limit_set_calls}; "
-        f"{args.clients} clients; {args.seconds:.0f} s per phase; "
-        f"load average {os.getloadavg()[0]:.2f} (other work on the machine skews every figure alike)",
+        f"server: gunicorn -c deploy/gunicorn.conf.py, {args.workers} sync workers, config.settings.prod "
+        f"(TENANT_LIMIT_SET_CALLS on, persistent connections); {args.clients} clients; "
+        f"{args.seconds:.0f} s per phase. Other work on the machine skews every figure alike: read the "
+        "ratios to the floors of the same run.",
         flush=True,
     )
     database_recreate(url)
@@ -421,7 +415,7 @@ def main() -> None:
         connection.close()
 
         folder = Path(tempfile.mkdtemp(prefix="bench-citizen-"))
-        server = Server(url, args.workers, folder, limit_set_calls=args.limit_set_calls)
+        server = Server(url, args.workers, folder)
         server.wait()
         port = server.port
         form_path = f"/q/{world.code}"
@@ -474,7 +468,7 @@ def main() -> None:
         print(f"form POST vs DB floor  : {ratio(form_post, db)}")
         accepted = form_post.done - form_post.errors
         print(f"stored by the form POSTs: {stored} responses for {accepted} accepted POSTs")
-        print(f"load average at the end: {os.getloadavg()[0]:.2f}")
+        print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())} (1, 5, 15 min)")
         for p in phases:
             if p.first_error:
                 print(f"first error of {p.name}: {p.first_error}")

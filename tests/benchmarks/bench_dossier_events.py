@@ -8,10 +8,16 @@ It reuses the citizen benchmark's gunicorn runner and load loop (bench_citizen_f
 database sipas_bench_dossiers: one onboarded commune (Hồng Thái) with the built-in catalog and an open
 campaign that accepts dossier links, and an API key with the write:dossiers scope. Phases:
 
-  single       POST /api/v1/units/legacy/06175/dossier-events/ with one finished dossier each
-               (a new dossier: stored, one transaction counted, a one-time survey link and its QR SVG)
-  batch 1000   the same with 1,000 new finished dossiers per request
-  replay 1000  a batch already stored, sent again: every item "unchanged" (idempotency check)
+  single            POST /api/v1/units/legacy/06175/dossier-events/ with one finished dossier each
+                    (a new dossier: stored, one transaction counted, a one-time survey link and its QR SVG)
+  batch 1000        1,000 new finished dossiers per request, ?qr=none: each with its one-time link, as a
+                    one-stop system that prints the QR code of the link on its own receipt asks for them
+  batch 100 + QR    100 per request without ?qr=none (the API's default): each link's QR code as SVG
+                    (segno's mask choice costs ~10 ms a code, so a batch of 1,000 would outlast the
+                    gunicorn timeout under load)
+  replay 1000       a batch already stored, sent again (?qr=none): every item "unchanged" (idempotency)
+
+The server runs with production's settings and gunicorn configuration (bench_citizen_form.Server).
 
 It prints requests/s and events/s with p50/p95 latency, checks that the stored dossiers equal the
 accepted events, stops gunicorn and drops the database (unless --keep). Loopback only, bounded.
@@ -20,9 +26,9 @@ accepted events, stops gunicorn and drops the database (unless --keep). Loopback
 import argparse
 import datetime as dt
 import json
+import os
 import sys
 import tempfile
-import time
 from http.client import HTTPConnection
 from pathlib import Path
 
@@ -84,9 +90,18 @@ def event(code: str) -> dict:
     }
 
 
-def poster(port: int, key: str, size: int, prefix: str, replay: bytes | None = None):
-    path = f"/api/v1/units/{bench.UNIT[0]}/{bench.UNIT[1]}/dossier-events/"
-    headers = {"Content-Type": "application/json", "Authorization": f"Api-Key {key}"}
+def poster(
+    port: int,
+    key: str,
+    size: int,
+    prefix: str,
+    replay: bytes | None = None,
+    *,
+    qr: bool = True,
+    expect="created",
+):
+    path = f"/api/v1/units/{bench.UNIT[0]}/{bench.UNIT[1]}/dossier-events/" + ("" if qr else "?qr=none")
+    headers = {**bench.PROXY_HEADERS, "Content-Type": "application/json", "Authorization": f"Api-Key {key}"}
 
     def one(conn: HTTPConnection, n: int) -> str | None:
         body = replay or json.dumps({"events": [event(f"{prefix}-{n}-{i}") for i in range(size)]}).encode()
@@ -99,6 +114,11 @@ def poster(port: int, key: str, size: int, prefix: str, replay: bytes | None = N
             return f"{type(error).__name__}: {error}"
         if response.status != 200:
             return f"{response.status}: {content[:300]!r}"
+        # Every event answered: created (or unchanged when replayed), each with its one-time link.
+        rows = json.loads(content)["results"]
+        bad = [r for r in rows if r["status"] != expect or not r.get("survey", {}).get("url")]
+        if len(rows) != (size or len(json.loads(replay)["events"])) or bad:
+            return f"{len(rows)} results, {len(bad)} unexpected, e.g. {bad[:1]}"
         return None
 
     return one
@@ -116,12 +136,17 @@ def main() -> None:
     if not (1 <= args.clients <= 32 and 0 < args.seconds <= 120):
         sys.exit("Keep it bounded: 1-32 clients, at most 120 s per phase.")
     url = bench.bench_url()
-    print(f"# dossier-event ingestion benchmark, {time.strftime('%Y-%m-%d %H:%M %Z')}", flush=True)
+    benchlib.run_header("dossier-event ingestion benchmark")
+    print(
+        f"server: gunicorn -c deploy/gunicorn.conf.py, {args.workers} sync workers, config.settings.prod; "
+        f"{args.clients} clients; {args.seconds:.0f} s per phase",
+        flush=True,
+    )
     benchlib.database_recreate(url)
     benchlib.django_start(url)
     schema, key = world_build()
     with tempfile.TemporaryDirectory() as folder:
-        server = bench.Server(url, args.workers, Path(folder), limit_set_calls=True)
+        server = bench.Server(url, args.workers, Path(folder))
         try:
             server.wait()
             connect = lambda: HTTPConnection("127.0.0.1", server.port, timeout=120)  # noqa: E731
@@ -132,7 +157,7 @@ def main() -> None:
                 seconds=60,
                 max_requests=1,
                 opener=connect,
-                one=poster(server.port, key, 0, "", replay),
+                one=poster(server.port, key, 0, "", replay, qr=False),
             )
             phases = [
                 bench.run(
@@ -149,7 +174,15 @@ def main() -> None:
                     seconds=args.seconds,
                     max_requests=1_000,
                     opener=connect,
-                    one=poster(server.port, key, 1000, "B"),
+                    one=poster(server.port, key, 1000, "B", qr=False),
+                ),
+                bench.run(
+                    "batch of 100 + QR SVGs",
+                    clients=args.clients,
+                    seconds=args.seconds,
+                    max_requests=1_000,
+                    opener=connect,
+                    one=poster(server.port, key, 100, "Q"),
                 ),
                 bench.run(
                     "replayed batch of 1000",
@@ -157,22 +190,24 @@ def main() -> None:
                     seconds=args.seconds,
                     max_requests=1_000,
                     opener=connect,
-                    one=poster(server.port, key, 0, "", replay),
+                    one=poster(server.port, key, 0, "", replay, qr=False, expect="unchanged"),
                 ),
             ]
         finally:
             server.stop()
     print(bench.table(phases))
-    for phase, size in zip(phases, (1, 1000, 1000), strict=True):
+    sizes = (1, 1000, 100, 1000)
+    for phase, size in zip(phases, sizes, strict=True):
         print(
             f"{phase.name}: {phase.rate * size:,.0f} events/s"
             + (f" — first error: {phase.first_error}" if phase.errors else "")
         )
+    print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())} (1, 5, 15 min)")
     import psycopg
 
     with psycopg.connect(url) as conn:
         stored = conn.execute(f'SELECT count(*) FROM "{schema}".surveys_dossier').fetchone()[0]  # noqa: S608
-    accepted = 1000 + sum((p.done - p.errors) * size for p, size in zip(phases[:2], (1, 1000), strict=True))
+    accepted = 1000 + sum((p.done - p.errors) * size for p, size in zip(phases[:3], sizes, strict=False))
     print(
         f"dossiers stored: {stored}; accepted new events: {accepted}; "
         f"{'OK' if stored == accepted else 'MISMATCH'}"

@@ -5,8 +5,12 @@ on sys.path); never collected by pytest.
 """
 
 import os
+import platform
 import secrets
+import shlex
+import subprocess
 import sys
+import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -39,3 +43,23 @@ def django_start(url: str | None = None) -> None:
     import django
 
     django.setup()
+
+
+def run_header(title: str) -> None:
+    """What a results file starts with: the command, the code and the machine's load at the start."""
+
+    def git(*arguments: str) -> str:
+        command = ["git", "-C", str(ROOT), *arguments]  # noqa: S607 - git from PATH, fixed arguments
+        done = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
+        return done.stdout.strip()
+
+    commit, dirty = git("rev-parse", "--short", "HEAD"), git("status", "--porcelain", "--untracked-files=no")
+    print(f"# {title}, {time.strftime('%Y-%m-%d %H:%M %Z')}")
+    python = Path(sys.executable).relative_to(ROOT, walk_up=True).as_posix()
+    print(f"command: {shlex.join([python, *sys.argv])}")
+    print(f"code: {commit}{' with uncommitted changes' if dirty else ''}")
+    print(
+        f"machine: {os.cpu_count()} cores, Python {platform.python_version()}; "
+        f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} (1, 5, 15 min) at the start",
+        flush=True,
+    )
