@@ -28,7 +28,7 @@ from surveys.models import Campaign, Procedure
 from surveys.services import response_submit
 from tenants.models import Level, Role, Unit, User
 from tenants.routing import unit_reverse
-from tests.surveys.conftest import post
+from tests.conftest import post, signed_in
 
 # Messages are checked in English; pages are Vietnamese by default (checked where it matters).
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
@@ -43,9 +43,8 @@ MARRIAGE, MARRIAGE_CODE = "dang_ky_ket_hon", "1.000894"
 
 
 def client_for(user: User) -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(user)
-    return client
+    """Signed in, asking for English pages."""
+    return signed_in(user, HTTP_ACCEPT_LANGUAGE="en")
 
 
 def responses(unit: Unit, day: dt.date, count: int, procedure: str | None = None) -> None:
