@@ -95,9 +95,9 @@ def verify() -> dict:
 
 
 def main(argv: list[str]) -> None:
-    from tests.conftest import clock_pinned
-
     django.setup()
+    from tests.conftest import clock_pinned  # it imports models
+
     with clock_pinned():  # the suite's clock: the copied world's campaigns are open at its NOW
         run(argv[0], argv[1:])
 
