@@ -215,13 +215,21 @@ FORMAT_1_RATE = {
     "n": 4,
     "low": "30.06",
     "high": "95.44",
-    "too_few": True,
-    "minimum_n": 30,
+    "too_few": False,
+    "minimum_n": 4,
     "method": "satisfaction_rate",
     "notes": [],
     "percent": "75.00",
 }
-FORMAT_1_MEAN = {**FORMAT_1_RATE, "value": "7/2", "n": 2, "low": None, "high": None, "method": "mean_score"}
+FORMAT_1_MEAN = {
+    **FORMAT_1_RATE,
+    "value": "7/2",
+    "n": 2,
+    "minimum_n": 2,
+    "low": None,
+    "high": None,
+    "method": "mean_score",
+}
 del FORMAT_1_MEAN["percent"]
 FORMAT_1_MEAN["score"] = "3.50"
 
@@ -229,12 +237,13 @@ FORMAT_1_MEAN["score"] = "3.50"
 @pytest.mark.parametrize("language", ["vi", "en"])
 def test_a_published_snapshot_of_format_1_reads_as_it_did(language):
     # given the same figures in both stored shapes
-    rate = figure_json(f.rate_figure(f.Tally(satisfied=3, unsatisfied=1)))
-    mean = figure_json(f.mean_score_figure(f.Tally(satisfied=2, score_sum=7, scored=2)))
+    rate = figure_json(f.rate_figure(f.Tally(satisfied=3, unsatisfied=1), minimum_n=4))
+    mean = figure_json(f.mean_score_figure(f.Tally(satisfied=2, score_sum=7, scored=2), minimum_n=2))
     # then the report prints them alike, and finds the method's code in either
     assert shown(FORMAT_1_RATE, language) == shown(rate, language)
     assert shown(FORMAT_1_MEAN, language) == shown(mean, language)
     assert shown(rate, language).percent == ("75,00 %" if language == "vi" else "75.00 %")
+    assert shown(mean, language).score == ("3,50" if language == "vi" else "3.50")
     assert figure_method_code(FORMAT_1_RATE) == figure_method_code(rate) == "satisfaction_rate"
 
 
