@@ -452,7 +452,7 @@ def test_the_json_editor_is_the_operators_and_checks_syntax_and_structure(world,
     target = url(world.commune, "unit:questionnaire_edit_json", questionnaire.pk)
     assert officer.get(target).status_code == 404  # officials edit through the form editor
     assert "Edit as JSON" not in officer.get(url(world.commune, "unit:questionnaire", questionnaire.pk)).text
-    officer = client_for(operator)
+    officer = signed_in(operator)
     assert officer.get(target).status_code == 200
     response = officer.post(target, {"definition": '{"title": {"vi": "x"},\n "questions": [}'})
     assert response.status_code == 400
