@@ -27,6 +27,8 @@ from tenants.routing import unit_reverse
 from tests.conftest import CONFIRM, post, signed_in
 
 # Assertions read the English messages (see the `english` fixture).
+client_for = signed_in  # the name other modules imported from here before signed_in moved to conftest
+
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 PAGES = ["unit:catalog", "unit:staff", "unit:questionnaires", "unit:campaigns"]
