@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tenants', '0005_audit_event'),
+        ('tenants', '0006_household_names_erase'),
     ]
 
     operations = [
