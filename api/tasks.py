@@ -12,6 +12,7 @@ from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
 
+from analytics.figures.figure_json import figure_json
 from analytics.figures.selectors import Period, unit_figures
 from tenants.models import Level, Structure, Unit
 
@@ -70,18 +71,11 @@ def daily_figures_payload(*, unit: Unit, day: dt.date) -> dict:
     rows = []
     for u in units:
         figures = unit_figures(unit=u, period=Period(day, day), language="en")
-        overall = figures.overall
         rows.append(
             {
                 "unit": {"code": u.code, "structure": u.structure, "name": u.name},
                 "responses": figures.responses,
-                "overall": {
-                    "value": None if overall.value is None else round(float(overall.value), 6),
-                    "n": overall.n,
-                    "interval": overall.interval,
-                    "too_few": overall.too_few,
-                    "method": overall.method.code,
-                },
+                "overall": figure_json(figures.overall),
             }
         )
     return {"day": day.isoformat(), "units": rows}

@@ -14,7 +14,6 @@ import functools
 import hashlib
 import re
 import time
-import unicodedata
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -37,6 +36,7 @@ from django_tenants.utils import tenant_context
 from tenants.embedding import embeddable
 from tenants.http import client_address
 from tenants.models import ShortLink, Unit
+from tenants.vietnam import fold, localized_name
 
 from .answers import NO_ANSWER
 from .builtin.questionnaires import ELEMENTS, OTHER_CHOICE, SCALES, THANK_YOU
@@ -627,7 +627,7 @@ def _render_form(
         "campaign": target.campaign,
         "staff": staff,
         "desk": desk,
-        "procedure_name": _name(procedure, lang) if procedure else "",
+        "procedure_name": localized_name(procedure.name_vi, procedure.name_en, lang) if procedure else "",
         "questions_html": questions_html,
         "summary": summary,
         "action": _with_lang(target.form_path, lang),
@@ -639,15 +639,10 @@ def _render_form(
     return _page(request, lang, "citizen/form.html", context, status)
 
 
-def _name(obj: Any, lang: str) -> str:
-    return (getattr(obj, "name_en", "") if lang == "en" else "") or obj.name_vi
-
-
 @functools.lru_cache(maxsize=8192)
 def _sort_key(text: str) -> str:
     """Vietnamese alphabetical order, close enough for a list: Đ sorts with D, accents after the letter."""
-    base = unicodedata.normalize("NFD", text.replace("Đ", "D").replace("đ", "d"))
-    return "".join(c for c in base if not unicodedata.combining(c)).casefold() + "\0" + text
+    return fold(text) + "\0" + text
 
 
 Catalog = tuple[list[dict[str, Any]], list[tuple[str, str]]]
@@ -676,18 +671,16 @@ def _catalog(definition: Definition, lang: str, known: frozenset[str]) -> Catalo
     fields = []
     for is_procedure, pk, name_vi, name_en, field_id, field_vi, field_en in rows:
         if is_procedure:
-            group = groups.setdefault(field_id, {"label": _pick(field_vi, field_en, lang), "options": []})
-            group["options"].append((str(pk), _pick(name_vi, name_en, lang)))
+            group = groups.setdefault(
+                field_id, {"label": localized_name(field_vi, field_en, lang), "options": []}
+            )
+            group["options"].append((str(pk), localized_name(name_vi, name_en, lang)))
         else:
-            fields.append((str(pk), _pick(name_vi, name_en, lang)))
+            fields.append((str(pk), localized_name(name_vi, name_en, lang)))
     ordered = sorted(groups.values(), key=lambda g: _sort_key(g["label"]))
     for group in ordered:
         group["options"].sort(key=lambda option: _sort_key(option[1]))
     return ordered, sorted(fields, key=lambda f: _sort_key(f[1]))
-
-
-def _pick(vi: str, en: str, lang: str) -> str:
-    return (en if lang == "en" else "") or vi
 
 
 def _options_html(

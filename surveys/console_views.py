@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -763,14 +763,8 @@ def campaign_active(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _download_urls(code: str) -> dict[str, str]:
-    """The QR downloads of another module; missing ones are simply not offered."""
-    urls = {}
-    for kind in ("svg", "png", "poster"):
-        try:
-            urls[kind] = reverse(f"unit:link_{kind}", args=[code])
-        except NoReverseMatch:
-            continue
-    return urls
+    """The QR downloads of a link: its code as SVG and PNG, and its poster."""
+    return {kind: reverse(f"unit:link_{kind}", args=[code]) for kind in ("svg", "png", "poster")}
 
 
 def _newer_version(campaign: Campaign) -> Any:

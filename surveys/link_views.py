@@ -6,7 +6,6 @@ unknown code, so nothing tells whether it exists elsewhere.
 
 import datetime as dt
 import textwrap
-import unicodedata
 from dataclasses import dataclass
 
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
@@ -22,6 +21,7 @@ from django.views.decorators.http import require_safe
 from tenants.decorators import unit_permission_required
 from tenants.models import Unit
 from tenants.permissions import Action
+from tenants.vietnam import fold
 
 from . import qr
 from .models import Channel, QRLink
@@ -92,13 +92,8 @@ UNIT_TYPES_EN = [
 
 
 def ascii_slug(text: str) -> str:
-    """A filename-safe ASCII slug of Vietnamese text: "Xã Hồng Thái" → "xa-hong-thai".
-
-    đ/Đ are separate letters, not d with a combining mark, so NFKD alone would drop them.
-    """
-    text = text.replace("đ", "d").replace("Đ", "D")
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return slugify(text)[:SLUG_MAX].strip("-")
+    """A filename-safe ASCII slug of Vietnamese text: "Xã Hồng Thái" → "xa-hong-thai"."""
+    return slugify(fold(text))[:SLUG_MAX].strip("-")
 
 
 def committee_name(unit: Unit, language: str) -> str:

@@ -15,6 +15,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from tenants.spreadsheets import csv_cell
+from tenants.vietnam import localized_name
 
 from .definition import SCALE_BY_KEY, Definition
 from .masking import mask_identifiers
@@ -76,10 +77,6 @@ STATUS_LABELS: dict[str, dict[str, str]] = {
 REVIEW_FILTERS = (Review.HELD, Review.ACCEPTED, Review.REJECTED, "void")
 NO_ANSWER_LABEL = {"vi": "Không trả lời", "en": "No answer"}
 OTHER_LABEL = {"vi": "Khác", "en": "Other"}
-
-
-def lang_of(language: str | None) -> Language:
-    return "en" if (language or "").startswith("en") else "vi"
 
 
 # --------------------------------------------------------------------------- filters
@@ -153,7 +150,7 @@ def rating_label(*, scale: str, value: int | None, language: Language) -> str:
 def procedure_label(response: Response, language: Language, *, full: bool = False) -> str:
     if response.procedure is not None:
         p = response.procedure
-        return (p.name_en or p.name_vi) if language == "en" else p.name_vi
+        return localized_name(p.name_vi, p.name_en, language)
     if response.procedure_other:
         # Typed by the citizen: may carry a phone number like any free text.
         other = response.procedure_other if full else mask_identifiers(response.procedure_other)
@@ -164,7 +161,7 @@ def procedure_label(response: Response, language: Language, *, full: bool = Fals
 def field_label(response: Response, language: Language, *, full: bool = False) -> str:
     f = response.field or (response.procedure.field if response.procedure is not None else None)
     if f is not None:
-        return (f.name_en or f.name_vi) if language == "en" else f.name_vi
+        return localized_name(f.name_vi, f.name_en, language)
     if response.field_other:
         other = response.field_other if full else mask_identifiers(response.field_other)
         return f"{OTHER_LABEL[language]}: {other}"
@@ -373,10 +370,6 @@ CSV_COLUMNS = (
 )
 
 
-def _name_of(name_vi: str, name_en: str, language: Language) -> str:
-    return (name_en or name_vi) if language == "en" else name_vi
-
-
 def response_csv_rows(
     *, filters: ResponseFilter, language: Language, chunk_size: int = 2000
 ) -> Iterator[list[str]]:
@@ -396,9 +389,9 @@ def response_csv_rows(
         CSV_HEADERS["flags"][language],
         CSV_HEADERS["status"][language],
     ]
-    fields = {f.pk: _name_of(f.name_vi, f.name_en, language) for f in Field.objects.all()}
+    fields = {f.pk: localized_name(f.name_vi, f.name_en, language) for f in Field.objects.all()}
     procedures = {
-        p.pk: (_name_of(p.name_vi, p.name_en, language), fields.get(p.field_id, ""))
+        p.pk: (localized_name(p.name_vi, p.name_en, language), fields.get(p.field_id, ""))
         for p in Procedure.objects.all()
     }
     staff = dict(StaffMember.objects.values_list("pk", "full_name"))

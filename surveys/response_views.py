@@ -22,6 +22,7 @@ from django_tenants.utils import tenant_context
 from tenants.decorators import unit_permission_required
 from tenants.permissions import Action, has_perm
 from tenants.spreadsheets import csv_lines
+from tenants.vietnam import language_of, localized_name
 
 from .answers import NO_ANSWER, OTHER, field_name
 from .builtin.questionnaires import OTHER_CHOICE
@@ -53,7 +54,6 @@ from .response_selectors import (
     ResponseFilter,
     filter_choices,
     held_count,
-    lang_of,
     overall_answers_prefetch,
     response_csv_rows,
     response_detail,
@@ -71,10 +71,6 @@ PAGE_SIZE = 50
 MAX_SELECTED = PAGE_SIZE  # ticked on one page of the review queue; "all" goes through the filter
 DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
 DATE_ERROR = gettext_lazy("Write the date as dd/mm/yyyy, e.g. 01/09/2024.")
-
-
-def _language() -> str:
-    return lang_of(translation.get_language())
 
 
 # --------------------------------------------------------------------------- responses
@@ -160,7 +156,7 @@ def _list_context(request: HttpRequest, form: ResponseFilterForm) -> dict[str, A
         "choices": filter_choices(),
         "channels": Channel.choices,
         "buckets": Bucket.choices,
-        "reviews": [(key, STATUS_LABELS[key][_language()]) for key in REVIEW_FILTERS],
+        "reviews": [(key, STATUS_LABELS[key][language_of()]) for key in REVIEW_FILTERS],
     }
 
 
@@ -197,7 +193,7 @@ def responses(request: HttpRequest) -> HttpResponse:
         {
             "filters": filters,
             "page": page,
-            "rows": response_rows(responses=list(page.object_list), language=_language()),
+            "rows": response_rows(responses=list(page.object_list), language=language_of()),
             "total": paginator.count,
             "can_manage": has_perm(request.user, Action.MANAGE, request.tenant),
             "held": held_count(),
@@ -222,7 +218,7 @@ def responses_csv(request: HttpRequest) -> HttpResponse:
     unit = request.tenant
     filename = f"phieu-khao-sat-{unit.code}-{timezone.localdate():%Y%m%d}.csv"
     response = StreamingHttpResponse(
-        _csv_stream(unit, form.filters(), _language()), content_type="text/csv; charset=utf-8"
+        _csv_stream(unit, form.filters(), language_of()), content_type="text/csv; charset=utf-8"
     )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"  # raw responses must not sit in shared caches
@@ -236,12 +232,12 @@ def response(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     if found is None:
         raise Http404(_("No such response."))
     full = has_perm(request.user, Action.MANAGE, request.tenant)
-    detail = response_detail(response=found, language=_language(), full_text=full)
+    detail = response_detail(response=found, language=language_of(), full_text=full)
     context = {
         "detail": detail,
         "r": found,
         "can_manage": full,
-        "status": status_label(found, _language()),
+        "status": status_label(found, language_of()),
         "reviewable": not found.is_void and not found.is_bot,
     }
     return render(request, "console/responses/detail.html", context)
@@ -304,7 +300,7 @@ class ReviewDecisionForm(forms.Form):
 def _review_page(
     request: HttpRequest, form: ReviewFilterForm, *, errors: list[str] | None = None, status: int = 200
 ) -> HttpResponse:
-    language = _language()
+    language = language_of()
     context: dict[str, Any] = {
         "form": form,
         "q": request.GET if request.method == "GET" else request.POST,
@@ -486,7 +482,13 @@ def _ballot_questions(definition: Definition, data: Mapping[str, Any] | None, la
                 item["groups"] = _procedure_groups(language)
             else:
                 item["groups"] = [
-                    ("", [(str(f.pk), _name(f, language)) for f in Field.objects.filter(is_active=True)])
+                    (
+                        "",
+                        [
+                            (str(f.pk), localized_name(f.name_vi, f.name_en, language))
+                            for f in Field.objects.filter(is_active=True)
+                        ],
+                    )
                 ]
         elif q["kind"] == "text":
             item["max_length"] = q["max_length"]
@@ -505,14 +507,12 @@ def _ballot_questions(definition: Definition, data: Mapping[str, Any] | None, la
     return questions
 
 
-def _name(obj: Any, language: str) -> str:
-    return (obj.name_en or obj.name_vi) if language == "en" else obj.name_vi
-
-
 def _procedure_groups(language: str) -> list[tuple[str, list[tuple[str, str]]]]:
     groups: dict[str, list[tuple[str, str]]] = {}
     for p in Procedure.objects.filter(is_active=True).select_related("field"):
-        groups.setdefault(_name(p.field, language), []).append((str(p.pk), _name(p, language)))
+        groups.setdefault(localized_name(p.field.name_vi, p.field.name_en, language), []).append(
+            (str(p.pk), localized_name(p.name_vi, p.name_en, language))
+        )
     return list(groups.items())
 
 
@@ -526,7 +526,7 @@ def _batch_page(
     error: str = "",
     status: int = 200,
 ) -> HttpResponse:
-    language = _language()
+    language = language_of()
     definition = Definition(batch.campaign.version.definition)
     ballots = list(
         response_list(filters=ResponseFilter())

@@ -1,6 +1,5 @@
 """Reads of the survey domain for the officer console (the current unit's schema unless a unit is given)."""
 
-import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,6 +8,7 @@ from django_tenants.utils import get_current_tenant
 
 from tenants.models import QuestionnaireShare, Unit
 from tenants.permissions import ancestor_paths
+from tenants.vietnam import fold
 
 from .builtin.catalog import PROCEDURES
 from .builtin.questionnaires import BUILTIN_QUESTIONNAIRES, ELEMENTS, SCALES
@@ -24,13 +24,6 @@ from .models import (
     Response,
     StaffMember,
 )
-
-
-def fold(text: str) -> str:
-    """Lower case without Vietnamese diacritics, so "dang ky khai sinh" finds "Đăng ký khai sinh"."""
-    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "d"))
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-
 
 # --------------------------------------------------------------------------- first steps
 

@@ -67,10 +67,6 @@ class SubmissionError(Exception):
         self.status = status
 
 
-def local_today() -> dt.date:
-    return timezone.localdate()
-
-
 # --------------------------------------------------------------------------- catalog
 
 

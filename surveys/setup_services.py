@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from tenants.models import Level, QuestionnaireShare, Unit
+from tenants.vietnam import fold
 
 from .definition import definition_errors
 from .models import (
@@ -28,7 +29,7 @@ from .models import (
     QuestionnaireVersion,
     StaffMember,
 )
-from .selectors import fold, questionnaire_draft
+from .selectors import questionnaire_draft
 from .services import (
     campaign_check,
     qr_link_create,

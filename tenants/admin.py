@@ -3,9 +3,32 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_noop
 
 from .models import AuditEvent, Domain, Membership, Unit, User
 from .services import membership_revoke, unit_move, unit_parent_check
+
+# The admin also lists django-celery-beat's and django-axes' tables, whose packages carry no
+# Vietnamese: the project's catalog translates their names, and naming them here keeps them in it
+# when makemessages runs.
+OTHER_PACKAGES_NAMES = (
+    gettext_noop("Periodic Tasks"),
+    gettext_noop("periodic task"),
+    gettext_noop("periodic tasks"),
+    gettext_noop("clocked"),
+    gettext_noop("crontab"),
+    gettext_noop("crontabs"),
+    gettext_noop("solar event"),
+    gettext_noop("solar events"),
+    gettext_noop("interval"),
+    gettext_noop("intervals"),
+    gettext_noop("access attempt"),
+    gettext_noop("access attempts"),
+    gettext_noop("access log"),
+    gettext_noop("access logs"),
+    gettext_noop("access failure"),
+    gettext_noop("access failures"),
+)
 
 
 class UnitAdminForm(forms.ModelForm):

@@ -19,6 +19,7 @@ from .audit import audit_actor, audit_csv_rows, audit_describe, audit_events
 from .models import AuditAction, AuditEvent, Level, Structure, Unit
 from .permissions import Action, unit_perm_required
 from .spreadsheets import csv_lines
+from .vietnam import language_of
 
 PAGE_SIZE = 100
 DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
@@ -118,7 +119,7 @@ def _csv(request: HttpRequest, unit: Unit | None) -> HttpResponse:
     form = AuditFilterForm(request.GET)
     if not form.is_valid():
         return _page(request, unit)
-    language = "en" if (translation.get_language() or "").startswith("en") else "vi"
+    language = language_of()
     events = form.events(unit)
 
     def stream() -> Iterator[str]:

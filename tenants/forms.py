@@ -11,10 +11,6 @@ class MembershipForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
 
 
-class SwitchUnitForm(forms.Form):
-    unit = forms.IntegerField()
-
-
 class PasswordResetForm(auth_forms.PasswordResetForm):
     """Django's reset form, also for people invited who have not chosen a password yet (their link may have
     expired); the e-mail's link points at BASE_URL, the site's public address."""

@@ -50,7 +50,9 @@ class Unit(TenantMixin):
         related_name="children",
         verbose_name=_("parent"),
     )
-    # "P20/D280/C10300/": subtree = path prefix, one indexed LIKE instead of a recursive query.
+    # The structure's initial, then each code from the top: "l:20/182/06175/" (legacy Lạng Sơn > Văn
+    # Lãng > Hồng Thái). Subtree = path prefix, one indexed LIKE instead of a recursive query; kept
+    # right by unit_move, the one writer of parents.
     path = models.CharField(max_length=64, db_index=True, editable=False)
     valid_from = models.DateField(_("valid from"), null=True, blank=True)
     valid_to = models.DateField(_("valid until"), null=True, blank=True)
@@ -93,6 +95,10 @@ class Unit(TenantMixin):
 class Domain(DomainMixin):
     """django-tenants' route: with subfolder routing `domain` is the folder name under /u/."""
 
+    class Meta:
+        verbose_name = _("unit address")
+        verbose_name_plural = _("unit addresses")
+
 
 class User(AbstractUser):
     """A person who signs in to the staff console; identified by e-mail."""
@@ -121,6 +127,8 @@ class Membership(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("role in a unit")
+        verbose_name_plural = _("roles in units")
         constraints = [models.UniqueConstraint(fields=["user", "unit"], name="one_role_per_user_and_unit")]
 
     def __str__(self) -> str:
@@ -221,6 +229,8 @@ class AuditEvent(models.Model):
     details = models.JSONField(default=dict, blank=True)
 
     class Meta:
+        verbose_name = _("activity log entry")
+        verbose_name_plural = _("activity log")
         ordering = ["-at", "-id"]
         indexes = [
             models.Index(fields=["unit", "-at"], name="audit_unit_at"),

@@ -7,11 +7,13 @@ the registry must not import.
 from django.conf import settings
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
+from .vietnam import VIETNAM_ZONE_NAME
+
 
 def schedules_install() -> list[tuple[str, bool]]:
     results = []
     for name, task, fields in settings.BEAT_SCHEDULES:
-        crontab, _ = CrontabSchedule.objects.get_or_create(timezone="Asia/Ho_Chi_Minh", **fields)
+        crontab, _ = CrontabSchedule.objects.get_or_create(timezone=VIETNAM_ZONE_NAME, **fields)
         _, created = PeriodicTask.objects.update_or_create(
             name=name, defaults={"task": task, "crontab": crontab, "enabled": True}
         )

@@ -37,10 +37,6 @@ def unit_get(*, code: str, structure: str = Structure.CURRENT) -> Unit:
     )
 
 
-def unit_subtree(*, unit: Unit):
-    return Unit.objects.filter(path__startswith=unit.path)
-
-
 def unit_ancestors(*, unit: Unit) -> list[Unit]:
     from .permissions import ancestor_paths
 

@@ -9,7 +9,6 @@ its column, so a file with any problem can be refused whole.
 import csv
 import io
 import re
-import unicodedata
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -18,6 +17,8 @@ from typing import Final
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
+
+from .vietnam import fold
 
 # Characters that make a spreadsheet read a cell as a formula (CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -82,9 +83,7 @@ class ImportRejected(Exception):
 
 def header_fold(text: str) -> str:
     """Lower case, without Vietnamese accents or punctuation: "Số hồ sơ" → "so ho so"."""
-    text = unicodedata.normalize("NFKD", text.replace("đ", "d").replace("Đ", "D"))
-    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", fold(text)).split())
 
 
 def cell_text(value: object) -> str:

@@ -12,7 +12,6 @@ import datetime as dt
 import re
 
 import pytest
-from django.test import Client
 from django_tenants.utils import tenant_context
 
 from analytics.facts.services import facts_rebuild
@@ -23,6 +22,7 @@ from tenants.routing import unit_reverse
 from tests.analytics.test_dashboards import answered, son_tay  # noqa: F401
 from tests.analytics.test_par import _province_console  # noqa: F401
 from tests.analytics.test_publications import LAST_MONTH, pdf_text
+from tests.conftest import signed_in
 from tests.crawl import crawl
 
 pytestmark = pytest.mark.django_db
@@ -54,12 +54,6 @@ def test_the_code_finder_finds_codes_and_spares_words():
     assert internal_codes("Tiếp cận dịch vụ · 83,33 % · n = 12 · canbo@hongthai.test") == []
 
 
-def _signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def _starts(world, persona: str) -> list[str]:
     starts = ["/console/", unit_reverse(world.commune, "unit:results")]
     if persona in ("district_viewer", "province_admin", "operator"):
@@ -72,7 +66,7 @@ def _starts(world, persona: str) -> list[str]:
 @pytest.mark.usefixtures("answered", "_province_console")
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_every_link_a_persona_is_shown_works_for_them(world, request, persona):
-    result = crawl(_signed_in(request.getfixturevalue(persona)), _starts(world, persona))
+    result = crawl(signed_in(request.getfixturevalue(persona)), _starts(world, persona))
     assert len(result.visits) > 10
     assert result.broken() == []
 
@@ -80,7 +74,7 @@ def test_every_link_a_persona_is_shown_works_for_them(world, request, persona):
 @pytest.mark.usefixtures("answered", "_province_console")
 @pytest.mark.parametrize("persona", ["commune_admin", "province_admin", "operator"])
 def test_no_console_page_shows_an_internal_code(world, request, persona):
-    result = crawl(_signed_in(request.getfixturevalue(persona)), _starts(world, persona), limit=200)
+    result = crawl(signed_in(request.getfixturevalue(persona)), _starts(world, persona), limit=200)
     found = {
         visit.url: codes
         for visit in result.visits

@@ -23,15 +23,10 @@ from surveys.models import Campaign, Desk
 from surveys.paper import paper_batch_open
 from surveys.services import qr_link_create
 from tenants.routing import public_reverse, unit_reverse
+from tests.conftest import signed_in
 
 ROOT = Path(__file__).resolve().parents[1]
 ONE_STOP = "https://motcua.langson.gov.vn"
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def directives(response) -> dict[str, str]:

@@ -19,7 +19,6 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Max, Sum
 from django.template.loader import render_to_string
-from django.urls import NoReverseMatch
 from django.utils import timezone, translation
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -171,10 +170,7 @@ def admin_emails(unit: Unit) -> list[str]:
 
 
 def alerts_url(unit: Unit) -> str:
-    try:
-        return settings.BASE_URL + unit_reverse(unit, "unit:alerts")
-    except NoReverseMatch:  # the console pages are not installed (a worker-only deployment)
-        return ""
+    return settings.BASE_URL + unit_reverse(unit, "unit:alerts")
 
 
 def staff_alert_email(alert: StaffAlert, unit: Unit) -> tuple[str, str]:

@@ -20,6 +20,7 @@ from analytics.figures.selectors import Period, RankRow, UnitFigures
 from analytics.methodology import formulas as f
 from analytics.methodology.methods import method_description_in
 from surveys.builtin.questionnaires import ELEMENTS
+from tenants.vietnam import language_of
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Characters that make a spreadsheet read a cell as a formula (CSV injection): unit, procedure and
@@ -76,10 +77,6 @@ LABELS = {
 }
 
 
-def _lang(language: str) -> str:
-    return "en" if language.startswith("en") else "vi"
-
-
 @dataclass(frozen=True)
 class Table:
     title: str
@@ -125,7 +122,7 @@ def results_table(
     language: str = "vi",
 ) -> Table:
     """Rows: overall, index, each element, each question, each breakdown value, each reason."""
-    lang = _lang(language)
+    lang = language_of(language)
     period = figures.period
     rows: list[list[Cell]] = [
         [LABELS["overall"][lang], *figure_cells(figures.overall, period, lang)],
@@ -148,7 +145,7 @@ def results_table(
 
 
 def ranking_table(*, ranking: Sequence[RankRow], period: Period, language: str = "vi") -> Table:
-    lang = _lang(language)
+    lang = language_of(language)
     rows: list[list[Cell]] = [
         [row.rank, row.unit.name, row.unit.code, *figure_cells(row.figure, period, lang)] for row in ranking
     ]

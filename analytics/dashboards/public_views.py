@@ -11,8 +11,7 @@ could single out a civil servant or a respondent.
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import NoReverseMatch
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
@@ -31,7 +30,7 @@ from analytics.dashboards.selectors import (
 )
 from analytics.dashboards.views import no_elements_asked, public_bar
 from analytics.figures import charts
-from analytics.figures.selectors import VIETNAM, Period, figures_cached, unit_figures
+from analytics.figures.selectors import Period, figures_cached, unit_figures
 from analytics.methodology import formulas as f
 from analytics.publications.selectors import publications_public
 from tenants.embedding import embeddable
@@ -39,6 +38,7 @@ from tenants.models import Unit
 from tenants.replica import reads_from_replica
 from tenants.routing import public_reverse
 from tenants.selectors import unit_ancestors
+from tenants.vietnam import VIETNAM, language_of
 
 BOARD_REFRESH_SECONDS = 60
 
@@ -50,24 +50,15 @@ def _unit(slug: str) -> Unit:
     return unit
 
 
-def _language() -> str:
-    return "en" if (translation.get_language() or "").startswith("en") else "vi"
-
-
 def _place(unit: Unit) -> str:
     """ "Huyện Văn Lãng, Tỉnh Lạng Sơn": where the unit is, for a reader who does not know it."""
     return ", ".join(a.name for a in reversed(unit_ancestors(unit=unit)) if a.level != "national")
 
 
 def _published(unit: Unit) -> list[tuple[object, str]]:
-    """The unit's published reports with their permanent addresses (none where that page is not installed)."""
-    try:
-        return [
-            (p, public_reverse("publication_public", p.public_id))
-            for p in publications_public(unit=unit)[:24]
-        ]
-    except NoReverseMatch:
-        return []
+    """The unit's published reports with their permanent addresses."""
+    rows = publications_public(unit=unit)[:24]
+    return [(p, public_reverse("publication_public", p.public_id)) for p in rows]
 
 
 @reads_from_replica
@@ -76,7 +67,7 @@ def _published(unit: Unit) -> list[tuple[object, str]]:
 @cache_control(public=True, max_age=300)
 def public_results(request: HttpRequest, slug: str) -> HttpResponse:
     unit = _unit(slug)
-    language = _language()
+    language = language_of()
     now = timezone.localtime(timezone.now(), VIETNAM)
     period = year_to_date(today=now.date())
     minimum_n = unit_minimum_n(unit=unit)
@@ -117,7 +108,7 @@ def public_results(request: HttpRequest, slug: str) -> HttpResponse:
 @cache_control(public=True, max_age=30)
 def public_board(request: HttpRequest, slug: str) -> HttpResponse:
     unit = _unit(slug)
-    language = _language()
+    language = language_of()
     now = timezone.localtime(timezone.now(), VIETNAM)
     today = now.date()
     month = month_to_date(today=today)

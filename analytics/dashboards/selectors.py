@@ -24,6 +24,7 @@ from surveys.builtin.catalog import FIELDS_BY_KEY, PROCEDURES_BY_KEY
 from surveys.builtin.questionnaires import BUILTIN_BY_KEY, ELEMENTS
 from surveys.models import Channel, Desk, Field, Procedure, Questionnaire, StaffMember
 from tenants.models import Unit
+from tenants.vietnam import language_of, localized_name
 
 # Query strings a stranger controls are cut before they reach a parser or an error message.
 MAX_DATE_INPUT = 40
@@ -134,19 +135,15 @@ def breakdown_check(*, unit: Unit, dim: str) -> str:
 # --------------------------------------------------------------------------- labels
 
 
-def _lang(language: str | None) -> str:
-    return "en" if (language or "").startswith("en") else "vi"
-
-
 def element_label(code: str, language: str) -> str:
     text = ELEMENTS.get(code)
-    return text[_lang(language)] if text else code
+    return text[language_of(language)] if text else code
 
 
 def _catalog_names(model, keys: set[str], language: str) -> dict[str, str]:
     names = {}
     for key, name_vi, name_en in model.objects.filter(key__in=keys).values_list("key", "name_vi", "name_en"):
-        names[key] = (name_en or name_vi) if _lang(language) == "en" else name_vi
+        names[key] = localized_name(name_vi, name_en, language)
     return names
 
 
@@ -159,7 +156,7 @@ def _schema_units(unit: Unit) -> list[Unit]:
 
 def dimension_labels(*, unit: Unit, dim: str, values: list[str], language: str) -> dict[str, str]:
     """Human names for breakdown values (procedure key → name, staff id → name, …), in `language`."""
-    lang = _lang(language)
+    lang = language_of(language)
     labels: dict[str, str] = {}
     if dim == Dimension.CHANNEL:
         choices = dict(Channel.choices)
@@ -212,7 +209,7 @@ def dimension_labels(*, unit: Unit, dim: str, values: list[str], language: str) 
 
 def questionnaire_titles(*, unit: Unit, keys: set[str], language: str) -> dict[str, str]:
     """Questionnaire key → title: the unit's own copy if it has one, else the built-in template."""
-    lang = _lang(language)
+    lang = language_of(language)
     titles = {}
     if unit.is_onboarded and schema_exists(unit.schema_name):
         with tenant_context(unit):

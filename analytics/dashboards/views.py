@@ -11,8 +11,8 @@ from urllib.parse import urlencode
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
-from django.utils import timezone, translation
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -44,6 +44,7 @@ from tenants.models import Unit
 from tenants.permissions import Action
 from tenants.replica import reads_from_replica
 from tenants.routing import public_reverse, unit_reverse
+from tenants.vietnam import language_of
 
 BREAKDOWN_ROWS_SHOWN = 10
 DIMENSION_TITLES = {
@@ -53,10 +54,6 @@ DIMENSION_TITLES = {
     Dimension.DESK: gettext_lazy("By desk"),
     Dimension.CHANNEL: gettext_lazy("By channel"),
 }
-
-
-def _language() -> str:
-    return "en" if (translation.get_language() or "").startswith("en") else "vi"
 
 
 def _query(period: Period) -> str:
@@ -318,7 +315,7 @@ def results(request: HttpRequest) -> HttpResponse:
         return _bad_request(request, errors)
     context = _page_context(request, period)
     breakdown_url = reverse("unit:results_breakdown", args=["__dim__"]) + "?" + context["query"]
-    dashboard = dashboard_build(unit=unit, period=period, language=_language(), breakdown_url=breakdown_url)
+    dashboard = dashboard_build(unit=unit, period=period, language=language_of(), breakdown_url=breakdown_url)
     context |= {
         "d": dashboard,
         "pooled": unit_is_pooled(unit=unit),
@@ -326,18 +323,11 @@ def results(request: HttpRequest) -> HttpResponse:
         "charts": {k: mark_safe(v) for k, v in dashboard.charts.items()},  # noqa: S308 - built escaped
         "quotas_url": unit_page_url(request, "unit:quotas"),
         "alerts_url": unit_page_url(request, "unit:alerts"),
-        "public_url": _public_results_url(unit),
+        "public_url": public_reverse("public_results", unit.slug),
         # Held answers are the unit's own raw answers: only its officers review them.
         "review_url": unit_page_url(request, "unit:review"),
     }
     return render(request, "analytics/results.html", context)
-
-
-def _public_results_url(unit: Unit) -> str:
-    try:
-        return public_reverse("public_results", unit.slug)
-    except NoReverseMatch:
-        return ""
 
 
 @reads_from_replica
@@ -352,7 +342,7 @@ def results_breakdown(request: HttpRequest, dim: str) -> HttpResponse:
         errors += error.messages
     if period is None or errors:
         return _bad_request(request, errors, period)
-    language = _language()
+    language = language_of()
     rows = breakdown_rows(
         unit=unit, period=period, dim=dim, minimum_n=unit_minimum_n(unit=unit), language=language
     )
@@ -371,7 +361,7 @@ def results_breakdown(request: HttpRequest, dim: str) -> HttpResponse:
 
 def _results_table(request: HttpRequest, period: Period) -> exports.Table:
     unit = request.tenant
-    language = _language()
+    language = language_of()
     minimum_n = unit_minimum_n(unit=unit)
     figures = unit_figures(unit=unit, period=period, minimum_n=minimum_n, language=language)
     titles = questionnaire_titles(
@@ -390,7 +380,7 @@ def _ranking_table(request: HttpRequest, period: Period) -> exports.Table | None
     if not unit_is_pooled(unit=unit):
         return None
     ranking = child_ranking(unit=unit, period=period, minimum_n=unit_minimum_n(unit=unit))
-    return exports.ranking_table(ranking=ranking, period=period, language=_language())
+    return exports.ranking_table(ranking=ranking, period=period, language=language_of())
 
 
 FILE_FORMATS = {

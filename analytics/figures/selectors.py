@@ -10,7 +10,6 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
-from zoneinfo import ZoneInfo
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -23,9 +22,6 @@ from analytics.models import FACT_KEY, Dimension, FactKind, RollupMonth, RollupS
 from surveys.builtin.questionnaires import BUILTIN_BY_KEY
 from tenants.models import Structure, Unit
 from tenants.replica import read_connection
-
-#: Local time of every unit: days, periods and cut-offs are Vietnamese calendar days.
-VIETNAM: Final = ZoneInfo("Asia/Ho_Chi_Minh")
 
 logger = logging.getLogger(__name__)
 

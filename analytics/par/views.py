@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -43,6 +43,7 @@ from tenants.confirmation import CONFIRM_FIELD
 from tenants.decorators import unit_permission_required
 from tenants.models import Level, Unit
 from tenants.permissions import Action
+from tenants.vietnam import language_of
 
 BAND_ROWS_MIN = 6
 BAND_ROWS_MORE = 3
@@ -173,7 +174,7 @@ def _export(request: HttpRequest, year: int) -> tuple[Any, str]:
     _checked_year(year)
     table = par_table(province=request.tenant, year=year)
     name = f"par-{request.tenant.code}-{year}"
-    return par_export_table(table=table, language=translation.get_language() or "vi"), name
+    return par_export_table(table=table, language=language_of()), name
 
 
 @province_admin_required

@@ -22,10 +22,11 @@ from django.utils.safestring import SafeString, mark_safe
 
 from analytics.dashboards.selectors import element_label
 from analytics.figures import charts
-from analytics.figures.selectors import VIETNAM
+from analytics.figures.figure_json import figure_display, figure_method_code
 from analytics.models import Publication
 from analytics.publications.selectors import publication_public_url
 from surveys.pdf import SERIF_STACK, html_to_pdf
+from tenants.vietnam import VIETNAM
 
 REPORT_TEXT: dict[str, dict[str, str]] = {
     "vi": {
@@ -458,8 +459,9 @@ class Shown:
 def shown(figure: dict[str, Any], language: str) -> Shown:
     """Below the minimum n the report prints no rate, no interval and no score: "too few answers"."""
     too_few = bool(figure["too_few"]) and figure["n"] > 0
-    percent = None if too_few else figure.get("percent")
-    low, high = (None, None) if too_few else (figure.get("low"), figure.get("high"))
+    display = figure_display(figure)
+    percent = None if too_few else display["percent"]
+    low, high = (None, None) if too_few else (display["low"], display["high"])
     interval = ""
     if low is not None and high is not None:
         interval = f"{_num(low, 2, language)}–{_num(high, 2, language)} %"
@@ -474,7 +476,7 @@ def shown(figure: dict[str, Any], language: str) -> Shown:
         n_text=_int(figure["n"], language),
         too_few=too_few,
         empty=figure["n"] == 0,
-        score="" if too_few or figure.get("score") is None else _num(figure["score"], 2, language),
+        score="" if too_few or display["score"] is None else _num(display["score"], 2, language),
         rate=None if percent is None else float(percent) / 100,
         low=None if low is None else float(low) / 100,
         high=None if high is None else float(high) / 100,
@@ -688,7 +690,7 @@ def report_build(publication: Publication, *, language: str = "vi", pdf: bool = 
             recipients += [t["to_desk"], t["to_web"]]
         recipients.append(t["to_archive"])
 
-    index_name, index_description = method(s["index"]["method"])
+    index_name, index_description = method(figure_method_code(s["index"]))
     overall, mean, index = shown(s["overall"], lang), shown(s["mean"], lang), shown(s["index"], lang)
     url = "" if publication.internal else publication_public_url(publication)
     sentences = {

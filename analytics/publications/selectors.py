@@ -6,7 +6,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
-from django.urls import NoReverseMatch
 
 from analytics.models import Publication
 from tenants.models import Unit
@@ -14,21 +13,13 @@ from tenants.routing import public_reverse, unit_reverse
 
 
 def publication_public_url(publication: Publication, *, pdf: bool = False) -> str:
-    """The permanent address, absolute; "" where the public pages are not installed."""
-    try:
-        path = public_reverse(
-            "publication_public_pdf" if pdf else "publication_public", publication.public_id
-        )
-    except NoReverseMatch:
-        return ""
+    """The permanent address, absolute."""
+    path = public_reverse("publication_public_pdf" if pdf else "publication_public", publication.public_id)
     return settings.BASE_URL + path
 
 
 def publication_console_url(publication: Publication) -> str:
-    try:
-        return settings.BASE_URL + unit_reverse(publication.unit, "unit:publication_detail", publication.pk)
-    except NoReverseMatch:
-        return ""
+    return settings.BASE_URL + unit_reverse(publication.unit, "unit:publication_detail", publication.pk)
 
 
 # Reads for the pages

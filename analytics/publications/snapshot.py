@@ -19,8 +19,8 @@ from analytics.dashboards.selectors import (
     unit_minimum_n,
 )
 from analytics.facts.services import facts_settle
+from analytics.figures.figure_json import figure_json
 from analytics.figures.selectors import (
-    VIETNAM,
     Period,
     breakdown,
     child_ranking,
@@ -35,11 +35,15 @@ from analytics.quotas.services import quota_status
 from surveys.builtin.questionnaires import BUILTIN_BY_KEY
 from tenants.models import Unit
 from tenants.selectors import unit_ancestors
+from tenants.vietnam import VIETNAM
 
 # The snapshot
 # --------------------------------------------------------------------------------------------------
 
-SNAPSHOT_FORMAT = 1
+# 1: figures with their display values ("percent"/"score", "low", "high") and the method's code.
+# 2: figures in the shape of analytics.figures.figure_json, the API's and the webhooks' too.
+# Published snapshots never change: the report reads both (figure_json.figure_display).
+SNAPSHOT_FORMAT = 2
 INDEX_METHOD = "mean_of_elements"
 LANGUAGES = ("vi", "en")
 
@@ -49,32 +53,8 @@ def period_cutoff(period: Period) -> dt.datetime:
     return dt.datetime.combine(period.end, dt.time.max, tzinfo=VIETNAM)
 
 
-def _exact(value: Fraction | None) -> str | None:
-    return None if value is None else f"{value.numerator}/{value.denominator}"
-
-
 def _pct(value: Fraction | float | None) -> str | None:
     return None if value is None else str(f.display_percent(Fraction(value)))
-
-
-def figure_json(figure: f.Figure) -> dict[str, Any]:
-    """A Figure as JSON: the exact value, its display value, n, interval, minimum, method and notes."""
-    low, high = figure.interval or (None, None)
-    data: dict[str, Any] = {
-        "value": _exact(figure.value),
-        "n": figure.n,
-        "low": _pct(low),
-        "high": _pct(high),
-        "too_few": figure.too_few,
-        "minimum_n": figure.minimum_n,
-        "method": figure.method.code,
-        "notes": [{"code": note.code, "text": note.text} for note in figure.notes],
-    }
-    if figure.method.code == "mean_score":
-        data["score"] = None if figure.value is None else str(f.display(figure.value))
-    else:
-        data["percent"] = _pct(figure.value)
-    return data
 
 
 def _both(make) -> dict[str, str]:

@@ -21,7 +21,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import cache_control
@@ -52,6 +52,7 @@ from tenants.decorators import unit_permission_required
 from tenants.models import Unit, User
 from tenants.permissions import Action, has_perm
 from tenants.replica import reads_from_replica
+from tenants.vietnam import language_of
 
 DATE_FORMATS = ["%d/%m/%Y"]
 KIND_LABELS = {
@@ -60,10 +61,6 @@ KIND_LABELS = {
     PublicationSchedule.Kind.ANNUAL: gettext_lazy("Yearly"),
     ADHOC: gettext_lazy("Ad hoc"),
 }
-
-
-def _language() -> str:
-    return "en" if (translation.get_language() or "").startswith("en") else "vi"
 
 
 def can_review(user: User, unit: Unit) -> bool:
@@ -183,7 +180,7 @@ def _detail(
         "unit": unit,
         "publication": publication,
         "kind_label": KIND_LABELS.get(publication.kind, publication.kind),
-        "r": report_build(publication, language=_language()),
+        "r": report_build(publication, language=language_of()),
         "public_url": "" if publication.internal else publication_public_url(publication),
         "can_manage": has_perm(request.user, Action.MANAGE, unit),
         "errors": errors or [],
@@ -361,7 +358,7 @@ def _public(public_id: Any) -> Publication:
 @cache_control(public=True, max_age=3600)
 def publication_public(request: HttpRequest, public_id: Any) -> HttpResponse:
     publication = _public(public_id)
-    report = report_build(publication, language=_language())
+    report = report_build(publication, language=language_of())
     others = publications_public(unit=publication.unit).exclude(pk=publication.pk)[:20]
     context = {
         "unit": publication.unit,

@@ -21,7 +21,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django_tenants.utils import tenant_context
 
@@ -30,6 +29,7 @@ from analytics.methodology import formulas as f
 from analytics.methodology.policy import Policy, policy_effective
 from analytics.models import DailyFact, Dimension, FactKind, TransactionCount
 from tenants.models import Level, Structure, Unit
+from tenants.vietnam import localized_name
 
 ALL_PROCEDURES = ""
 MAX_COUNT = 10_000_000  # more dossiers than any unit handles in five years: a typing slip
@@ -176,10 +176,9 @@ def procedure_labels(unit: Unit, keys: set[str]) -> dict[str, str]:
         return {}
     from surveys.models import Procedure
 
-    english = (get_language() or "vi").startswith("en")
     with tenant_context(unit):
         rows = Procedure.objects.filter(key__in=keys).values_list("key", "name_vi", "name_en")
-        return {key: (name_en if english and name_en else name_vi) for key, name_vi, name_en in rows}
+        return {key: localized_name(name_vi, name_en) for key, name_vi, name_en in rows}
 
 
 def quota_status(*, unit: Unit, period: Period, labels: bool = True) -> QuotaStatus:
@@ -345,11 +344,10 @@ def procedure_choices(unit: Unit) -> list[tuple[str, str]]:
     """("", all procedures) then the unit's active procedures, for the typed-in form."""
     from surveys.models import Procedure
 
-    english = (get_language() or "vi").startswith("en")
     with tenant_context(unit):
         rows = list(Procedure.objects.filter(is_active=True).values_list("key", "name_vi", "name_en"))
     return [(ALL_PROCEDURES, _("All procedures (whole unit)"))] + [
-        (key, name_en if english and name_en else name_vi) for key, name_vi, name_en in rows
+        (key, localized_name(name_vi, name_en)) for key, name_vi, name_en in rows
     ]
 
 

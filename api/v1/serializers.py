@@ -3,8 +3,10 @@
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from analytics.figures.figure_json import figure_json
 from analytics.publications.selectors import publication_public_url
 from surveys.masking import mask_identifiers
 from tenants.models import Unit
@@ -43,23 +45,34 @@ class MethodSerializer(serializers.Serializer):
     description = serializers.CharField()
 
 
+class NoteSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    text = serializers.CharField()
+
+
 class FigureSerializer(serializers.Serializer):
-    value = serializers.SerializerMethodField(
-        help_text="the rate as a fraction of 1, 6 decimals; null if n = 0"
+    """A figure in the one shape that snapshots and webhooks carry too (analytics.figures.figure_json)."""
+
+    value = serializers.FloatField(
+        allow_null=True,
+        help_text="the rate as a fraction of 1 (a mean score: 1-5), 6 decimals; null if n = 0",
     )
+    exact = serializers.CharField(allow_null=True, help_text='the same value exactly, "p/q"; null if n = 0')
     n = serializers.IntegerField()
-    interval = serializers.SerializerMethodField(help_text="95 % Wilson interval [low, high], or null")
+    interval = serializers.ListField(
+        child=serializers.FloatField(),
+        allow_null=True,
+        min_length=2,
+        max_length=2,
+        help_text="95 % Wilson interval [low, high], 6 decimals, or null",
+    )
     too_few = serializers.BooleanField(help_text="n is below the minimum: not ranked")
     minimum_n = serializers.IntegerField()
     method = MethodSerializer()
+    notes = NoteSerializer(many=True, help_text="caveats that travel with the figure")
 
-    def get_value(self, figure) -> float | None:
-        return None if figure.value is None else round(float(figure.value), 6)
-
-    def get_interval(self, figure) -> list[float] | None:
-        return (
-            None if figure.interval is None else [round(figure.interval[0], 6), round(figure.interval[1], 6)]
-        )
+    def to_representation(self, instance):
+        return figure_json(instance)
 
 
 class PeriodSerializer(serializers.Serializer):
@@ -82,6 +95,14 @@ class ReasonSerializer(serializers.Serializer):
     share = FigureSerializer()
 
 
+class DissatisfactionSerializer(serializers.Serializer):
+    unsatisfied_responses = serializers.IntegerField()
+    shares_sum_past_100 = serializers.BooleanField(
+        help_text="a multi-select question: the shares add up to more than 100 %"
+    )
+    reasons = ReasonSerializer(many=True)
+
+
 class FiguresSerializer(serializers.Serializer):
     unit = UnitSerializer()
     period = PeriodSerializer()
@@ -98,21 +119,24 @@ class FiguresSerializer(serializers.Serializer):
     questions = QuestionFigureSerializer(many=True)
     dissatisfaction = serializers.SerializerMethodField()
 
+    @extend_schema_field(DissatisfactionSerializer)
     def get_dissatisfaction(self, figures) -> dict:
         profile = figures.profile
-        return {
-            "unsatisfied_responses": profile.n,
-            "shares_sum_past_100": profile.sums_past_100,
-            "reasons": [
-                {
-                    "reason": s.reason,
-                    "label": figures.profile_labels.get(s.reason, s.reason),
-                    "count": s.count,
-                    "share": FigureSerializer(s.figure).data,
-                }
-                for s in profile.shares
-            ],
-        }
+        return DissatisfactionSerializer(
+            {
+                "unsatisfied_responses": profile.n,
+                "shares_sum_past_100": profile.sums_past_100,
+                "reasons": [
+                    {
+                        "reason": s.reason,
+                        "label": figures.profile_labels.get(s.reason, s.reason),
+                        "count": s.count,
+                        "share": s.figure,
+                    }
+                    for s in profile.shares
+                ],
+            }
+        ).data
 
 
 class RankingRowSerializer(serializers.Serializer):

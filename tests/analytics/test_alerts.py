@@ -20,11 +20,11 @@ from surveys.services import qr_link_create, response_submit
 from tenants.models import Role, User
 from tenants.routing import unit_reverse
 from tests.analytics.test_quotas import client_for
-from tests.surveys.conftest import post
+from tests.conftest import TODAY, post
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
-YESTERDAY = alert_window_end()
+YESTERDAY = alert_window_end(TODAY)
 STAFF_NAME = "Hà Thị Cán Bộ"
 SECRET_TEXT = "Ông Lý Văn Bí Mật, số 0912345678, phàn nàn"
 

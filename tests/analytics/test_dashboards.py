@@ -26,38 +26,15 @@ from analytics.methodology.methods import METHOD_NAMES
 from surveys.models import Campaign, Procedure, StaffMember
 from surveys.services import qr_link_create, response_submit
 from tenants.routing import unit_reverse
-from tests.surveys.conftest import post
+from tests.conftest import TODAY, answer, post, signed_in
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
 SECRET_TEXT = "Ông Trần Bí Mật đòi 500 nghìn"
 STAFF_NAME = "Lò Thị Cán Bộ"
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def answer(unit, satisfaction, *, reasons=(), comment="", link=None, procedure_key="dang_ky_khai_sinh"):
-    """One Hồng Thái quick-form answer (3 = very satisfied … 1 = dissatisfied) stored in `unit`."""
-    with tenant_context(unit):
-        campaign = Campaign.objects.get(version__questionnaire__key="hong_thai_quick")
-        procedure = Procedure.objects.filter(key=procedure_key).first() or Procedure.objects.first()
-        fields = {"q_procedure": procedure.pk, "q_field": "other", "q_field_other": "x"}
-        fields["q_satisfaction"] = satisfaction
-        if reasons:
-            fields["q_reasons"] = list(reasons)
-        if comment:
-            fields["q_comment"] = comment
-        response, _ = response_submit(
-            campaign=campaign,
-            version_id=campaign.version_id,
-            data=post(**fields),
-            submission_key=uuid.uuid4(),
-            channel=link.channel if link else "qr",
-            link=link,
-        )
-        return response
 
 
 def son_tay(unit, level):
@@ -81,12 +58,6 @@ def staff_link(unit, name=STAFF_NAME):
         staff = StaffMember.objects.create(full_name=name)
         campaign = Campaign.objects.get(version__questionnaire__key="hong_thai_quick")
     return qr_link_create(unit=unit, campaign=campaign, staff=staff)
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def results_url(unit, name="unit:results", *args) -> str:

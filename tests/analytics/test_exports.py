@@ -5,7 +5,6 @@ import io
 from fractions import Fraction
 
 import pytest
-from django.test import Client
 from openpyxl import load_workbook
 
 from analytics.dashboards import exports
@@ -15,16 +14,11 @@ from analytics.figures.selectors import unit_figures
 from analytics.methodology import formulas as f
 from tenants.routing import unit_reverse
 from tests.analytics.test_dashboards import SECRET_TEXT, STAFF_NAME, answer, son_tay, staff_link
+from tests.conftest import signed_in
 
 pytestmark = pytest.mark.django_db
 
 HEADER = ["chỉ tiêu", "giá trị (%)", "cận dưới", "cận trên", "n", "kỳ", "phương pháp", "ghi chú"]
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def csv_rows(content: bytes) -> list[list[str]]:

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from analytics.facts.services import facts_mark_dirty, facts_rebuild, facts_refresh
+from analytics.facts.services import facts_rebuild, facts_refresh
 from analytics.figures.selectors import (
     Period,
     breakdown,
@@ -19,41 +19,17 @@ from analytics.figures.selectors import (
 )
 from analytics.methodology import formulas as f
 from analytics.models import FACT_KEY, DailyFact, DirtyDay
-from surveys.models import Answer, Campaign, Procedure, Response
+from surveys.models import Answer, Campaign, Procedure
 from surveys.services import response_submit
-from tests.surveys.conftest import post
+from tests.conftest import TODAY, answer, post
 
 # Assertions read the English messages (see the `english` fixture).
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
-TODAY = timezone.localdate()
 YEAR = Period(TODAY - dt.timedelta(days=364), TODAY)
 
 
-def hong_thai(unit, satisfaction, reasons=(), procedure_key="dang_ky_khai_sinh", day=None):
-    """Store one Hồng Thái answer in `unit` (optionally moved to another day) and return it."""
-    with tenant_context(unit):
-        campaign = Campaign.objects.get(version__questionnaire__key="hong_thai_quick")
-        procedure = Procedure.objects.filter(key=procedure_key).first() or Procedure.objects.first()
-        data = post(
-            q_procedure=procedure.pk,
-            q_field="other",
-            q_field_other="x",
-            q_satisfaction=satisfaction,
-            **({"q_reasons": list(reasons)} if reasons else {}),
-        )
-        response, _ = response_submit(
-            campaign=campaign,
-            version_id=campaign.version_id,
-            data=data,
-            submission_key=uuid.uuid4(),
-            channel="qr",
-        )
-        if day is not None:
-            # as if answered that day: the new day is marked dirty like a real submission's
-            Response.objects.filter(pk=response.pk).update(answered_on=day)
-            facts_mark_dirty(unit=unit, day=day)
-        return response
+hong_thai = answer  # the shared answer factory, by the name other modules imported from here
 
 
 def fact_rows():
@@ -74,7 +50,7 @@ def raw_overall_tally(*units) -> f.Tally:
 
 
 def test_a_response_marks_its_unit_day_dirty_and_the_refresh_folds_it(world):
-    hong_thai(world.commune, 3)
+    answer(world.commune, 3)
     assert DirtyDay.objects.filter(unit=world.commune, day=TODAY).exists()
     assert facts_refresh() == 1
     assert not DirtyDay.objects.exists()
@@ -83,8 +59,8 @@ def test_a_response_marks_its_unit_day_dirty_and_the_refresh_folds_it(world):
 
 
 def test_refreshing_twice_changes_nothing(world):
-    hong_thai(world.commune, 3)
-    hong_thai(world.commune, 1, reasons=["official_attitude"])
+    answer(world.commune, 3)
+    answer(world.commune, 1, reasons=["official_attitude"])
     facts_refresh()
     before = fact_rows()
     DirtyDay.objects.create(unit=world.commune, day=TODAY, marked_at=timezone.now())
@@ -94,9 +70,9 @@ def test_refreshing_twice_changes_nothing(world):
 
 def test_a_full_rebuild_gives_exactly_the_incremental_facts(world):
     for satisfaction in (3, 3, 2, 1):
-        hong_thai(world.commune, satisfaction, reasons=["official_attitude"] if satisfaction == 1 else ())
-    hong_thai(world.sibling, 2)
-    hong_thai(world.commune, 3, day=TODAY - dt.timedelta(days=40))
+        answer(world.commune, satisfaction, reasons=["official_attitude"] if satisfaction == 1 else ())
+    answer(world.sibling, 2)
+    answer(world.commune, 3, day=TODAY - dt.timedelta(days=40))
     facts_refresh()
     incremental = fact_rows()
     DailyFact.objects.all().delete()
@@ -107,9 +83,9 @@ def test_a_full_rebuild_gives_exactly_the_incremental_facts(world):
 
 def test_the_district_figure_pools_its_communes_raw_answers(world):
     for satisfaction in (3, 3, 1):
-        hong_thai(world.commune, satisfaction, reasons=["official_attitude"] if satisfaction == 1 else ())
+        answer(world.commune, satisfaction, reasons=["official_attitude"] if satisfaction == 1 else ())
     for satisfaction in (2, 1, 1, 1):
-        hong_thai(world.sibling, satisfaction, reasons=["official_attitude"] if satisfaction == 1 else ())
+        answer(world.sibling, satisfaction, reasons=["official_attitude"] if satisfaction == 1 else ())
     facts_refresh()
     figures = unit_figures(unit=world.district, period=YEAR)
     pooled = raw_overall_tally(world.commune, world.sibling)
@@ -122,9 +98,9 @@ def test_the_district_figure_pools_its_communes_raw_answers(world):
 
 
 def test_the_dissatisfaction_profile_counts_each_ticked_reason_once_per_unsatisfied_response(world):
-    hong_thai(world.commune, 1, reasons=["official_attitude", "official_guidance"])
-    hong_thai(world.commune, 1, reasons=["official_attitude"])
-    hong_thai(world.commune, 3)
+    answer(world.commune, 1, reasons=["official_attitude", "official_guidance"])
+    answer(world.commune, 1, reasons=["official_attitude"])
+    answer(world.commune, 3)
     facts_refresh()
     profile = unit_figures(unit=world.commune, period=YEAR).profile
     assert profile.n == 2
@@ -136,8 +112,8 @@ def test_the_dissatisfaction_profile_counts_each_ticked_reason_once_per_unsatisf
 
 
 def test_breakdowns_partition_the_total(world):
-    hong_thai(world.commune, 3, procedure_key="dang_ky_khai_sinh")
-    hong_thai(world.commune, 1, reasons=["official_attitude"], procedure_key="dang_ky_ket_hon")
+    answer(world.commune, 3, procedure_key="dang_ky_khai_sinh")
+    answer(world.commune, 1, reasons=["official_attitude"], procedure_key="dang_ky_ket_hon")
     facts_refresh()
     rows = breakdown(unit=world.commune, period=YEAR, dim="procedure")
     assert sum(r.figure.n for r in rows) == unit_figures(unit=world.commune, period=YEAR).overall.n == 2
@@ -146,8 +122,8 @@ def test_breakdowns_partition_the_total(world):
 
 def test_the_child_ranking_lists_small_units_without_ranking_them(world):
     for _ in range(30):
-        hong_thai(world.commune, 3)
-    hong_thai(world.sibling, 1, reasons=["official_attitude"])
+        answer(world.commune, 3)
+    answer(world.sibling, 1, reasons=["official_attitude"])
     facts_refresh()
     rows = {r.unit: r for r in child_ranking(unit=world.district, period=YEAR)}
     assert rows[world.commune].rank == 1
@@ -159,8 +135,8 @@ def test_the_child_ranking_lists_small_units_without_ranking_them(world):
 def test_a_merged_communes_history_is_carried_to_its_successor(world):
     # given answers collected by legacy Hồng Thái before the reform
     before_reform = dt.date(2025, 3, 1)
-    hong_thai(world.commune, 3, day=before_reform)
-    hong_thai(world.commune, 1, reasons=["official_attitude"], day=before_reform)
+    answer(world.commune, 3, day=before_reform)
+    answer(world.commune, 1, reasons=["official_attitude"], day=before_reform)
     facts_refresh()
     # then the current commune it was merged into shows them, pooled as counts
     assert world.commune in contributing_units(world.successor)
@@ -219,7 +195,7 @@ def test_a_period_accepts_vietnamese_and_iso_dates():
 
 
 def test_the_profile_divides_only_by_unsatisfied_answers_to_questionnaires_that_ask_reasons(world):
-    hong_thai(world.commune, 1, reasons=["official_attitude"])
+    answer(world.commune, 1, reasons=["official_attitude"])
     with tenant_context(world.commune):
         campaign = Campaign.objects.get(version__questionnaire__key="son_tay_2017")
         ratings = [q for q in campaign.version.definition["questions"] if q["kind"] == "rating"]
@@ -239,15 +215,14 @@ def test_the_profile_divides_only_by_unsatisfied_answers_to_questionnaires_that_
 
 def test_a_current_provinces_ranking_carries_merged_communes_history_to_their_successor(world):
     for _ in range(30):
-        hong_thai(world.commune, 3, day=dt.date(2025, 3, 3))
+        answer(world.commune, 3, day=dt.date(2025, 3, 3))
     facts_refresh()
-    current_province = world.successor.parent
     rows = {
         r.unit: r
         for r in child_ranking(
-            unit=current_province, period=Period(dt.date(2025, 1, 1), dt.date(2025, 6, 30))
+            unit=world.current_province, period=Period(dt.date(2025, 1, 1), dt.date(2025, 6, 30))
         )
     }
-    assert rows[world.successor].figure.n == 30
-    assert rows[world.successor].rank == 1
+    assert rows[world.current_commune].figure.n == 30
+    assert rows[world.current_commune].rank == 1
     assert sum(r.figure.n for r in rows.values()) == 30

@@ -21,7 +21,7 @@ from surveys.services import client_hash, response_submit
 from tenants.models import AuditEvent
 from tenants.routing import public_reverse, unit_reverse
 from tests.api.conftest import Api
-from tests.surveys.conftest import post
+from tests.conftest import post
 from tests.surveys.test_citizen_form import first_procedure, make_link, open_form, qr_url, send
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]

@@ -54,12 +54,10 @@ from surveys.services import dossier_token_issue, response_submit
 from tenants.models import AuditEvent, Role, Unit, User
 from tenants.routing import unit_reverse
 from tenants.services import unit_onboard
-from tests.conftest import CONFIRM
-from tests.surveys.conftest import post
+from tests.conftest import CONFIRM, TODAY, post, signed_in
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
-TODAY = timezone.localdate()
 THIS_YEAR = TODAY.year
 # The three-tier units of the test world were in force until 30/06/2025, so their past year is 2025
 # (or last year, were the clock ever set earlier).
@@ -149,12 +147,6 @@ def quick_answer(satisfaction: int, **extra):
         **extra,
     )
     return response
-
-
-def signed_in(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 # --------------------------------------------------------------------------- rule arithmetic
@@ -663,9 +655,8 @@ def test_a_year_that_has_not_ended_cannot_be_frozen(world, province_admin):
     with pytest.raises(ValidationError, match="Only a province"):
         par_year_freeze(province=world.district, year=PAST_YEAR, user=province_admin)
     # the two-tier Lạng Sơn had no units before July 2025: nothing to freeze in 2024
-    current = Unit.objects.get(path=world.successor.path.split("/")[0] + "/")
     with pytest.raises(ValidationError, match="No unit of this province was in force in 2024"):
-        par_year_freeze(province=current, year=2024, user=province_admin)
+        par_year_freeze(province=world.current_province, year=2024, user=province_admin)
     assert not ParYearFreeze.objects.exists()
     assert not ParContribution.objects.exists()
 
@@ -743,12 +734,12 @@ def test_the_daily_dispatch_fans_out_per_province_and_computes_every_unit(world)
     from config.celery import app
 
     # given: only Lạng Sơn has onboarded units (Nam Dong, in another province, is put aside)
-    Unit.objects.filter(pk=world.other.pk).update(onboarded_at=None)
-    current = Unit.objects.get(path=world.successor.path.split("/")[0] + "/")  # Lạng Sơn since 07/2025
+    Unit.objects.filter(pk__in=[world.other.pk, world.current_other.pk]).update(onboarded_at=None)
+    current = world.current_province  # Lạng Sơn since 07/2025
     provinces = par_provinces_active()
     assert provinces == sorted([world.province, current], key=lambda p: p.path)
     band_rule(current)
-    overall(world.successor, TODAY, satisfied=27, unsatisfied=3)
+    overall(world.current_commune, TODAY, satisfied=27, unsatisfied=3)
     # when
     app.conf.task_always_eager = True
     try:
@@ -762,7 +753,8 @@ def test_the_daily_dispatch_fans_out_per_province_and_computes_every_unit(world)
                 unit__path__startswith=province.path, year=year, scope=scope, frozen=False
             ).values_list("unit_id", flat=True)
             assert set(computed) == {u.pk for u in par_units(province=province, year=year)}
-    assert points_of(ParContribution.objects.get(unit=world.successor, year=THIS_YEAR, scope="ytd")) == 6
+    ytd = ParContribution.objects.get(unit=world.current_commune, year=THIS_YEAR, scope="ytd")
+    assert points_of(ytd) == 6
     # the next day only the year to date is due again: last year's inputs have not changed
     assert par_stale(province=current) == [
         (u.pk, THIS_YEAR, "ytd") for u in par_units(province=current, year=THIS_YEAR)

@@ -25,9 +25,11 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from analytics.facts.services import facts_refresh
+from analytics.figures.figure_json import figure_json, figure_method_code
 from analytics.figures.selectors import Period
+from analytics.methodology import formulas as f
 from analytics.models import Publication, PublicationSchedule, PublicationSubscriber
-from analytics.publications.report import decree_date, report_build, short_name
+from analytics.publications.report import decree_date, report_build, short_name, shown
 from analytics.publications.services import (
     ADHOC,
     NotRendered,
@@ -50,14 +52,12 @@ from surveys.models import Campaign, PaperBatch, Procedure, StaffMember
 from surveys.services import qr_link_create, response_submit
 from tenants.models import AuditEvent, Unit, User
 from tenants.routing import public_reverse, unit_reverse
-from tests.conftest import CONFIRM
-from tests.surveys.conftest import post
+from tests.conftest import CONFIRM, TODAY, post, signed_in
 
 # Assertions read the English messages (see the `english` fixture); the PDF is Vietnamese whatever
 # the language, as the official document is.
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
-TODAY = timezone.localdate()
 LAST_MONTH_END = TODAY.replace(day=1) - dt.timedelta(days=1)
 LAST_MONTH = Period(LAST_MONTH_END.replace(day=1), LAST_MONTH_END)
 DAY = LAST_MONTH.start + dt.timedelta(days=9)
@@ -147,12 +147,6 @@ def published(unit: Unit, *, internal: bool = False, user=None) -> Publication:
     return publication
 
 
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def unit_url(unit: Unit, name: str, *args) -> str:
     return unit_reverse(unit, f"unit:{name}", *args)
 
@@ -194,13 +188,16 @@ def test_the_snapshot_holds_every_figure_with_n_interval_method_period_and_cutof
     assert snapshot["period"] == {"start": LAST_MONTH.start.isoformat(), "end": LAST_MONTH.end.isoformat()}
     assert snapshot["cutoff_at"] == period_cutoff(LAST_MONTH).isoformat()
     assert snapshot["responses"] == 4
+    assert snapshot["format"] == 2  # figures in the shape of the API's (figure_json)
     overall = snapshot["overall"]
-    assert overall["value"] == "3/4"  # exact, beside its display value
-    assert overall["percent"] == "75.00"
+    assert overall["exact"] == "3/4"  # exact, beside its rounded value
+    assert overall["value"] == 0.75
     assert overall["n"] == 4
-    assert overall["low"] is not None and overall["high"] is not None
+    low, high = overall["interval"]
+    assert low < 0.75 < high
     assert overall["too_few"] is True and overall["minimum_n"] == 30
-    assert overall["method"] == "satisfaction_rate"
+    assert overall["method"]["code"] == "satisfaction_rate"
+    assert overall["notes"] == []
     assert {"satisfaction_rate", "mean_of_elements"} <= snapshot["methods"].keys()
     assert snapshot["methods"]["satisfaction_rate"]["name"]["vi"] == "Tỷ lệ hài lòng"
     assert [p["key"] for p in snapshot["procedures"]] == ["dang_ky_khai_sinh"]
@@ -210,6 +207,44 @@ def test_the_snapshot_holds_every_figure_with_n_interval_method_period_and_cutof
     assert {s["label"]["vi"] for s in profile["shares"]} == {"Thái độ", "Mức phí, lệ phí"}
     assert snapshot["ranking"] is None  # a commune has no units below
     assert snapshot["staff"] is None  # public: no civil servant named
+
+
+# Figures as snapshots of format 1 stored them (reports published before figure_json): they never change.
+FORMAT_1_RATE = {
+    "value": "3/4",
+    "n": 4,
+    "low": "30.06",
+    "high": "95.44",
+    "too_few": False,
+    "minimum_n": 4,
+    "method": "satisfaction_rate",
+    "notes": [],
+    "percent": "75.00",
+}
+FORMAT_1_MEAN = {
+    **FORMAT_1_RATE,
+    "value": "7/2",
+    "n": 2,
+    "minimum_n": 2,
+    "low": None,
+    "high": None,
+    "method": "mean_score",
+}
+del FORMAT_1_MEAN["percent"]
+FORMAT_1_MEAN["score"] = "3.50"
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_a_published_snapshot_of_format_1_reads_as_it_did(language):
+    # given the same figures in both stored shapes
+    rate = figure_json(f.rate_figure(f.Tally(satisfied=3, unsatisfied=1), minimum_n=4))
+    mean = figure_json(f.mean_score_figure(f.Tally(satisfied=2, score_sum=7, scored=2), minimum_n=2))
+    # then the report prints them alike, and finds the method's code in either
+    assert shown(FORMAT_1_RATE, language) == shown(rate, language)
+    assert shown(FORMAT_1_MEAN, language) == shown(mean, language)
+    assert shown(rate, language).percent == ("75,00 %" if language == "vi" else "75.00 %")
+    assert shown(mean, language).score == ("3,50" if language == "vi" else "3.50")
+    assert figure_method_code(FORMAT_1_RATE) == figure_method_code(rate) == "satisfaction_rate"
 
 
 def test_only_an_internal_snapshot_names_civil_servants(answered):

@@ -4,7 +4,6 @@ imported (all rows or none), and who may see or change what."""
 import csv
 import datetime as dt
 import io
-import uuid
 import zipfile
 from fractions import Fraction
 
@@ -14,7 +13,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import F
 from django.test import Client
 from django.utils import timezone, translation
-from django_tenants.utils import tenant_context
 from openpyxl import Workbook
 
 from analytics.facts.services import facts_refresh
@@ -24,11 +22,9 @@ from analytics.methodology.policy import Source, policy_effective, policy_update
 from analytics.models import DailyFact, TransactionCount, UnitPolicy
 from analytics.quotas.imports import MAX_LINES, MAX_ROWS, ImportRejected, transaction_counts_import
 from analytics.quotas.services import quota_status, transaction_count_set, units_below_quota
-from surveys.models import Campaign, Procedure
-from surveys.services import response_submit
 from tenants.models import Level, Role, Unit, User
 from tenants.routing import unit_reverse
-from tests.surveys.conftest import post
+from tests.conftest import answer, signed_in
 
 # Messages are checked in English; pages are Vietnamese by default (checked where it matters).
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
@@ -43,9 +39,8 @@ MARRIAGE, MARRIAGE_CODE = "dang_ky_ket_hon", "1.000894"
 
 
 def client_for(user: User) -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(user)
-    return client
+    """Signed in, asking for English pages."""
+    return signed_in(user, HTTP_ACCEPT_LANGUAGE="en")
 
 
 def responses(unit: Unit, day: dt.date, count: int, procedure: str | None = None) -> None:
@@ -182,24 +177,9 @@ def test_collected_comes_from_real_responses_folded_into_facts(world):
     transaction_count_set(
         unit=world.commune, procedure=BIRTH_CODE, start=this_year.start, end=this_year.end, count=10
     )
-    with tenant_context(world.commune):
-        campaign = Campaign.objects.get(version__questionnaire__key="hong_thai_quick")
-        birth = Procedure.objects.get(key=BIRTH)
-        for satisfaction in (3, 2, 1):
-            reasons = {"q_reasons": ["official_attitude"]} if satisfaction == 1 else {}
-            response_submit(
-                campaign=campaign,
-                version_id=campaign.version_id,
-                data=post(
-                    q_procedure=birth.pk,
-                    q_field="other",
-                    q_field_other="x",
-                    q_satisfaction=satisfaction,
-                    **reasons,
-                ),
-                submission_key=uuid.uuid4(),
-                channel="qr",
-            )
+    for satisfaction in (3, 2, 1):
+        reasons = ["official_attitude"] if satisfaction == 1 else ()
+        answer(world.commune, satisfaction, reasons=reasons, procedure_key=BIRTH)
     facts_refresh()
     status = quota_status(unit=world.commune, period=this_year)
     row = status.procedures[0]

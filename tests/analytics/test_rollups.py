@@ -22,7 +22,7 @@ from analytics.figures.selectors import (
     unit_figures,
 )
 from analytics.models import FACT_KEY, DailyFact, RollupDay, RollupMonth
-from tests.analytics.test_facts import hong_thai
+from tests.conftest import answer
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +49,7 @@ def answers_across_the_calendar(world) -> None:
                 satisfaction = rng.choice((1, 2, 3))
                 reasons = ["official_attitude"] if satisfaction == 1 else ()
                 procedure = rng.choice(("dang_ky_khai_sinh", "dang_ky_ket_hon"))
-                hong_thai(unit, satisfaction, reasons=reasons, procedure_key=procedure, day=day)
+                answer(unit, satisfaction, reasons=reasons, procedure_key=procedure, day=day)
     facts_refresh()
 
 
@@ -90,8 +90,8 @@ def test_the_roll_up_is_the_sum_of_the_leaves_for_any_period(world):
     answers_across_the_calendar(world)
     # every node: communes, their legacy district and province, the current commune that carries
     # Hồng Thái's history, and the current province above it
-    nodes = (world.commune, world.sibling, world.district, world.province, world.successor)
-    nodes += (world.successor.parent,)
+    nodes = (world.commune, world.sibling, world.district, world.province)
+    nodes += (world.current_commune, world.current_province)
     rng = random.Random(7)  # noqa: S311 - test data
     for _ in range(25):
         start = dt.date(2024, 12, 1) + dt.timedelta(days=rng.randrange(0, 380))
@@ -131,8 +131,8 @@ def test_a_full_rebuild_gives_the_rows_of_the_incremental_fold_at_every_level(wo
 
 
 def test_only_rows_some_reader_uses_are_written(world):
-    hong_thai(world.commune, 3)
-    hong_thai(world.commune, 1, reasons=["official_attitude"])
+    answer(world.commune, 3)
+    answer(world.commune, 1, reasons=["official_attitude"])
     facts_refresh()
     rows = DailyFact.objects.filter(unit=world.commune)
     # breakdowns hold overall-question ratings, and responses per procedure only
@@ -160,7 +160,7 @@ def test_a_dashboard_costs_the_same_queries_whatever_the_number_of_children(worl
 
 
 def test_cached_figures_are_recomputed_only_after_a_fold_touches_the_unit(world):
-    hong_thai(world.commune, 3)
+    answer(world.commune, 3)
     facts_refresh()
     today = timezone.localdate()
     month = Period(today - dt.timedelta(days=30), today)
@@ -179,7 +179,7 @@ def test_cached_figures_are_recomputed_only_after_a_fold_touches_the_unit(world)
     assert figures_cached(node=world.district, what="t", compute=compute) == 1
     assert len(computed) == 1
     # a new answer below the district, once folded, is counted
-    hong_thai(world.sibling, 1, reasons=["official_attitude"])
+    answer(world.sibling, 1, reasons=["official_attitude"])
     assert figures_cached(node=world.district, what="t", compute=compute) == 1  # not folded yet
     facts_refresh()
     assert figures_cached(node=world.district, what="t", compute=compute) == 2
@@ -188,7 +188,7 @@ def test_cached_figures_are_recomputed_only_after_a_fold_touches_the_unit(world)
 
 def test_a_fold_that_dies_between_its_halves_is_finished_by_the_next(world, monkeypatch):
     # given a fold whose roll-up half fails after the daily facts were written and committed
-    hong_thai(world.commune, 3)
+    answer(world.commune, 3)
     import analytics.facts.services as services
 
     def broken():
@@ -208,7 +208,7 @@ def test_a_fold_that_dies_between_its_halves_is_finished_by_the_next(world, monk
 
 
 def test_facts_are_kept_in_yearly_partitions(world):
-    hong_thai(world.commune, 3, day=dt.date(2025, 3, 3))
+    answer(world.commune, 3, day=dt.date(2025, 3, 3))
     facts_refresh()
     with connection.cursor() as cursor:
         cursor.execute("SELECT DISTINCT tableoid::regclass::text FROM analytics_dailyfact")

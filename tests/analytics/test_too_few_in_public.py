@@ -14,17 +14,12 @@ from analytics.publications.services import ADHOC, publication_create
 from tenants.routing import unit_reverse
 from tests.analytics.test_dashboards import answered  # noqa: F401
 from tests.analytics.test_publications import DAY, LAST_MONTH, ballot
+from tests.conftest import signed_in
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("answered")]
 
 # A percentage as the pages print one: "75,00&nbsp;%" or "75,00 %".
 PERCENT = re.compile(r"\d+,\d+(?:&nbsp;|\s)%")
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_the_public_page_of_a_unit_and_of_its_district_shows_no_rate_below_the_minimum(world):

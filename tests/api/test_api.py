@@ -103,10 +103,10 @@ class TestReach:
 
 class TestFigures:
     def test_the_api_gives_the_dashboards_numbers(self, world, make_api):
-        from tests.analytics.test_facts import hong_thai
+        from tests.conftest import answer
 
         for satisfaction in (3, 2, 1):
-            hong_thai(world.commune, satisfaction, reasons=["official_attitude"] if satisfaction == 1 else ())
+            answer(world.commune, satisfaction, reasons=["official_attitude"] if satisfaction == 1 else ())
         facts_refresh()
         api, _ = make_api(world.district)
         today = timezone.localdate()

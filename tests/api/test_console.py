@@ -4,23 +4,16 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.test import Client
 
 from api.models import ApiClient, Scope
 from api.services import api_client_create, api_client_for_key
 from tenants.models import Unit
 from tenants.routing import unit_reverse
-from tests.conftest import CONFIRM
+from tests.conftest import CONFIRM, signed_in
 
 from .conftest import Api
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def page(unit, tail=""):

@@ -216,10 +216,10 @@ def test_a_bad_subscription_is_refused(world, make_api, body):
 def test_the_daily_figures_go_once_to_each_subscribed_client(hook, world, django_capture_on_commit_callbacks):
     from analytics.facts.services import facts_refresh
     from api.tasks import webhooks_daily_figures
-    from tests.analytics.test_facts import hong_thai
+    from tests.conftest import answer
 
     webhook, _secret = hook("https://portal.example.vn/hook")
-    hong_thai(world.commune, 3)
+    answer(world.commune, 3)
     facts_refresh()
     today = timezone.localdate().isoformat()
     with django_capture_on_commit_callbacks(execute=False):
@@ -228,6 +228,38 @@ def test_the_daily_figures_go_once_to_each_subscribed_client(hook, world, django
     (delivery,) = WebhookDelivery.objects.filter(webhook=webhook)
     assert delivery.payload["units"][0]["responses"] == 1
     assert delivery.payload["units"][0]["unit"]["code"] == world.district.code
+
+
+def test_a_figure_has_one_shape_in_the_api_the_snapshot_and_the_webhook(
+    hook, world, make_api, django_capture_on_commit_callbacks
+):
+    from analytics.facts.services import facts_refresh
+    from analytics.figures.selectors import Period
+    from analytics.publications.snapshot import publication_snapshot
+    from api.tasks import webhooks_daily_figures
+    from tests.conftest import answer
+
+    webhook, _secret = hook("https://portal.example.vn/hook")
+    for satisfaction in (3, 2, 1):
+        answer(world.commune, satisfaction, reasons=["official_attitude"] if satisfaction == 1 else ())
+    facts_refresh()
+    today = timezone.localdate()
+    api, _ = make_api(world.district)
+    # given the district's figures of today through the API, in a snapshot and in the daily webhook
+    body = api.get(
+        f"/api/v1/units/{world.district.structure}/{world.district.code}/figures/",
+        **{"from": today.isoformat(), "to": today.isoformat()},
+    ).json()
+    snapshot = publication_snapshot(unit=world.district, period=Period(today, today), internal=False)
+    with django_capture_on_commit_callbacks(execute=False):
+        webhooks_daily_figures.apply(kwargs={"day": today.isoformat()}).get()
+    (delivery,) = WebhookDelivery.objects.filter(webhook=webhook)
+    # then the overall rate is the same object in all three
+    assert body["overall"] == snapshot["overall"] == delivery.payload["units"][0]["overall"]
+    assert body["overall"]["exact"] == "2/3" and body["overall"]["n"] == 3
+    # and the index carries its notes (elements nobody answered) in the API as in the snapshot
+    assert body["sipas_index"] == snapshot["index"]
+    assert body["sipas_index"]["notes"], body["sipas_index"]
 
 
 def test_publishing_a_report_notifies_the_clients_above_it(hook, world, django_capture_on_commit_callbacks):

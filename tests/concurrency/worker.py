@@ -29,7 +29,7 @@ def prepare(days: int) -> dict:
     from django.utils import timezone
 
     from tenants.models import Structure, Unit
-    from tests.analytics.test_facts import hong_thai
+    from tests.conftest import answer
 
     today = timezone.localdate()
     communes = [Unit.objects.get(structure=Structure.LEGACY, code=c) for c in ("06175", "06133")]
@@ -38,7 +38,7 @@ def prepare(days: int) -> dict:
         for unit in communes:
             for satisfaction in (3, 1 + offset % 3):
                 reasons = ["official_attitude"] if satisfaction == 1 else ()
-                hong_thai(unit, satisfaction, reasons=reasons, day=today - dt.timedelta(days=offset))
+                answer(unit, satisfaction, reasons=reasons, day=today - dt.timedelta(days=offset))
                 stored += 1
     return {"stored": stored}
 
@@ -96,7 +96,13 @@ def verify() -> dict:
 
 def main(argv: list[str]) -> None:
     django.setup()
-    step, args = argv[0], argv[1:]
+    from tests.conftest import clock_pinned  # it imports models
+
+    with clock_pinned():  # the suite's clock: the copied world's campaigns are open at its NOW
+        run(argv[0], argv[1:])
+
+
+def run(step: str, args: list[str]) -> None:
     if step == "prepare":
         result = prepare(int(args[0]))
     elif step == "fold":

@@ -38,7 +38,7 @@ def main() -> dict:
     from surveys.models import Response
     from tenants.models import Role, Structure, Unit, User
     from tenants.replica import reads_from_replica, replica_health
-    from tests.analytics.test_facts import hong_thai
+    from tests.conftest import answer as hong_thai_answer
 
     primary, replica = connections["default"], connections["replica"]
     unit = Unit.objects.get(structure=Structure.LEGACY, code=COMMUNE)
@@ -65,7 +65,7 @@ def main() -> dict:
 
     def answer() -> int:
         """One more satisfied answer in the commune, folded; returns the figure's n read on the primary."""
-        hong_thai(unit, 3)
+        hong_thai_answer(unit, 3)
         facts_refresh()
         return unit_figures(unit=unit, period=period_from_query(start=None, end=None)).overall.n
 

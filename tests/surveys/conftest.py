@@ -1,18 +1,10 @@
 import uuid
 
 import pytest
-from django.http import QueryDict
 from django_tenants.utils import tenant_context
 
 from surveys.models import Campaign, Procedure
-
-
-def post(**fields) -> QueryDict:
-    """A posted form: values may be lists for multi-selects."""
-    data = QueryDict(mutable=True)
-    for name, value in fields.items():
-        data.setlist(name, value if isinstance(value, list) else [str(value)])
-    return data
+from tests.conftest import post  # noqa: F401 - modules import it from here too
 
 
 @pytest.fixture

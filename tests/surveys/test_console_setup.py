@@ -24,20 +24,14 @@ from surveys.services import questionnaire_version_draft, response_submit
 from surveys.setup_services import questionnaire_share
 from tenants.models import QuestionnaireShare, Role, ShortLink, User
 from tenants.routing import unit_reverse
-from tests.conftest import CONFIRM
-
-from .conftest import post
+from tests.conftest import CONFIRM, post, signed_in
 
 # Assertions read the English messages (see the `english` fixture).
+client_for = signed_in  # the name other modules imported from here before signed_in moved to conftest
+
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 PAGES = ["unit:catalog", "unit:staff", "unit:questionnaires", "unit:campaigns"]
-
-
-def client_for(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def url(unit, name, *args) -> str:
@@ -46,7 +40,7 @@ def url(unit, name, *args) -> str:
 
 @pytest.fixture
 def officer(commune_officer) -> Client:
-    return client_for(commune_officer)
+    return signed_in(commune_officer)
 
 
 @pytest.fixture
@@ -96,13 +90,13 @@ def test_every_setup_page_renders_for_the_communes_officer(world, officer, name)
 @pytest.mark.parametrize("persona", ["sibling_officer", "outsider", "district_viewer"])
 @pytest.mark.parametrize("name", PAGES)
 def test_setup_pages_are_refused_to_anyone_without_operate_in_the_unit(world, request, persona, name):
-    client = client_for(request.getfixturevalue(persona))
+    client = signed_in(request.getfixturevalue(persona))
     assert client.get(url(world.commune, name)).status_code == 403
 
 
 @pytest.mark.parametrize("persona", ["sibling_officer", "outsider", "district_viewer"])
 def test_detail_pages_and_writes_are_refused_too_and_change_nothing(world, request, persona):
-    client = client_for(request.getfixturevalue(persona))
+    client = signed_in(request.getfixturevalue(persona))
     campaign = campaign_of(world.commune, "hong_thai_quick")
     questionnaire = first(world.commune, Questionnaire, key="hong_thai_quick")
     assert client.get(url(world.commune, "unit:campaign", campaign.pk)).status_code == 403
@@ -120,7 +114,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(world):
 
 
 def test_the_communes_admin_can_work_here_too(world, commune_admin):
-    assert client_for(commune_admin).get(url(world.commune, "unit:campaigns")).status_code == 200
+    assert signed_in(commune_admin).get(url(world.commune, "unit:campaigns")).status_code == 200
 
 
 # --------------------------------------------------------------------------- catalog
@@ -150,7 +144,7 @@ def test_loading_the_standard_catalog_twice_adds_nothing_the_second_time(world, 
 
 
 def test_the_standard_catalog_loads_into_an_empty_unit(world, district_admin):
-    client = client_for(district_admin)
+    client = signed_in(district_admin)
     assert count(world.district, Procedure) == 0
     assert client.post(url(world.district, "unit:catalog_seed")).status_code == 302
     assert count(world.district, Procedure) > 50
@@ -158,7 +152,7 @@ def test_the_standard_catalog_loads_into_an_empty_unit(world, district_admin):
 
 
 def test_a_national_code_taken_by_an_own_procedure_blocks_the_seed_with_a_clear_error(world, district_admin):
-    client = client_for(district_admin)
+    client = signed_in(district_admin)
     field = in_unit(world.district, lambda: Field.objects.create(key="mine", name_vi="Của tôi"))
     in_unit(
         world.district,
@@ -335,7 +329,7 @@ def test_the_questionnaire_list_shows_versions_and_templates(world, officer):
 
 
 def test_installing_a_builtin_template(world, district_admin):
-    client = client_for(district_admin)
+    client = signed_in(district_admin)
     response = client.post(url(world.district, "unit:questionnaire_install"), {"key": "nam_dong_2024"})
     assert response.status_code == 302
     questionnaire = first(world.district, Questionnaire, key="nam_dong_2024")
@@ -460,7 +454,7 @@ def test_the_json_editor_is_the_operators_and_checks_syntax_and_structure(world,
     target = url(world.commune, "unit:questionnaire_edit_json", questionnaire.pk)
     assert officer.get(target).status_code == 404  # officials edit through the form editor
     assert "Edit as JSON" not in officer.get(url(world.commune, "unit:questionnaire", questionnaire.pk)).text
-    officer = client_for(operator)
+    officer = signed_in(operator)
     assert officer.get(target).status_code == 200
     response = officer.post(target, {"definition": '{"title": {"vi": "x"},\n "questions": [}'})
     assert response.status_code == 400
@@ -512,7 +506,7 @@ def test_a_draft_can_be_discarded(world, officer):
 
 
 def share_from_district(world, district_admin) -> QuestionnaireShare:
-    client = client_for(district_admin)
+    client = signed_in(district_admin)
     client.post(url(world.district, "unit:questionnaire_install"), {"key": "son_tay_2017"})
     questionnaire = first(world.district, Questionnaire, key="son_tay_2017")
     page = client.get(url(world.district, "unit:questionnaire", questionnaire.pk))
@@ -582,7 +576,7 @@ def test_a_sibling_or_a_unit_elsewhere_cannot_use_the_share(world, district_admi
     share = share_from_district(world, district_admin)
     other_officer = User.objects.create_user(username="o@namdong.test", email="o@namdong.test", password="x")
     other_officer.memberships.create(unit=world.other, role=Role.OFFICER)
-    client = client_for(other_officer)
+    client = signed_in(other_officer)
     assert client.get(url(world.other, "unit:questionnaires")).context["offered"] == []
     assert client.post(url(world.other, "unit:share_use", share.pk), {"mode": "as_is"}).status_code == 404
     assert count(world.other, Questionnaire) == 0
@@ -591,7 +585,7 @@ def test_a_sibling_or_a_unit_elsewhere_cannot_use_the_share(world, district_admi
 def test_only_a_manager_of_a_province_or_district_may_share(world, commune_admin, officer):
     questionnaire = first(world.commune, Questionnaire, key="son_tay_2017")
     assert officer.post(url(world.commune, "unit:questionnaire_share", questionnaire.pk)).status_code == 404
-    admin = client_for(commune_admin)
+    admin = signed_in(commune_admin)
     assert admin.post(url(world.commune, "unit:questionnaire_share", questionnaire.pk)).status_code == 404
     assert not QuestionnaireShare.objects.exists()
 
@@ -599,7 +593,7 @@ def test_only_a_manager_of_a_province_or_district_may_share(world, commune_admin
 def test_a_district_officer_without_manage_cannot_share(world):
     user = User.objects.create_user(username="o@vanlang.test", email="o@vanlang.test", password="x")
     user.memberships.create(unit=world.district, role=Role.OFFICER)
-    client = client_for(user)
+    client = signed_in(user)
     client.post(url(world.district, "unit:questionnaire_install"), {"key": "son_tay_2017"})
     questionnaire = first(world.district, Questionnaire, key="son_tay_2017")
     assert client.post(url(world.district, "unit:questionnaire_share", questionnaire.pk)).status_code == 404
@@ -607,7 +601,7 @@ def test_a_district_officer_without_manage_cannot_share(world):
 
 def test_a_withdrawn_share_is_no_longer_offered(world, district_admin, officer):
     share = share_from_district(world, district_admin)
-    client = client_for(district_admin)
+    client = signed_in(district_admin)
     assert client.post(url(world.district, "unit:share_withdraw", share.pk)).status_code == 302
     assert officer.get(url(world.commune, "unit:questionnaires")).context["offered"] == []
     assert officer.post(url(world.commune, "unit:share_use", share.pk), {"mode": "copy"}).status_code == 404

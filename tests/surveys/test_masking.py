@@ -12,8 +12,7 @@ from api.services import api_client_create
 from surveys.masking import mask_identifiers
 from surveys.services import response_submit
 from tenants.routing import unit_reverse
-
-from .conftest import post
+from tests.conftest import post, signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -74,12 +73,6 @@ def assert_masked(text: str) -> None:
     leaked = [part for part in HIDDEN if part in text]
     assert not leaked, leaked
     assert "•••@•••" in text and "••••••••••••••11" in text
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_the_response_page_masks_what_the_citizen_typed(

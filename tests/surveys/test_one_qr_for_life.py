@@ -11,12 +11,11 @@ from analytics.facts.services import facts_refresh
 from analytics.figures.selectors import Period, unit_figures
 from surveys.models import Campaign, QRLink, Questionnaire, Response
 from surveys.services import campaign_create
-from tests.conftest import CONFIRM
+from tests.conftest import CONFIRM, signed_in
 
 from .test_citizen_form import good_answers, make_link, open_form, qr_url, send
 from .test_console_setup import (
     campaign_data,
-    client_for,
     editor_data,
     first,
     in_unit,
@@ -31,7 +30,7 @@ NEW_TEXT = "Ông/bà có hài lòng với việc giải quyết hồ sơ hôm na
 
 @pytest.fixture
 def officer(commune_officer) -> Client:
-    return client_for(commune_officer)
+    return signed_in(commune_officer)
 
 
 def answer(world, link: QRLink, address: str = "203.0.113.1") -> None:

@@ -25,6 +25,7 @@ from surveys.pdf import SERIF_FAMILIES, html_to_pdf, serif_families_installed
 from surveys.services import qr_link_create, short_url
 from tenants.models import Unit
 from tenants.routing import unit_reverse
+from tests.conftest import signed_in
 
 # Assertions read the English messages (see the `english` fixture).
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
@@ -67,12 +68,6 @@ def pdf_to_png(pdf: bytes, tmp_path: Path, dpi: int) -> Path:
     path.write_bytes(pdf)
     run(tool("pdftoppm"), "-png", "-r", str(dpi), "-singlefile", path, tmp_path / "page")
     return tmp_path / "page.png"
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def url(unit: Unit, name: str, code: str, query: str = "") -> str:

@@ -8,15 +8,16 @@ from django.test import Client
 
 from surveys.builtin.questionnaires import BUILTIN_BY_KEY, ELEMENTS
 from surveys.models import Questionnaire
+from tests.conftest import signed_in
 
-from .test_console_setup import client_for, editor_data, first, in_unit, start_draft, url
+from .test_console_setup import editor_data, first, in_unit, start_draft, url
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def officer(commune_officer) -> Client:
-    return client_for(commune_officer)
+    return signed_in(commune_officer)
 
 
 def draft_definition(world, questionnaire) -> dict:

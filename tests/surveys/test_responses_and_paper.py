@@ -15,8 +15,7 @@ from surveys.paper import paper_ballot_enter, paper_ballot_void, paper_batch_clo
 from surveys.services import SubmissionError, response_submit
 from tenants.models import AuditEvent
 from tenants.routing import unit_reverse
-
-from .conftest import post
+from tests.conftest import post
 
 pytestmark = pytest.mark.django_db
 

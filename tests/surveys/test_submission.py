@@ -16,8 +16,7 @@ from surveys.services import (
     questionnaire_version_draft,
     response_submit,
 )
-
-from .conftest import post
+from tests.conftest import post
 
 # Assertions read the English messages (see the `english` fixture).
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]

@@ -11,17 +11,12 @@ from django.core.management import call_command
 from django.test import Client
 
 from tenants.models import Membership, Role, Structure, Unit, User
+from tests.conftest import signed_in
 
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "secret-pass-123"  # the password of the conftest personas
 NEW_PASSWORD = "Hong-Thai-2026!"
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def link_in(message) -> str:

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from api.models import ApiClient
 from tenants.models import AuditEvent, Membership, Role, User
-from tests.conftest import CONFIRM
+from tests.conftest import CONFIRM, signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -32,12 +32,6 @@ def new_events():
     for a whole module) leave records of their own, which nobody can delete."""
     start = AuditEvent.objects.aggregate(last=Max("id"))["last"] or 0
     return lambda: AuditEvent.objects.filter(pk__gt=start).order_by("id")
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def log_url(unit, tail="audit/") -> str:

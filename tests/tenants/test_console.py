@@ -4,14 +4,9 @@ import pytest
 from django.test import Client, override_settings
 
 from tenants.models import Membership, Role, User
+from tests.conftest import signed_in
 
 pytestmark = pytest.mark.django_db
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @override_settings(LANGUAGE_CODE="vi")

@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 
 from tenants.models import DivisionType, Level, Structure, Unit
 from tenants.services import unit_create, unit_move
+from tests.conftest import signed_in
 
 # Assertions read the English messages (see the `english` fixture).
 pytestmark = pytest.mark.usefixtures("english")
@@ -126,14 +127,6 @@ def test_moving_a_district_rewrites_the_paths_of_its_whole_subtree(world):
     assert not Unit.objects.filter(path__startswith="l:20/182/").exists()
 
 
-def _admin_client(operator):
-    from django.test import Client
-
-    client = Client()
-    client.force_login(operator)
-    return client
-
-
 def _admin_form(unit, parent):
     return {
         "name": unit.name,
@@ -168,9 +161,7 @@ def test_moving_a_unit_in_admin_rewrites_the_path_of_its_whole_subtree(operator)
         code="98101", name="Xã C", level=Level.COMMUNE, division_type=DivisionType.COMMUNE, parent=old
     )
     # when an operator gives the commune the other district in admin
-    answer = _admin_client(operator).post(
-        f"/admin/tenants/unit/{commune.pk}/change/", _admin_form(commune, new)
-    )
+    answer = signed_in(operator).post(f"/admin/tenants/unit/{commune.pk}/change/", _admin_form(commune, new))
     # then the service moved it: parent and path agree
     assert answer.status_code == 302
     commune.refresh_from_db()
@@ -194,7 +185,7 @@ def test_admin_refuses_a_parent_the_hierarchy_does_not_allow(operator):
         code="97101", name="Xã C", level=Level.COMMUNE, division_type=DivisionType.COMMUNE, parent=district
     )
     # a district placed under its own commune would be a cycle, and under a commune at all is refused
-    answer = _admin_client(operator).post(
+    answer = signed_in(operator).post(
         f"/admin/tenants/unit/{district.pk}/change/", _admin_form(district, commune)
     )
     assert answer.status_code == 200
@@ -205,4 +196,4 @@ def test_admin_refuses_a_parent_the_hierarchy_does_not_allow(operator):
 
 @pytest.mark.django_db
 def test_units_are_not_added_in_admin_but_imported_from_the_registry(operator):
-    assert _admin_client(operator).get("/admin/tenants/unit/add/").status_code == 403
+    assert signed_in(operator).get("/admin/tenants/unit/add/").status_code == 403

@@ -74,3 +74,19 @@ def test_the_import_creates_no_schema(world):
 
     assert not schema_exists(world.province.schema_name)
     assert schema_exists(world.commune.schema_name)
+
+
+@pytest.mark.django_db
+def test_the_test_worlds_main_units_are_two_tier_and_carry_the_legacy_ones_history(world):
+    # today's structure: communes straight under their province, no district
+    assert world.current_commune.parent == world.current_sibling.parent == world.current_province
+    assert world.current_other.parent != world.current_province
+    for unit in (world.current_province, world.current_commune, world.current_other):
+        assert unit.structure == Structure.CURRENT
+    assert (world.current_province.level, world.current_commune.level) == (Level.PROVINCE, Level.COMMUNE)
+    # the legacy units they replaced stay, for history
+    assert world.commune.parent == world.district and world.district.parent == world.province
+    assert world.successor == world.current_commune
+    assert world.commune in world.current_commune.predecessors.all()
+    assert world.sibling in world.current_sibling.predecessors.all()
+    assert world.other in world.current_other.predecessors.all()

@@ -5,6 +5,8 @@ from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
 
+from tenants.vietnam import VIETNAM_ZONE_NAME
+
 from .env import databases_from_env, env_bool, env_list, env_origins, env_str
 
 BASE_DIR = Path(__file__).resolve().parents[3]
@@ -154,14 +156,13 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "platform" / "locale"]
-TIME_ZONE = "Asia/Ho_Chi_Minh"
+TIME_ZONE = VIETNAM_ZONE_NAME
 USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "platform" / "static"]
-MEDIA_ROOT = BASE_DIR / "media"
 
 CSRF_FAILURE_VIEW = "config.error_views.csrf_failure"
 SESSION_COOKIE_HTTPONLY = True
