@@ -31,6 +31,7 @@ from .models import (
     DeskDevice,
     DossierToken,
     Field,
+    Invitation,
     PaperBatch,
     Procedure,
     QRLink,
@@ -251,6 +252,11 @@ def short_url(code: str) -> str:
     return f"{settings.BASE_URL}/q/{code}"
 
 
+def dossier_url(signed: str) -> str:
+    """The public address of a one-time link (receipt or customer letter)."""
+    return f"{settings.BASE_URL}/d/{signed}"
+
+
 # --------------------------------------------------------------------------- one-time dossier links
 
 DOSSIER_SIGNER = signing.Signer(salt="surveys.dossier")
@@ -269,6 +275,7 @@ def dossier_token_issue(
     procedure: Procedure | None = None,
     staff: StaffMember | None = None,
     valid_for: dt.timedelta = dt.timedelta(days=30),
+    channel: str = Channel.DOSSIER,
 ) -> tuple[DossierToken, str]:
     """One signed link per dossier; asking again for the same dossier returns the same unused link."""
     with tenant_context(unit), transaction.atomic():
@@ -280,6 +287,7 @@ def dossier_token_issue(
                 "staff": staff,
                 "nonce": secrets.token_urlsafe(6),
                 "expires_at": timezone.now() + valid_for,
+                "channel": channel,
             },
         )
     return token, dossier_token_sign(unit=unit, token=token)
@@ -464,6 +472,9 @@ def response_submit(
             if token is not None:
                 token.used_at = now
                 token.save(update_fields=["used_at"])
+                # A listed customer is marked answered and their link let go, in the same
+                # transaction: from then on nothing leads from them to this response.
+                Invitation.objects.filter(token=token).update(status=Invitation.Status.ANSWERED, token=None)
     except IntegrityError:
         # Two taps raced past the first check: the other request stored it.
         existing = Response.objects.filter(submission_key=submission_key).first()

@@ -29,6 +29,7 @@ from analytics.figures.selectors import EARLIEST_DAY, Period
 from analytics.methodology import formulas as f
 from analytics.methodology.policy import Policy, policy_effective
 from analytics.models import DailyFact, Dimension, FactKind, TransactionCount
+from surveys.customer_services import customer_strata
 from tenants.models import Level, Structure, Unit
 
 ALL_PROCEDURES = ""
@@ -411,3 +412,11 @@ def transaction_count_list(*, unit: Unit, limit: int = 500) -> list[TransactionC
             :limit
         ]
     )
+
+
+def customer_sample_sizes(*, unit: Unit, received_from: dt.date, received_to: dt.date) -> dict[str, int]:
+    """How many listed customers to ask per procedure: the unit's quota rule applied to each
+    procedure's customers in the period (surveys draws them; it may not read the rule itself)."""
+    rule = policy_effective(unit).rule
+    strata = customer_strata(unit=unit, received_from=received_from, received_to=received_to)
+    return {key: rule.required(count) for key, count in strata.items()}

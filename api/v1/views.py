@@ -1,6 +1,5 @@
 """/api/v1/ endpoints. Thin: parse, check reach and scope, call a selector or service, serialize."""
 
-from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils.decorators import method_decorator
@@ -19,6 +18,7 @@ from api.models import Scope
 from surveys.dossiers import DossierEvent, dossier_events_ingest
 from surveys.models import Response
 from surveys.qr import qr_svg
+from surveys.services import dossier_url
 from tenants.models import Level, Unit
 from tenants.replica import reads_from_replica
 
@@ -361,7 +361,7 @@ class DossierEvents(AuditedView):
             return {"index": index, "MaHoSo": event.code, "status": "error", "errors": _errors(errors)}
         row = {"index": index, "MaHoSo": event.code, "status": outcome.outcome}
         if outcome.signed:
-            url = f"{settings.BASE_URL}/d/{outcome.signed}"
+            url = dossier_url(outcome.signed)
             row["survey"] = {
                 "url": url,
                 "expires_at": outcome.token.expires_at.isoformat(),

@@ -27,7 +27,7 @@ from django_tenants.utils import tenant_context
 from analytics.facts.services import facts_refresh
 from analytics.figures.selectors import Period
 from analytics.models import Publication, PublicationSchedule, PublicationSubscriber
-from analytics.publications.report import decree_date, report_build, short_name
+from analytics.publications.report import report_build
 from analytics.publications.services import (
     ADHOC,
     NotRendered,
@@ -46,6 +46,7 @@ from analytics.publications.tasks import (
     publication_render_task,
     publications_dispatch,
 )
+from surveys.decree import decree_date, short_name
 from surveys.models import Campaign, PaperBatch, Procedure, StaffMember
 from surveys.services import qr_link_create, response_submit
 from tenants.models import AuditEvent, Unit, User
