@@ -20,7 +20,7 @@ from fractions import Fraction
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet, Sum
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django_tenants.utils import tenant_context
@@ -30,6 +30,8 @@ from analytics.methodology import formulas as f
 from analytics.methodology.policy import Policy, policy_effective
 from analytics.models import DailyFact, Dimension, FactKind, TransactionCount
 from surveys.customer_services import customer_strata
+from surveys.models import Campaign, SurveyPlan
+from surveys.plan_services import plan_draft
 from tenants.models import Level, Structure, Unit
 
 ALL_PROCEDURES = ""
@@ -420,3 +422,10 @@ def customer_sample_sizes(*, unit: Unit, received_from: dt.date, received_to: dt
     rule = policy_effective(unit).rule
     strata = customer_strata(unit=unit, received_from=received_from, received_to=received_to)
     return {key: rule.required(count) for key, count in strata.items()}
+
+
+def survey_plan_draft(*, unit: Unit, campaign: Campaign, kind: str) -> SurveyPlan:
+    """Draft a campaign's plan with the unit's quota rule in words (surveys may not read the rule)."""
+    with translation.override("vi"):
+        quota = str(policy_effective(unit).rule_label)
+    return plan_draft(unit=unit, campaign=campaign, kind=kind, quota=quota)

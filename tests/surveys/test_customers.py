@@ -11,17 +11,22 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 from openpyxl import Workbook
 
+from analytics.facts.services import facts_refresh
+from analytics.figures.selectors import Period, breakdown
 from analytics.quotas.services import customer_sample_sizes
 from surveys.customer_imports import customers_from_dossiers, customers_import
+from surveys.customer_selectors import customer_survey_progress
 from surveys.customer_services import (
     customer_contact_erase,
     customer_sample,
     customer_survey_contacts_erase,
     customer_survey_create,
     customer_unsubscribe,
+    invitation_link,
     invitation_outcome,
     invitation_phone_answer,
     invitations_email_send,
+    invitations_letters_pdf,
     invitations_messages_export,
     unsubscribe_token,
 )
@@ -32,6 +37,7 @@ from surveys.models import (
     Dossier,
     DossierToken,
     Invitation,
+    Outreach,
     Procedure,
     Response,
 )
@@ -41,10 +47,13 @@ from surveys.services import (
     questionnaire_install_builtin,
     response_submit,
 )
+from surveys.tasks import customer_surveys_dispatch, unit_customer_surveys
 from tenants.models import AuditEvent
+from tenants.routing import unit_reverse
 from tenants.spreadsheets import ImportRejected
 
 from .conftest import post
+from .test_qr_and_posters import pdf_text, run, tool
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -461,3 +470,121 @@ def test_erasure_after_the_campaign_keeps_answers_and_statuses(unit, survey, com
         assert Invitation.objects.filter(status="answered").count() == 1
     assert customer_survey_contacts_erase(unit=unit, survey=survey) == 0  # once
     assert AuditEvent.objects.filter(action="customer_contacts_erase", details__contacts=6).count() == 1
+
+
+# --------------------------------------------------------------------------------------------------
+# Letters, figures and what answer views show
+# --------------------------------------------------------------------------------------------------
+
+
+def test_the_letters_pdf_carries_each_name_and_a_qr_code_decoding_to_that_customers_link(
+    unit, survey, commune_officer, tmp_path
+):
+    with tenant_context(unit):
+        expected = {
+            i.customer.contact.name: invitation_link(unit=unit, invitation=i)
+            for i in Invitation.objects.select_related("customer__contact", "token")
+        }
+    pdf = invitations_letters_pdf(unit=unit, survey=survey, by=commune_officer)
+    text = pdf_text(pdf, tmp_path)
+    for name in expected:
+        assert f"Kính gửi: Ông/Bà {name}" in text
+    assert "Thôn 3, xã Vạn Thắng, huyện Vạn Ninh, tỉnh Khánh Hòa" in text
+    path = tmp_path / "letters.pdf"
+    path.write_bytes(pdf)
+    run(tool("pdftoppm"), "-png", "-r", "200", path, tmp_path / "page")
+    pages = sorted(tmp_path.glob("page-*.png"))
+    assert len(pages) == 2  # six cards, four to a page
+    decoded = [line for page in pages for line in run(tool("zbarimg"), "--raw", "-q", page).split()]
+    assert sorted(decoded) == sorted(expected.values())
+    # Each code sits on its own customer's card: the first page has the first four customers in order.
+    first_page = run(tool("pdftotext"), "-enc", "UTF-8", "-f", "1", "-l", "1", path, "-")
+    names_first = [n for n in expected if n in first_page]
+    assert sorted(run(tool("zbarimg"), "--raw", "-q", pages[0]).split()) == sorted(
+        expected[n] for n in names_first
+    )
+    with tenant_context(unit):
+        assert Outreach.objects.filter(method="letter").count() == 6
+
+
+def test_response_rates_per_way_of_reaching_people_and_phone_answers_apart_in_the_figures(
+    unit, survey, commune_officer
+):
+    invitations_messages_export(unit=unit, survey=survey, method="zalo", by=commune_officer)
+    with tenant_context(unit):
+        first, second = Invitation.objects.select_related("token").order_by("pk")[:2]
+        response_submit(
+            campaign=survey.campaign,
+            version_id=survey.campaign.version_id,
+            data=post(q_satisfaction=3, q_field="other", q_field_other="x"),
+            submission_key=uuid.uuid4(),
+            channel="list",
+            dossier=(first.token, first.token.nonce),
+        )
+    invitation_phone_answer(
+        unit=unit,
+        invitation=second,
+        data=post(q_satisfaction=2, q_field="other", q_field_other="x"),
+        submission_key=uuid.uuid4(),
+        officer=commune_officer,
+    )
+    with tenant_context(unit):
+        progress = customer_survey_progress(survey=Invitation.objects.first().survey)
+    assert (progress.total, progress.answered, progress.statuses["contacted"]) == (6, 2, 4)
+    rates = {m.method: (m.contacted, m.answered) for m in progress.methods}
+    assert rates["zalo"] == (6, 2) and rates["phone"] == (1, 1) and rates["email"] == (0, 0)
+    facts_refresh()
+    today = timezone.localdate()
+    rows = {r.value: r.figure.n for r in breakdown(unit=unit, period=Period(today, today), dim="channel")}
+    assert rows == {"list": 1, "phone": 1}
+
+
+def test_no_answer_view_or_export_shows_a_name_or_phone_from_the_list(unit, survey, commune_admin, client):
+    with tenant_context(unit):
+        invitation = Invitation.objects.select_related("customer__contact").order_by("pk").first()
+        name, phone = invitation.customer.contact.name, invitation.customer.contact.phone
+        code = invitation.customer.dossier_code
+    response = invitation_phone_answer(
+        unit=unit,
+        invitation=invitation,
+        data=post(q_satisfaction=3, q_field="other", q_field_other="x"),
+        submission_key=uuid.uuid4(),
+        officer=commune_admin,
+    )
+    client.force_login(commune_admin)
+    pages = [
+        client.get(unit_reverse(unit, "unit:responses")),
+        client.get(unit_reverse(unit, "unit:responses"), {"channel": "phone"}),
+        client.get(unit_reverse(unit, "unit:response", response.public_id)),
+        client.get(unit_reverse(unit, "unit:responses_csv")),
+    ]
+    for page in pages:
+        assert page.status_code == 200
+        body = b"".join(page.streaming_content) if page.streaming else page.content
+        text = body.decode("utf-8-sig")
+        assert str(response.public_id)[:8] in text or "phone" in text or "điện thoại" in text.lower()
+        for secret in (name, phone, code):
+            assert secret not in text
+
+
+def test_the_daily_task_sends_reminders_and_erases_after_the_retention(unit, survey, commune_officer):
+    invitations_email_send(unit=unit, survey=survey, by=commune_officer)
+    with tenant_context(unit):
+        Invitation.objects.update(last_contacted_at=timezone.now() - dt.timedelta(days=6))
+    mail.outbox.clear()
+    result = unit_customer_surveys.apply(args=(unit.pk, timezone.localdate().isoformat())).get()
+    assert result == {"reminded": 6, "erased": 0, "steps": 0}
+    assert unit_customer_surveys.apply(args=(unit.pk,)).get() == {
+        "reminded": 0,
+        "erased": 0,
+        "steps": 0,
+    }  # once
+    after = survey.campaign.ends_on + dt.timedelta(days=survey.erase_after_days + 1)
+    assert unit_customer_surveys.apply(args=(unit.pk, after.isoformat())).get() == {
+        "reminded": 0,
+        "erased": 6,
+        "steps": 0,
+    }
+    with tenant_context(unit):
+        assert CustomerContact.objects.count() == 0 and Invitation.objects.count() == 6
+    assert customer_surveys_dispatch.apply().get() >= 1
