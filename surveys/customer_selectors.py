@@ -30,6 +30,11 @@ class SurveyProgress:
     methods: list[MethodRate]
 
     @property
+    def status_rows(self) -> list[tuple[str, int]]:
+        """(label, count) of each state, in the order of the states."""
+        return [(str(label), self.statuses.get(value, 0)) for value, label in Invitation.Status.choices]
+
+    @property
     def answered(self) -> int:
         return self.statuses.get(Invitation.Status.ANSWERED, 0)
 
