@@ -164,6 +164,8 @@ def customer_survey_create(
             erase_after_days=erase_after_days,
             created_by=created_by,
         )
+        # Links are issued in a shuffled order and invitations stored in the customers' order: neither
+        # a token's number nor its rank among the invitations says which customer it was.
         random.SystemRandom().shuffle(chosen)
         invitations = []
         for pk in chosen:
@@ -176,6 +178,7 @@ def customer_survey_create(
                 channel=Channel.LIST,
             )
             invitations.append(Invitation(survey=survey, customer_id=pk, token=token))
+        invitations.sort(key=lambda invitation: invitation.customer_id)
         Invitation.objects.bulk_create(invitations, batch_size=2000)
     return survey
 
@@ -420,9 +423,10 @@ def invitation_phone_answer(
                 dossier=(token, token.nonce),
                 entered_by=officer,
             )
-            # The call is an attempt like any other; the answer itself is not linked to it.
+            # The call is kept by its day only: its exact time beside the response's would pair them.
+            day = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
             _outreach_record(
-                [invitation], method=Invitation.Method.PHONE, by=officer, reminder=False, now=timezone.now()
+                [invitation], method=Invitation.Method.PHONE, by=officer, reminder=False, now=day
             )
     return response
 

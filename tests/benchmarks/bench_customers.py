@@ -137,7 +137,9 @@ def run(args: argparse.Namespace) -> None:
         catalog_seed()
     unit = Unit.objects.get(structure=Structure.LEGACY, code="06175")
     unit_onboard(unit=unit)
-    officer = get_user_model().objects.create_user(email="bench@example.vn", password=None)
+    officer = get_user_model().objects.create_user(
+        username="bench@example.vn", email="bench@example.vn", password=None
+    )
     today = timezone.localdate()
     with tenant_context(unit):
         version = questionnaire_install_builtin(key="hong_thai_quick").latest_published

@@ -300,6 +300,10 @@ def test_everyone_gets_a_one_time_link_that_works_once_and_marks_them_answered_u
         created_by=commune_officer,
     )
     assert (survey.mode, survey.sample_size) == ("all", 5)
+    with tenant_context(unit):
+        # Invitations are stored in the customers' order, links in a shuffled one: no rank pairs them.
+        pairs = list(Invitation.objects.order_by("pk").values_list("customer_id", "token_id"))
+    assert [c for c, _t in pairs] == sorted(c for c, _t in pairs)
     rows = invitations_messages_export(unit=unit, survey=survey, method="zalo", by=commune_officer)
     links = {r[0]: r[3].split(": ", 1)[1].split(" ", 1)[0] for r in rows[1:]}
     assert len(links) == 5
@@ -412,7 +416,11 @@ def test_a_phone_interview_is_recorded_on_the_customers_behalf_under_its_own_cha
     with tenant_context(unit):
         invitation.refresh_from_db()
         assert invitation.status == "answered" and invitation.token is None
-        assert list(invitation.attempts.values_list("method", flat=True)) == ["phone"]
+        attempt = invitation.attempts.get()
+        assert attempt.method == "phone"
+        # Only the day of the call is kept: its time would pair it with the response.
+        assert timezone.localtime(attempt.at).time() == dt.time(0)
+        assert invitation.last_contacted_at == attempt.at
 
 
 def test_refused_and_unreachable_are_recorded_with_how(unit, survey, commune_officer):
