@@ -365,7 +365,8 @@ def invitations_letters_pdf(*, unit: Unit, survey: CustomerSurvey, by: User) -> 
     cut along the lines), each with the customer's own QR code and link."""
     now = timezone.now()
     words = _unit_words(unit)
-    with tenant_context(unit), transaction.atomic():
+    # Rendered outside any transaction (a thousand cards take minutes); recorded once it exists.
+    with tenant_context(unit):
         invitations = list(invitations_to_reach(survey=survey, method=Invitation.Method.LETTER))
         cards = []
         for invitation in invitations:
@@ -394,7 +395,8 @@ def invitations_letters_pdf(*, unit: Unit, survey: CustomerSurvey, by: User) -> 
             },
         )
         pdf = html_to_pdf(html)
-        _outreach_record(invitations, method=Invitation.Method.LETTER, by=by, reminder=False, now=now)
+        with transaction.atomic():
+            _outreach_record(invitations, method=Invitation.Method.LETTER, by=by, reminder=False, now=now)
     return pdf
 
 
