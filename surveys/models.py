@@ -452,6 +452,7 @@ from surveys.households.models import (  # noqa: E402, F401
     Slot,
     Village,
 )
+
 # --------------------------------------------------------------------------------------------------
 # Customers of the one-stop desk (seed 003): who to ask lives here, apart from what anyone answered.
 # --------------------------------------------------------------------------------------------------
