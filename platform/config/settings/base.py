@@ -222,6 +222,8 @@ BEAT_SCHEDULES: list[tuple[str, str, dict[str, str]]] = [
         "Xóa tên hộ gia đình sau khảo sát / erase household names",
         "surveys.household_tasks.household_erasure_dispatch",
         {"minute": "50", "hour": "2"},
+    ),
+    (
         "Khảo sát khách hàng: nhắc, xóa liên hệ, hạn kế hoạch / customer surveys and plans",
         "surveys.tasks.customer_surveys_dispatch",
         {"minute": "20", "hour": "7"},
