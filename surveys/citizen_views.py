@@ -40,6 +40,7 @@ from tenants.vietnam import fold, localized_name
 
 from .answers import NO_ANSWER
 from .builtin.questionnaires import ELEMENTS, OTHER_CHOICE, SCALES, THANK_YOU
+from .customer_services import customer_unsubscribe
 from .definition import Definition
 from .devices import desk_device_from_cookie, device_cookie_name
 from .models import Campaign, Channel, DeskDevice, DossierToken, Field, Procedure, QRLink
@@ -241,7 +242,7 @@ def _dossier_target(unit: Unit, token: DossierToken, nonce: str, signed: str) ->
     return Target(
         unit=unit,
         campaign=token.campaign,
-        channel=Channel.DOSSIER,
+        channel=token.channel,
         link_id=f"d:{token.pk}",
         form_path=f"/d/{signed}",
         thanks_path=f"/d/{signed}/cam-on",
@@ -823,3 +824,25 @@ def question_views(
             view["only_if"] = _only_if(show_if["bucket"])
         views.append(view)
     return views
+
+
+@csrf_exempt
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def email_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """The unsubscribe link of a customer-survey e-mail. A GET only asks (mail scanners open links);
+    the button, or a mail client's one-click POST (RFC 8058), stops the unit's e-mails. The signed
+    token is the proof, as for a dossier link: no cookie, no CSRF token."""
+    lang = _language(request)
+    if request.method == "POST":
+        if not customer_unsubscribe(token):
+            return _page(
+                request,
+                lang,
+                "citizen/notice.html",
+                {"title": _("Link not valid"), "message": _("This link is not valid.")},
+                404,
+            )
+        context = {"title": _("Unsubscribed"), "message": _("You will receive no more e-mail about surveys.")}
+        return _page(request, lang, "citizen/notice.html", context, 200)
+    return _page(request, lang, "citizen/unsubscribe.html", {"title": _("Stop survey e-mails?")}, 200)

@@ -203,10 +203,11 @@ def _links_insert(
         expiries.append(fields["expires_at"])
     rows = _rows(
         f"INSERT INTO {DossierToken._meta.db_table}"  # noqa: S608
-        " (dossier_code, campaign_id, procedure_id, nonce, expires_at, created_at)"
-        " SELECT *, now() FROM unnest(%s::text[], %s::bigint[], %s::bigint[], %s::text[], %s::timestamptz[])"
+        " (dossier_code, campaign_id, procedure_id, nonce, expires_at, channel, created_at)"
+        " SELECT *, %s, now()"
+        " FROM unnest(%s::text[], %s::bigint[], %s::bigint[], %s::text[], %s::timestamptz[])"
         " RETURNING dossier_code, id, nonce, expires_at",
-        [codes, campaigns, procedures, nonces, expiries],
+        [Channel.DOSSIER, codes, campaigns, procedures, nonces, expiries],
     )
     return {code: (pk, nonce, expires_at, False) for code, pk, nonce, expires_at in rows}
 

@@ -16,6 +16,8 @@ class Channel(models.TextChoices):
     DOSSIER = "dossier", _("One-time link on a dossier receipt")
     PAPER = "paper", _("Paper ballot")
     HOUSEHOLD = "household", _("Household survey questionnaire")
+    LIST = "list", _("One-time link sent to a customer of the desk")
+    PHONE = "phone", _("Phone interview by an officer")
 
 
 class Review(models.TextChoices):
@@ -221,6 +223,9 @@ class DossierToken(models.Model):
     procedure = models.ForeignKey(Procedure, null=True, blank=True, on_delete=models.SET_NULL)
     staff = models.ForeignKey(StaffMember, null=True, blank=True, on_delete=models.SET_NULL)
     nonce = models.CharField(max_length=32)
+    # The channel its answer is counted under: a receipt's link, or a link sent to a listed customer
+    # (whose answers an officer may also record by phone).
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.DOSSIER)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -447,3 +452,228 @@ from surveys.households.models import (  # noqa: E402, F401
     Slot,
     Village,
 )
+
+# --------------------------------------------------------------------------------------------------
+# Customers of the one-stop desk (seed 003): who to ask lives here, apart from what anyone answered.
+# --------------------------------------------------------------------------------------------------
+
+
+class Customer(models.Model):
+    """One dossier of the desk's customer list: what the dossier says. Who the person is lives apart,
+    in CustomerContact, and is erased when the survey no longer needs it."""
+
+    class Source(models.TextChoices):
+        IMPORT = "import", _("Imported from the one-stop system's export")
+        API = "api", _("Received through the API")
+
+    dossier_code = models.CharField(_("dossier code"), max_length=60, unique=True)
+    procedure = models.ForeignKey(
+        Procedure, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    procedure_code = models.CharField(max_length=400, blank=True)  # as given in the export
+    received_on = models.DateField(_("received on"))
+    returned_on = models.DateField(_("result returned on"), null=True, blank=True)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    unsubscribed_at = models.DateTimeField(null=True, blank=True)  # no more e-mail, ever
+    contact_erased_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["received_on", "dossier_code"]
+        indexes = [models.Index(fields=["received_on"])]
+
+    def __str__(self) -> str:
+        return self.dossier_code
+
+
+class CustomerContact(models.Model):
+    """The person behind a dossier: seen only by the unit's officers running a customer survey."""
+
+    customer = models.OneToOneField(Customer, on_delete=models.CASCADE, related_name="contact")
+    name = models.CharField(_("name"), max_length=200)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    address = models.CharField(_("address"), max_length=400, blank=True)
+
+    def __str__(self) -> str:
+        return f"contact of {self.customer_id}"
+
+
+class CustomerColumns(models.Model):
+    """The headers of the unit's one-stop export, remembered from its last import (one row per unit)."""
+
+    mapping = models.JSONField(default=dict)  # column name → header text as the file spells it
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return "customer list columns"
+
+
+class CustomerSurvey(models.Model):
+    """A campaign that asks the desk's listed customers: all of them, or a random sample whose size
+    comes from the unit's quota rule, drawn reproducibly from the recorded seed."""
+
+    class Mode(models.TextChoices):
+        ALL = "all", _("Every customer on the list")
+        SAMPLE = "sample", _("A random sample sized by the quota rule")
+
+    campaign = models.OneToOneField(Campaign, on_delete=models.PROTECT, related_name="customer_survey")
+    received_from = models.DateField(_("dossiers received from"))
+    received_to = models.DateField(_("dossiers received until"))
+    mode = models.CharField(max_length=10, choices=Mode.choices)
+    population = models.PositiveIntegerField()
+    sample_size = models.PositiveIntegerField()
+    seed = models.BigIntegerField()
+    reminder_after_days = models.PositiveSmallIntegerField(_("remind after (days)"), default=7)
+    erase_after_days = models.PositiveSmallIntegerField(
+        _("erase contact data after the campaign ends (days)"), default=30
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    contacts_erased_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(received_to__gte=F("received_from")), name="customer_survey_dates"
+            ),
+            models.CheckConstraint(
+                condition=Q(sample_size__lte=F("population")), name="customer_sample_size"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.campaign)
+
+
+class Invitation(models.Model):
+    """One selected customer of a customer survey: how and when they were asked and whether they
+    answered. It never points to the answer: once answered, its one-time link is let go."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Not contacted yet")
+        CONTACTED = "contacted", _("Contacted")
+        ANSWERED = "answered", _("Answered")
+        REFUSED = "refused", _("Refused")
+        UNREACHABLE = "unreachable", _("Unreachable")
+
+    class Method(models.TextChoices):
+        SMS = "sms", _("Text message")
+        ZALO = "zalo", _("Zalo message")
+        EMAIL = "email", _("E-mail")
+        LETTER = "letter", _("Letter or card")
+        PHONE = "phone", _("Phone call")
+
+    survey = models.ForeignKey(CustomerSurvey, on_delete=models.CASCADE, related_name="invitations")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="invitations")
+    token = models.OneToOneField(
+        DossierToken, null=True, blank=True, on_delete=models.SET_NULL, related_name="invitation"
+    )
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    last_contacted_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "customer"], name="invitation_once"),
+            # An answered invitation keeps no link: nothing leads from it to the response.
+            models.CheckConstraint(
+                condition=~Q(status="answered") | Q(token__isnull=True), name="invitation_answered_unlinked"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"invitation {self.pk}"
+
+
+class Outreach(models.Model):
+    """One attempt to reach an invited customer: by what, when, by whom."""
+
+    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="attempts")
+    method = models.CharField(max_length=10, choices=Invitation.Method.choices)
+    at = models.DateTimeField()
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    is_reminder = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["at"]
+        indexes = [models.Index(fields=["invitation", "method"])]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.at:%Y-%m-%d}"
+
+
+# --------------------------------------------------------------------------------------------------
+# The plan (Kế hoạch) of a campaign, issued as a Decree-30 document
+# --------------------------------------------------------------------------------------------------
+
+
+class SurveyPlan(models.Model):
+    """The written plan of a campaign. Editable as a draft; once issued a database trigger refuses
+    any change to its text, and its PDF is the one kept."""
+
+    class Kind(models.TextChoices):
+        DESK_QR = "desk_qr", _("QR code at the one-stop desk")
+        PAPER_BOX = "paper_box", _("Paper ballots in a box")
+        CUSTOMER_LIST = "customer_list", _("The desk's customer list")
+        HOUSEHOLD = "household", _("Household round")
+
+    campaign = models.OneToOneField(Campaign, on_delete=models.PROTECT, related_name="plan")
+    kind = models.CharField(_("kind of survey"), max_length=20, choices=Kind.choices)
+    number = models.CharField(_("document number"), max_length=20, blank=True)
+    subject = models.CharField(_("subject"), max_length=400)
+    grounds = models.TextField(_("grounds"), blank=True)
+    purpose = models.TextField(_("purpose"))
+    requirements = models.TextField(_("requirements"), blank=True)
+    respondents = models.TextField(_("who is surveyed"))
+    scale = models.TextField(_("scale and quota"))
+    method = models.TextField(_("method"))
+    responsibilities = models.TextField(_("responsibilities"))
+    recipients = models.TextField(_("recipients (one per line)"))
+    signer_title = models.CharField(_("title of the signatory"), max_length=100)
+    signer_name = models.CharField(_("name of the signatory"), max_length=200, blank=True)
+    issued_at = models.DateTimeField(null=True, blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    issued_pdf = models.BinaryField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.subject
+
+    @property
+    def is_issued(self) -> bool:
+        return self.issued_at is not None
+
+
+class PlanStep(models.Model):
+    """A row of the plan's timetable and an item of its checklist: done or not, reminded or not."""
+
+    plan = models.ForeignKey(SurveyPlan, on_delete=models.CASCADE, related_name="steps")
+    number = models.PositiveSmallIntegerField()
+    task = models.CharField(_("task"), max_length=300)
+    responsible = models.CharField(_("responsible"), max_length=200)
+    # The account reminded of the due date (optional: a plan may name an office, not a person).
+    responsible_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    starts_on = models.DateField(_("from"), null=True, blank=True)
+    due_on = models.DateField(_("due"))
+    done_at = models.DateTimeField(null=True, blank=True)
+    reminded_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["plan", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "number"], name="plan_step_number_unique"),
+            models.CheckConstraint(
+                condition=Q(starts_on__isnull=True) | Q(due_on__gte=F("starts_on")), name="plan_step_dates"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.task

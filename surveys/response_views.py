@@ -415,7 +415,7 @@ def paper(request: HttpRequest) -> HttpResponse:
     return render(request, "console/paper/list.html", {"form": form, "batches": _batches()}, status=status)
 
 
-def _ballot_questions(definition: Definition, data: Mapping[str, Any] | None, language: str) -> list[dict]:
+def ballot_questions(definition: Definition, data: Mapping[str, Any] | None, language: str) -> list[dict]:
     """The questions as the entry screen draws them, with what was typed kept after an error."""
 
     def posted(name: str) -> list[str]:
@@ -535,7 +535,7 @@ def _batch_page(
         .prefetch_related(overall_answers_prefetch())
     )
     errors = dict(errors or {})
-    questions = _ballot_questions(definition, data, language)
+    questions = ballot_questions(definition, data, language)
     for q in questions:
         q["error"] = errors.pop(q["key"], "")
     first_error = next((q["key"] for q in questions if q["error"]), None)

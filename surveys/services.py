@@ -31,6 +31,7 @@ from .models import (
     DeskDevice,
     DossierToken,
     Field,
+    Invitation,
     PaperBatch,
     Procedure,
     QRLink,
@@ -248,6 +249,11 @@ def short_url(code: str) -> str:
     return f"{settings.BASE_URL}/q/{code}"
 
 
+def dossier_url(signed: str) -> str:
+    """The public address of a one-time link (receipt or customer letter)."""
+    return f"{settings.BASE_URL}/d/{signed}"
+
+
 # --------------------------------------------------------------------------- one-time dossier links
 
 DOSSIER_SIGNER = signing.Signer(salt="surveys.dossier")
@@ -276,13 +282,14 @@ def dossier_token_issue(
     procedure: Procedure | None = None,
     staff: StaffMember | None = None,
     valid_for: dt.timedelta = dt.timedelta(days=30),
+    channel: str = Channel.DOSSIER,
 ) -> tuple[DossierToken, str]:
     """One signed link per dossier; asking again for the same dossier returns the same unused link."""
     with tenant_context(unit), transaction.atomic():
         token, _created = DossierToken.objects.get_or_create(
             dossier_code=dossier_code,
             defaults=dossier_token_defaults(
-                campaign=campaign, procedure=procedure, staff=staff, valid_for=valid_for
+                campaign=campaign, procedure=procedure, staff=staff, valid_for=valid_for, channel=channel
             ),
         )
     return token, dossier_token_sign(unit=unit, token=token)
@@ -294,6 +301,7 @@ def dossier_token_defaults(
     procedure: Procedure | None = None,
     staff: StaffMember | None = None,
     valid_for: dt.timedelta = dt.timedelta(days=30),
+    channel: str = Channel.DOSSIER,
 ) -> dict[str, Any]:
     """The fields of a new dossier link (surveys.dossiers issues a batch's links in one INSERT)."""
     return {
@@ -302,6 +310,7 @@ def dossier_token_defaults(
         "staff": staff,
         "nonce": secrets.token_urlsafe(6),
         "expires_at": timezone.now() + valid_for,
+        "channel": channel,
     }
 
 
@@ -491,6 +500,9 @@ def response_submit(
             if token is not None:
                 token.used_at = now
                 token.save(update_fields=["used_at"])
+                # A listed customer is marked answered and their link let go, in the same
+                # transaction: from then on nothing leads from them to this response.
+                Invitation.objects.filter(token=token).update(status=Invitation.Status.ANSWERED, token=None)
     except IntegrityError:
         # Two taps raced past the first check: the other request stored it.
         existing = Response.objects.filter(submission_key=submission_key).first()

@@ -13,4 +13,6 @@ urlpatterns = [
     path("q/<str:code>/cam-on", citizen_views.qr_thanks, name="citizen_qr_thanks"),
     path("d/<str:token>", citizen_views.dossier_form, name="citizen_dossier"),
     path("d/<str:token>/cam-on", citizen_views.dossier_thanks, name="citizen_dossier_thanks"),
+    # "thư / ngưng": stop the e-mails of customer surveys.
+    path("thu/ngung/<str:token>", citizen_views.email_unsubscribe, name="citizen_unsubscribe"),
 ]

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from . import console_views as v
+from . import customer_views as c
 from . import device_views
 from .households import urls as household_urls
 
@@ -54,4 +55,25 @@ urlpatterns = [
     path("campaigns/<int:pk>/links/<int:link_pk>/move/", v.campaign_link_move, name="campaign_link_move"),
     # The household survey (seed 002), in the owning province
     *household_urls.urlpatterns,
+    # Customer lists of the one-stop desk, customer surveys and the plans of campaigns
+    path("customers/", c.customers, name="customers"),
+    path("customers/import/", c.customers_upload, name="customers_import"),
+    path("customers/from-api/", c.customers_from_api, name="customers_from_api"),
+    path("customers/erase/", c.customer_erase, name="customer_erase"),
+    path("campaigns/<int:pk>/customers/", c.customer_survey, name="customer_survey"),
+    path("campaigns/<int:pk>/customers/messages.csv", c.customer_messages, name="customer_messages"),
+    path("campaigns/<int:pk>/customers/letters.pdf", c.customer_letters, name="customer_letters"),
+    path("campaigns/<int:pk>/customers/emails/", c.customer_emails, name="customer_emails"),
+    path(
+        "campaigns/<int:pk>/customers/<int:invitation_pk>/phone/", c.invitation_phone, name="invitation_phone"
+    ),
+    path(
+        "campaigns/<int:pk>/customers/<int:invitation_pk>/outcome/", c.invitation_mark, name="invitation_mark"
+    ),
+    path("campaigns/<int:pk>/plan/", c.plan, name="plan"),
+    path("campaigns/<int:pk>/plan/edit/", c.plan_edit, name="plan_edit"),
+    path("campaigns/<int:pk>/plan/timetable/", c.plan_timetable, name="plan_timetable"),
+    path("campaigns/<int:pk>/plan/issue/", c.plan_issue_view, name="plan_issue"),
+    path("campaigns/<int:pk>/plan.pdf", c.plan_pdf_view, name="plan_pdf"),
+    path("campaigns/<int:pk>/plan/steps/<int:step_pk>/", c.plan_step_toggle, name="plan_step"),
 ]

@@ -23,6 +23,7 @@ UNIT_MENU: list[tuple[str, object, Action, set[str] | None]] = [
     ("unit:campaigns", _("Campaigns and QR codes"), Action.OPERATE, None),
     ("unit:questionnaires", _("Questionnaires"), Action.OPERATE, None),
     ("unit:paper", _("Paper ballots"), Action.OPERATE, None),
+    ("unit:customers", _("Customer lists"), Action.OPERATE, None),
     ("unit:staff", _("Desks and civil servants"), Action.OPERATE, None),
     ("unit:catalog", _("Fields and procedures"), Action.OPERATE, None),
     ("console:unit_audit", _("Activity log"), Action.MANAGE, None),

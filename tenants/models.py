@@ -205,6 +205,8 @@ class AuditAction(models.TextChoices):
     API_KEY_REVOKE = "api_key_revoke", _("Revoked an API key")
     UNIT_OFFBOARD = "unit_offboard", _("Took the unit off the platform")
     HOUSEHOLD_NAMES_ERASE = "household_names_erase", _("Erased the household names of a survey round")
+    CUSTOMER_CONTACT_ERASE = "customer_contact_erase", _("Erased a customer's contact data on request")
+    CUSTOMER_CONTACTS_ERASE = "customer_contacts_erase", _("Erased the contact data of a customer survey")
 
 
 class AuditEvent(models.Model):

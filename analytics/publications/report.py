@@ -25,6 +25,7 @@ from analytics.figures import charts
 from analytics.figures.figure_json import figure_display, figure_method_code
 from analytics.models import Publication
 from analytics.publications.selectors import publication_public_url
+from surveys.decree import LEVEL_WORDS, decree_date, english_name, lower_type, short_name
 from surveys.pdf import SERIF_STACK, html_to_pdf
 from tenants.vietnam import VIETNAM
 
@@ -357,35 +358,6 @@ MONTHS_EN = [
     "November",
     "December",
 ]
-# How the unit's type reads inside a sentence ("UBND xã", "HĐND phường").
-LEVEL_WORDS = {
-    "xa": "xã",
-    "phuong": "phường",
-    "thi_tran": "thị trấn",
-    "dac_khu": "đặc khu",
-    "huyen": "huyện",
-    "quan": "quận",
-    "thi_xa": "thị xã",
-    "thanh_pho": "thành phố",
-    "tinh": "tỉnh",
-    "thanh_pho_tw": "thành phố",
-}
-NAME_PREFIXES = sorted(
-    ("Thành phố", "Thị trấn", "Thị xã", "Phường", "Huyện", "Quận", "Tỉnh", "Xã", "Đặc khu"),
-    key=len,
-    reverse=True,
-)
-TYPES_EN = {
-    "Thành phố": "City",
-    "Thị trấn": "Township",
-    "Thị xã": "Town",
-    "Đặc khu": "Special Zone",
-    "Phường": "Ward",
-    "Huyện": "District",
-    "Quận": "District",
-    "Tỉnh": "Province",
-    "Xã": "Commune",
-}
 # Long tables are cut in the PDF (a province's procedures can run to hundreds): the page keeps them all.
 PDF_MAX_ROWS = 40
 
@@ -393,35 +365,6 @@ PDF_MAX_ROWS = 40
 # --------------------------------------------------------------------------------------------------
 # Formatting
 # --------------------------------------------------------------------------------------------------
-
-
-def short_name(name: str) -> str:
-    """ "Xã Hồng Thái" → "Hồng Thái": the place name of the date line."""
-    for prefix in NAME_PREFIXES:
-        if name.startswith(prefix + " "):
-            return name[len(prefix) + 1 :]
-    return name
-
-
-def _lower_type(name: str) -> str:
-    """ "Huyện Văn Lãng" → "huyện Văn Lãng", as the type reads after "UBND"."""
-    for prefix in NAME_PREFIXES:
-        if name.startswith(prefix + " "):
-            return prefix.lower() + name[len(prefix) :]
-    return name
-
-
-def english_name(name: str) -> str:
-    """ "Xã Hồng Thái" → "Hồng Thái Commune", as the English page names a unit."""
-    for prefix in NAME_PREFIXES:
-        if name.startswith(prefix + " "):
-            return f"{name[len(prefix) + 1 :]} {TYPES_EN[prefix]}"
-    return name
-
-
-def decree_date(day: dt.date) -> tuple[str, str, str]:
-    """Day, month and year as Decree 30 writes them: a zero before days under 10 and months 1 and 2."""
-    return (f"{day.day:02d}", f"{day.month:02d}" if day.month <= 2 else str(day.month), str(day.year))
 
 
 def _day(iso: str) -> str:
@@ -559,7 +502,7 @@ def report_build(publication: Publication, *, language: str = "vi", pdf: bool = 
     if lang == "vi":
         issuer = f"{t['committee']} {unit['name']}".upper()
         issuer_parent = f"{t['committee']} {parent['name']}".upper() if parent else ""
-        committee = f"UBND {_lower_type(unit['name'])}"
+        committee = f"UBND {lower_type(unit['name'])}"
     else:
         issuer = f"{t['committee']} {english_name(unit['name'])}".upper()
         issuer_parent = f"{t['committee']} {english_name(parent['name'])}".upper() if parent else ""
@@ -675,7 +618,7 @@ def report_build(publication: Publication, *, language: str = "vi", pdf: bool = 
     recipients = []
     if lang == "vi":
         if parent:
-            recipients.append(t["to_parent"].format(parent=f"UBND {_lower_type(parent['name'])}"))
+            recipients.append(t["to_parent"].format(parent=f"UBND {lower_type(parent['name'])}"))
         recipients += [t["to_council"].format(level=level_word), t["to_leaders"].format(level=level_word)]
         if not publication.internal:
             recipients += [t["to_desk"], t["to_web"].format(level=level_word)]

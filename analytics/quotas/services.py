@@ -20,7 +20,7 @@ from fractions import Fraction
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet, Sum
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tenants.utils import tenant_context
 
@@ -28,6 +28,9 @@ from analytics.figures.selectors import EARLIEST_DAY, Period
 from analytics.methodology import formulas as f
 from analytics.methodology.policy import Policy, policy_effective
 from analytics.models import DailyFact, Dimension, FactKind, TransactionCount
+from surveys.customer_services import customer_strata
+from surveys.models import Campaign, SurveyPlan
+from surveys.plan_services import plan_draft
 from tenants.models import Level, Structure, Unit
 from tenants.vietnam import localized_name
 
@@ -409,3 +412,18 @@ def transaction_count_list(*, unit: Unit, limit: int = 500) -> list[TransactionC
             :limit
         ]
     )
+
+
+def customer_sample_sizes(*, unit: Unit, received_from: dt.date, received_to: dt.date) -> dict[str, int]:
+    """How many listed customers to ask per procedure: the unit's quota rule applied to each
+    procedure's customers in the period (surveys draws them; it may not read the rule itself)."""
+    rule = policy_effective(unit).rule
+    strata = customer_strata(unit=unit, received_from=received_from, received_to=received_to)
+    return {key: rule.required(count) for key, count in strata.items()}
+
+
+def survey_plan_draft(*, unit: Unit, campaign: Campaign, kind: str) -> SurveyPlan:
+    """Draft a campaign's plan with the unit's quota rule in words (surveys may not read the rule)."""
+    with translation.override("vi"):
+        quota = str(policy_effective(unit).rule_label)
+    return plan_draft(unit=unit, campaign=campaign, kind=kind, quota=quota)

@@ -11,4 +11,7 @@ urlpatterns = [
     path("quotas/import/", v.counts_import, name="quota_import"),
     path("policy/", v.policy, name="quota_policy"),
     path("alerts/", v.alerts, name="alerts"),
+    # Forms of surveys' pages that need the unit's quota rule
+    path("campaigns/<int:pk>/customers/start/", v.customer_survey_start, name="customer_survey_start"),
+    path("campaigns/<int:pk>/plan/draft/", v.plan_draft_view, name="plan_draft"),
 ]

@@ -14,7 +14,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
@@ -35,16 +35,21 @@ from analytics.methodology.policy import (
 )
 from analytics.quotas.imports import MAX_BYTES, ImportRejected, transaction_counts_import
 from analytics.quotas.services import (
+    customer_sample_sizes,
     procedure_choices,
     procedure_labels,
     quota_method,
     quota_status,
     small_unit_note,
+    survey_plan_draft,
     transaction_count_delete,
     transaction_count_list,
     transaction_count_set,
     units_below_quota,
 )
+from surveys.customer_services import customer_survey_create
+from surveys.forms import DayField
+from surveys.models import Campaign, CustomerSurvey
 from tenants.decorators import unit_permission_required
 from tenants.permissions import Action, has_perm
 
@@ -288,3 +293,63 @@ def policy(request: HttpRequest) -> HttpResponse:
 @require_GET
 def alerts(request: HttpRequest) -> HttpResponse:
     return render(request, "analytics/alerts/list.html", {"page": staff_alerts_current(unit=request.tenant)})
+
+
+# --------------------------------------------------------------------------- customer surveys and plans
+
+
+class CustomerSurveyForm(forms.Form):
+    received_from = DayField(label=gettext_lazy("Dossiers received from"))
+    received_to = DayField(label=gettext_lazy("until"))
+    mode = forms.ChoiceField(choices=CustomerSurvey.Mode.choices)
+    reminder_after_days = forms.IntegerField(min_value=1, max_value=60, initial=7)
+    erase_after_days = forms.IntegerField(min_value=0, max_value=365, initial=30)
+
+
+@require_POST
+@unit_permission_required(Action.OPERATE)
+def customer_survey_start(request: HttpRequest, pk: int) -> HttpResponse:
+    """Select the campaign's customers: everyone, or a sample sized by the unit's quota rule."""
+    campaign = get_object_or_404(Campaign, pk=pk)
+    form = CustomerSurveyForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+        return redirect("unit:customer_survey", pk=pk)
+    data = form.cleaned_data
+    sizes = None
+    if data["mode"] == CustomerSurvey.Mode.SAMPLE:
+        sizes = customer_sample_sizes(
+            unit=request.tenant, received_from=data["received_from"], received_to=data["received_to"]
+        )
+    try:
+        survey = customer_survey_create(
+            unit=request.tenant,
+            campaign=campaign,
+            received_from=data["received_from"],
+            received_to=data["received_to"],
+            created_by=request.user,
+            sizes=sizes,
+            reminder_after_days=data["reminder_after_days"],
+            erase_after_days=data["erase_after_days"],
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("unit:customer_survey", pk=pk)
+    messages.success(
+        request,
+        _("%(n)d of %(N)d customers selected; each has a one-time link.")
+        % {"n": survey.sample_size, "N": survey.population},
+    )
+    return redirect("unit:customer_survey", pk=pk)
+
+
+@require_POST
+@unit_permission_required(Action.OPERATE)
+def plan_draft_view(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = get_object_or_404(Campaign, pk=pk)
+    try:
+        survey_plan_draft(unit=request.tenant, campaign=campaign, kind=request.POST.get("kind", ""))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("unit:plan", pk=pk)

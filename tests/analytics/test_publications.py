@@ -29,7 +29,7 @@ from analytics.figures.figure_json import figure_json, figure_method_code
 from analytics.figures.selectors import Period
 from analytics.methodology import formulas as f
 from analytics.models import Publication, PublicationSchedule, PublicationSubscriber
-from analytics.publications.report import decree_date, report_build, short_name, shown
+from analytics.publications.report import report_build, shown
 from analytics.publications.services import (
     ADHOC,
     NotRendered,
@@ -48,6 +48,7 @@ from analytics.publications.tasks import (
     publication_render_task,
     publications_dispatch,
 )
+from surveys.decree import decree_date, short_name
 from surveys.models import Campaign, PaperBatch, Procedure, StaffMember
 from surveys.services import qr_link_create, response_submit
 from tenants.models import AuditEvent, Unit, User

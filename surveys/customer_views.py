@@ -1,0 +1,450 @@
+"""The officer console's pages of customer surveys (seed 003) and of every campaign's plan.
+
+Thin: a form parses, a service in surveys.customer_services / customer_imports / plan_services writes.
+Every page needs OPERATE in the current unit. Starting a survey's sample and drafting a plan need the
+unit's quota rule, so those two forms post to analytics.quotas.views.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from tenants.decorators import unit_permission_required
+from tenants.models import Membership, User
+from tenants.permissions import Action
+from tenants.spreadsheets import ImportRejected, csv_cell, csv_lines
+
+from .customer_imports import COLUMNS, HEADER_NAMES, MAX_BYTES, customers_from_dossiers, customers_import
+from .customer_selectors import customer_survey_progress
+from .customer_services import (
+    customer_contact_erase,
+    invitation_outcome,
+    invitation_phone_answer,
+    invitations_email_send,
+    invitations_letters_pdf,
+    invitations_messages_export,
+    invitations_to_reach,
+)
+from .definition import Definition
+from .forms import DayField
+from .models import (
+    Campaign,
+    Channel,
+    Customer,
+    CustomerColumns,
+    CustomerSurvey,
+    Invitation,
+    PlanStep,
+    SurveyPlan,
+)
+from .plan_selectors import plan_checklist
+from .plan_services import (
+    EDITABLE,
+    StepInput,
+    plan_issue,
+    plan_pdf,
+    plan_step_done,
+    plan_steps_set,
+    plan_update,
+)
+from .response_views import ballot_questions
+from .services import SubmissionError
+
+operate = unit_permission_required(Action.OPERATE)
+PHONE_LIST_MAX = 200
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("Export of the one-stop system (.csv or .xlsx)"))
+
+
+class PeriodForm(forms.Form):
+    received_from = DayField(label=gettext_lazy("Dossiers received from"))
+    received_to = DayField(label=gettext_lazy("until"))
+
+
+class EraseForm(forms.Form):
+    dossier_code = forms.CharField(label=gettext_lazy("Dossier code"), max_length=60)
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=300)
+
+
+class PlanForm(forms.ModelForm):
+    class Meta:
+        model = SurveyPlan
+        fields = list(EDITABLE)
+        widgets = {
+            name: forms.Textarea(attrs={"rows": 4})
+            for name in EDITABLE
+            if name not in ("kind", "number", "subject", "signer_title", "signer_name")
+        }
+
+
+def _customers_page(
+    request: HttpRequest, *, problems: list[str] | None = None, status: int = 200
+) -> HttpResponse:
+    saved = CustomerColumns.objects.first()
+    remembered = saved.mapping if saved else {}
+    campaigns = Campaign.objects.filter(channels__contains=[Channel.LIST]).select_related("customer_survey")
+    context = {
+        "total": Customer.objects.count(),
+        "with_contact": Customer.objects.filter(contact__isnull=False).count(),
+        "erased": Customer.objects.filter(contact_erased_at__isnull=False).count(),
+        "import_form": ImportForm(),
+        "period_form": PeriodForm(),
+        "erase_form": EraseForm(),
+        "columns": [(c, HEADER_NAMES[c], remembered.get(c, "")) for c in COLUMNS],
+        "campaigns": campaigns,
+        "problems": problems or [],
+    }
+    return render(request, "console/customers/customers.html", context, status=status)
+
+
+@operate
+@require_GET
+def customers(request: HttpRequest) -> HttpResponse:
+    return _customers_page(request)
+
+
+@operate
+@require_POST
+def customers_upload(request: HttpRequest) -> HttpResponse:
+    form = ImportForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _customers_page(request, problems=[_("Choose a file to import.")], status=400)
+    upload = form.cleaned_data["file"]
+    if upload.size > MAX_BYTES:
+        return _customers_page(request, problems=[_("The file is larger than 10 MB.")], status=400)
+    mapping = {c: request.POST.get(f"map_{c}", "").strip() for c in COLUMNS}
+    mapping = {c: header for c, header in mapping.items() if header}
+    try:
+        result = customers_import(
+            unit=request.tenant,
+            filename=upload.name,
+            data=upload.read(MAX_BYTES + 1),
+            mapping=mapping or None,
+        )
+    except ImportRejected as rejected:
+        return _customers_page(request, problems=[str(p) for p in rejected.problems[:100]], status=400)
+    messages.success(
+        request,
+        _("Imported: %(created)d new customers, %(updated)d updated.")
+        % {"created": result.created, "updated": result.updated},
+    )
+    return redirect("unit:customers")
+
+
+@operate
+@require_POST
+def customers_from_api(request: HttpRequest) -> HttpResponse:
+    form = PeriodForm(request.POST)
+    if not form.is_valid():
+        return _customers_page(request, problems=[m for ms in form.errors.values() for m in ms], status=400)
+    result = customers_from_dossiers(unit=request.tenant, **form.cleaned_data)
+    messages.success(request, _("%(n)d dossiers received through the API added.") % {"n": result.created})
+    return redirect("unit:customers")
+
+
+@operate
+@require_POST
+def customer_erase(request: HttpRequest) -> HttpResponse:
+    form = EraseForm(request.POST)
+    if not form.is_valid():
+        return _customers_page(request, problems=[m for ms in form.errors.values() for m in ms], status=400)
+    customer = Customer.objects.filter(dossier_code=form.cleaned_data["dossier_code"].strip()).first()
+    if customer is None:
+        return _customers_page(request, problems=[_("No customer has this dossier code.")], status=400)
+    try:
+        customer_contact_erase(
+            unit=request.tenant, customer=customer, actor=request.user, reason=form.cleaned_data["reason"]
+        )
+    except ValidationError as error:
+        return _customers_page(request, problems=error.messages, status=400)
+    messages.success(request, _("The customer's contact data was erased."))
+    return redirect("unit:customers")
+
+
+# --------------------------------------------------------------------------------------------------
+# One campaign's customers
+# --------------------------------------------------------------------------------------------------
+
+
+def _survey(campaign_pk: int) -> CustomerSurvey:
+    return get_object_or_404(
+        CustomerSurvey.objects.select_related("campaign__version"), campaign_id=campaign_pk
+    )
+
+
+@operate
+@require_GET
+def customer_survey(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = get_object_or_404(Campaign, pk=pk, channels__contains=[Channel.LIST])
+    survey = CustomerSurvey.objects.filter(campaign=campaign).first()
+    context: dict[str, Any] = {"campaign": campaign, "survey": survey}
+    if survey is None:
+        context["period_form"] = PeriodForm()
+        context["modes"] = CustomerSurvey.Mode.choices
+    else:
+        context["progress"] = customer_survey_progress(survey=survey)
+        context["phone_list"] = list(
+            invitations_to_reach(survey=survey, method=Invitation.Method.PHONE)[:PHONE_LIST_MAX]
+        )
+    return render(request, "console/customers/survey.html", context)
+
+
+def _download(rows: list[list[str]], filename: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(
+        csv_lines([[csv_cell(cell) for cell in row] for row in rows]), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@operate
+@require_POST
+def customer_messages(request: HttpRequest, pk: int) -> HttpResponse:
+    """The SMS or Zalo texts as CSV; the customers in it are counted as contacted now."""
+    survey = _survey(pk)
+    method = request.POST.get("method", "")
+    reminders = request.POST.get("reminders") == "1"
+    try:
+        rows = invitations_messages_export(
+            unit=request.tenant, survey=survey, method=method, by=request.user, reminders=reminders
+        )
+    except ValidationError:
+        return HttpResponse(status=400)
+    return _download(
+        rows, f"tin-nhan-{method}{'-nhac' if reminders else ''}-{timezone.localdate():%Y%m%d}.csv"
+    )
+
+
+@operate
+@require_POST
+def customer_letters(request: HttpRequest, pk: int) -> HttpResponse:
+    pdf = invitations_letters_pdf(unit=request.tenant, survey=_survey(pk), by=request.user)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="thu-moi-{timezone.localdate():%Y%m%d}.pdf"'
+    return response
+
+
+@operate
+@require_POST
+def customer_emails(request: HttpRequest, pk: int) -> HttpResponse:
+    reminders = request.POST.get("reminders") == "1"
+    sent = invitations_email_send(
+        unit=request.tenant, survey=_survey(pk), by=request.user, reminders=reminders
+    )
+    messages.success(request, _("%(n)d e-mails sent.") % {"n": sent})
+    return redirect("unit:customer_survey", pk=pk)
+
+
+@operate
+@require_http_methods(["GET", "POST"])
+def invitation_phone(request: HttpRequest, pk: int, invitation_pk: int) -> HttpResponse:
+    """An officer calls the customer and records their answers: channel "phone", the officer as
+    interviewer. The questionnaire's contact question is left out: the caller knows who answers,
+    the answer must not."""
+    survey = _survey(pk)
+    invitation = get_object_or_404(
+        Invitation.objects.select_related("customer__contact", "customer__procedure"),
+        pk=invitation_pk,
+        survey=survey,
+    )
+    if invitation.token_id is None:
+        messages.info(request, _("This customer has already answered."))
+        return redirect("unit:customer_survey", pk=pk)
+    definition = Definition(survey.campaign.version.definition)
+    errors: dict[str, str] = {}
+    status = 200
+    key = uuid.uuid4()
+    if request.method == "POST":
+        try:
+            key = uuid.UUID(request.POST.get("submission_key", ""))
+            invitation_phone_answer(
+                unit=request.tenant,
+                invitation=invitation,
+                data=request.POST,
+                submission_key=key,
+                officer=request.user,
+            )
+        except ValueError:
+            errors = {"__all__": _("This form is damaged; reload the page.")}
+        except (SubmissionError, ValidationError) as problem:
+            errors = (
+                dict(problem.errors)
+                if isinstance(problem, SubmissionError)
+                else {"__all__": " ".join(problem.messages)}
+            )
+        if not errors:
+            messages.success(request, _("The answers were recorded; the customer is marked as answered."))
+            return redirect("unit:customer_survey", pk=pk)
+        status = 400
+    language = "en" if (get_language() or "vi").startswith("en") else "vi"
+    questions = [
+        q
+        for q in ballot_questions(definition, request.POST if request.method == "POST" else None, language)
+        if q["kind"] != "contact" and not (q["kind"] == "procedure" and invitation.customer.procedure_id)
+    ]
+    for q in questions:
+        q["error"] = errors.pop(q["key"], "")
+    context = {
+        "survey": survey,
+        "invitation": invitation,
+        "questions": questions,
+        "form_errors": list(errors.values()),
+        "submission_key": key,
+    }
+    return render(request, "console/customers/phone.html", context, status=status)
+
+
+@operate
+@require_POST
+def invitation_mark(request: HttpRequest, pk: int, invitation_pk: int) -> HttpResponse:
+    survey = _survey(pk)
+    invitation = get_object_or_404(Invitation, pk=invitation_pk, survey=survey)
+    try:
+        invitation_outcome(
+            unit=request.tenant,
+            invitation=invitation,
+            status=request.POST.get("status", ""),
+            method=request.POST.get("method", Invitation.Method.PHONE),
+            by=request.user,
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("unit:customer_survey", pk=pk)
+
+
+# --------------------------------------------------------------------------------------------------
+# Plans
+# --------------------------------------------------------------------------------------------------
+
+
+def _plan_page(
+    request: HttpRequest,
+    campaign: Campaign,
+    *,
+    form: PlanForm | None = None,
+    errors: list[str] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    plan = SurveyPlan.objects.filter(campaign=campaign).first()
+    members = User.objects.filter(
+        pk__in=Membership.objects.filter(unit__path__in=_ancestor_paths(request.tenant.path)).values("user")
+    ).order_by("email")
+    context = {
+        "campaign": campaign,
+        "plan": plan,
+        "kinds": SurveyPlan.Kind.choices,
+        "form": form or (PlanForm(instance=plan) if plan and not plan.is_issued else None),
+        "checklist": plan_checklist(plan=plan) if plan else [],
+        "members": members,
+        "errors": errors or [],
+    }
+    return render(request, "console/customers/plan.html", context, status=status)
+
+
+def _ancestor_paths(path: str) -> list[str]:
+    """The unit's path and those of the units above it: roles are inherited down the tree."""
+    parts = path.split(".")
+    return [".".join(parts[: i + 1]) for i in range(len(parts))]
+
+
+@operate
+@require_GET
+def plan(request: HttpRequest, pk: int) -> HttpResponse:
+    return _plan_page(request, get_object_or_404(Campaign, pk=pk))
+
+
+@operate
+@require_POST
+def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = get_object_or_404(Campaign, pk=pk)
+    plan = get_object_or_404(SurveyPlan, campaign=campaign)
+    form = PlanForm(request.POST, instance=plan)
+    if not form.is_valid():
+        return _plan_page(request, campaign, form=form, status=400)
+    try:
+        plan_update(unit=request.tenant, plan=plan, values={k: str(form.cleaned_data[k]) for k in EDITABLE})
+    except ValidationError as error:
+        return _plan_page(request, campaign, form=form, errors=error.messages, status=400)
+    messages.success(request, _("The plan was saved."))
+    return redirect("unit:plan", pk=pk)
+
+
+@operate
+@require_POST
+def plan_timetable(request: HttpRequest, pk: int) -> HttpResponse:
+    """The timetable posted as parallel lists (one entry per row); empty rows are dropped."""
+    campaign = get_object_or_404(Campaign, pk=pk)
+    plan = get_object_or_404(SurveyPlan, campaign=campaign)
+    day = DayField(required=False)
+    steps = []
+    post = request.POST
+    try:
+        rows = zip(
+            post.getlist("task"),
+            post.getlist("responsible"),
+            post.getlist("user"),
+            post.getlist("starts_on"),
+            post.getlist("due_on"),
+            strict=True,
+        )
+        for task, responsible, user, starts_on, due_on in rows:
+            if not task.strip() and not due_on.strip():
+                continue
+            due = day.clean(due_on)
+            if due is None:
+                raise ValidationError(_("Each step needs its due date."))
+            person = User.objects.filter(pk=int(user)).first() if user.isdigit() else None
+            steps.append(StepInput(task, responsible, due, day.clean(starts_on), person))
+        plan_steps_set(unit=request.tenant, plan=plan, steps=steps)
+    except ValueError:
+        return _plan_page(request, campaign, errors=[_("This form is damaged; reload the page.")], status=400)
+    except ValidationError as error:
+        return _plan_page(request, campaign, errors=error.messages, status=400)
+    messages.success(request, _("The timetable was saved."))
+    return redirect("unit:plan", pk=pk)
+
+
+@operate
+@require_POST
+def plan_issue_view(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = get_object_or_404(Campaign, pk=pk)
+    plan = get_object_or_404(SurveyPlan, campaign=campaign)
+    try:
+        plan_issue(
+            unit=request.tenant, plan=plan, by=request.user, number=request.POST.get("number", "")[:20]
+        )
+    except ValidationError as error:
+        return _plan_page(request, campaign, errors=error.messages, status=400)
+    messages.success(request, _("The plan was issued; it can no longer be changed."))
+    return redirect("unit:plan", pk=pk)
+
+
+@operate
+@require_GET
+def plan_pdf_view(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = get_object_or_404(SurveyPlan, campaign_id=pk)
+    response = HttpResponse(plan_pdf(unit=request.tenant, plan=plan), content_type="application/pdf")
+    name = "ke-hoach" if plan.is_issued else "ke-hoach-du-thao"
+    response["Content-Disposition"] = f'inline; filename="{name}-{pk}.pdf"'
+    return response
+
+
+@operate
+@require_POST
+def plan_step_toggle(request: HttpRequest, pk: int, step_pk: int) -> HttpResponse:
+    step = get_object_or_404(PlanStep, pk=step_pk, plan__campaign_id=pk)
+    plan_step_done(unit=request.tenant, step=step, done=request.POST.get("done") == "1")
+    return redirect("unit:plan", pk=pk)
