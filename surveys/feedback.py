@@ -484,7 +484,7 @@ def feedback_overdue_remind(*, unit: Unit, today: dt.date | None = None) -> dict
         for pk in overdue.exclude(reminded_for=F("due_on")).values_list("pk", flat=True):
             with transaction.atomic():
                 feedback = (
-                    Feedback.objects.select_for_update(skip_locked=True)
+                    Feedback.objects.select_for_update(skip_locked=True, of=("self",))
                     .select_related("assigned_to")
                     .filter(pk=pk)
                     .first()

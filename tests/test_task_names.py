@@ -27,6 +27,8 @@ REGISTERED = {
     "api.tasks.webhooks_daily_figures",
     "surveys.household_tasks.household_erasure_dispatch",
     "surveys.household_tasks.unit_household_erasure",
+    "surveys.tasks.feedback_reminders_dispatch",
+    "surveys.tasks.unit_feedback_reminders",
     "tenants.tasks.unit_schema_check",
     "tenants.tasks.units_schema_check_dispatch",
 }
