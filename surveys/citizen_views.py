@@ -394,7 +394,7 @@ def _submit(request: HttpRequest, target: Target, lang: str) -> HttpResponse:
     if target.channel not in target.campaign.channels:
         return _closed_notice(request, lang, target)
     try:
-        _response, _created = response_submit(
+        response, _created = response_submit(
             campaign=target.campaign,
             version_id=form.version_id,
             data=data,
@@ -415,8 +415,12 @@ def _submit(request: HttpRequest, target: Target, lang: str) -> HttpResponse:
         return _render_form(
             request, lang, target, token=token, errors=error.errors, data=data, status=error.status
         )
-    # Redirect after POST to a page that needs no cookie: a reload cannot post twice.
-    return HttpResponseRedirect(_with_lang(target.thanks_path, lang), status=303)
+    # Redirect after POST to a page that needs no cookie: a reload cannot post twice. An unsatisfied
+    # answer is offered the feedback page there; the offer carries nothing of the answer.
+    thanks = target.thanks_path + ("?gop-y=1" if response.overall_bucket == "unsatisfied" else "")
+    if lang == "en":
+        thanks += "&lang=en" if "?" in thanks else "?lang=en"
+    return HttpResponseRedirect(thanks, status=303)
 
 
 def _desk_device(request: HttpRequest, target: Target) -> DeskDevice | None:
@@ -551,7 +555,14 @@ def _notice(
 
 
 def _thanks(request: HttpRequest, lang: str, target: Target) -> HttpResponse:
-    context = {**_unit_context(target.unit), "thank_you": Definition.text(THANK_YOU, lang)}
+    context = {
+        **_unit_context(target.unit),
+        "thank_you": Definition.text(THANK_YOU, lang),
+        "feedback_url": f"/gop-y/{target.unit.schema_name}?sau-khao-sat=1"
+        + ("&lang=en" if lang == "en" else "")
+        if request.GET.get("gop-y") == "1"
+        else "",
+    }
     return _page(request, lang, "citizen/thanks.html", context, 200)
 
 
