@@ -249,6 +249,19 @@ def feedback_record(
 # --------------------------------------------------------------------------- the national portal
 
 
+#: The portal's names of the fields a check may refuse.
+PORTAL_FIELDS = {
+    "category": "PhanLoai",
+    "content": "NoiDung",
+    "procedure": "MaTTHC",
+    "dossier_code": "MaHoSo",
+    "contact_name": "HoTen",
+    "contact_phone": "SoDienThoai",
+    "contact_email": "Email",
+    "contact_address": "DiaChi",
+}
+
+
 @dataclass(frozen=True)
 class PortalFeedback:
     """One feedback event of the national portal (its field names are kept in the API)."""
@@ -271,7 +284,7 @@ def feedback_portal_ingest(*, unit: Unit, events: list[PortalFeedback]) -> list[
     All or nothing: any event refused (ValidationError with its index) leaves the whole batch unstored,
     so the portal can resend it corrected. A code already recorded answers "unchanged".
     """
-    errors: dict[str, dict[str, str]] = {}
+    errors: dict[str, list[str]] = {}
     now = timezone.now()
     results: list[PortalResult] = []
     with tenant_context(unit), transaction.atomic():
@@ -289,13 +302,13 @@ def feedback_portal_ingest(*, unit: Unit, events: list[PortalFeedback]) -> list[
             try:
                 values, contact = feedback_check(event.data)
             except ValidationError as error:
-                problems.update({k: v[0] for k, v in error.message_dict.items()})
+                problems.update({PORTAL_FIELDS.get(k, k): v[0] for k, v in error.message_dict.items()})
                 values, contact = {}, None
-            if problems:
-                errors[str(index)] = problems
+            for name, message in problems.items():
+                errors[f"events.{index}.{name}"] = [message]
             checked.append((event, values, contact))
         if errors:
-            raise ValidationError({k: [str(v)] for k, v in errors.items()}, code="batch") from None
+            raise ValidationError(errors)
         known = {f.portal_code: f for f in Feedback.objects.filter(portal_code__in=list(seen))}
         for event, values, contact in checked:
             if event.code in known:

@@ -39,3 +39,33 @@ def feedback_officials(*, unit: Unit) -> list[User]:
 
 def is_overdue(feedback: Feedback) -> bool:
     return feedback.status != FeedbackStatus.REPLIED and feedback.due_on < timezone.localdate()
+
+
+def feedback_by_portal_code(*, portal_code: str) -> Feedback | None:
+    if not portal_code or len(portal_code) > 60:
+        return None
+    return Feedback.objects.prefetch_related("history").filter(portal_code=portal_code).first()
+
+
+def feedback_on_time(feedback: Feedback, today=None) -> bool | None:
+    """Replied by the due day (local time); None while open and not past due."""
+    if feedback.replied_at is not None:
+        return timezone.localtime(feedback.replied_at).date() <= feedback.due_on
+    return False if feedback.due_on < (today or timezone.localdate()) else None
+
+
+def feedback_status_view(feedback: Feedback) -> dict:
+    """What a machine may know of a record: status and dates, never its content or sender."""
+    return {
+        "portal_code": feedback.portal_code,
+        "reference": feedback.reference,
+        "category": feedback.category,
+        "status": feedback.status,
+        "received_at": feedback.received_at,
+        "due_on": feedback.due_on,
+        "assigned_at": feedback.assigned_at,
+        "replied_at": feedback.replied_at,
+        "on_time": feedback_on_time(feedback),
+        "rated": feedback.rated_at is not None,
+        "history": [{"status": h.status, "at": h.at} for h in feedback.history.all()],
+    }
