@@ -33,6 +33,7 @@ from analytics.dashboards.selectors import (
     unit_is_pooled,
     unit_minimum_n,
 )
+from analytics.feedback.selectors import feedback_dashboard
 from analytics.figures import charts
 from analytics.figures.selectors import Period, UnitFigures, breakdown, child_ranking, unit_figures
 from analytics.methodology import formulas as f
@@ -327,6 +328,7 @@ def results(request: HttpRequest) -> HttpResponse:
         "quotas_url": unit_page_url(request, "unit:quotas"),
         "alerts_url": unit_page_url(request, "unit:alerts"),
         "public_url": _public_results_url(unit),
+        "feedback": feedback_dashboard(unit=unit, period=period, language=_language()),
         # Held answers are the unit's own raw answers: only its officers review them.
         "review_url": unit_page_url(request, "unit:review"),
     }

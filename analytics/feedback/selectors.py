@@ -196,3 +196,21 @@ def public_feedback(*, unit: Unit, period: Period, minimum_n: int, language: str
 
     key = f"public-feedback:{unit.pk}:{period.start}:{period.end}:{minimum_n}:{language}"
     return cache.get_or_set(key, compute, PUBLIC_CACHE_SECONDS)
+
+
+def feedback_dashboard(*, unit: Unit, period: Period, language: str) -> dict:
+    """The feedback section of a unit's results page (console): counts and both rates, no content."""
+    minimum_n = policy_effective(unit).figure_minimum_n
+    counts = feedback_counts(unit=unit, period=period)
+    with translation.override(language):
+        labels = dict(FeedbackCategory.choices)
+        categories = [(str(labels.get(k, k)), n) for k, n in counts.by_category.most_common()]
+    return {
+        "received": counts.received,
+        "categories": categories,
+        "on_time": figure_view(on_time_figure(counts, minimum_n=minimum_n), language=language),
+        "handling": figure_view(handling_figure(counts, minimum_n=minimum_n), language=language),
+        "pending": counts.pending,
+        "unrateable": counts.unrateable,
+        "unrated": counts.unrated,
+    }

@@ -359,18 +359,16 @@ class ParContributionSerializer(serializers.Serializer):
 class FeedbackEventSerializer(StrictSerializer):
     """One piece of feedback as the national portal sends it; contact details optional."""
 
-    MaPAKN = serializers.CharField(
-        min_length=1, max_length=60, help_text="the portal's code (idempotency key)"
-    )
+    MaPAKN = SentText(min_length=1, max_length=60, help_text="the portal's code (idempotency key)")
     NgayGui = serializers.DateTimeField(help_text="when the citizen sent it")
     PhanLoai = serializers.ChoiceField(choices=FeedbackCategory.values, help_text="what it is about")
-    NoiDung = serializers.CharField(min_length=1, max_length=4000)
-    MaTTHC = serializers.CharField(max_length=80, required=False, allow_blank=True)
-    MaHoSo = serializers.CharField(max_length=60, required=False, allow_blank=True)
-    HoTen = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    SoDienThoai = serializers.CharField(max_length=30, required=False, allow_blank=True)
-    Email = serializers.CharField(max_length=254, required=False, allow_blank=True)
-    DiaChi = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    NoiDung = SentText(min_length=1, max_length=4000)
+    MaTTHC = SentText(max_length=80, required=False, allow_blank=True)
+    MaHoSo = SentText(max_length=60, required=False, allow_blank=True)
+    HoTen = SentText(max_length=200, required=False, allow_blank=True)
+    SoDienThoai = SentText(max_length=30, required=False, allow_blank=True)
+    Email = SentText(max_length=254, required=False, allow_blank=True)
+    DiaChi = SentText(max_length=300, required=False, allow_blank=True)
 
 
 class FeedbackBatchSerializer(StrictSerializer):

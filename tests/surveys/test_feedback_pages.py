@@ -140,7 +140,13 @@ def test_an_unsatisfied_answer_is_offered_the_feedback_page_without_a_link_betwe
     assert offer in thanks
     # when they follow the offer and send a complaint
     page = citizen.get(offer)
-    assert vi("This is separate from the survey you have just answered") in page.content.decode()
+    assert (
+        vi(
+            "This is separate from the survey you have just answered: your answers there stay anonymous "
+            "and are not attached to this message."
+        )
+        in page.content.decode()
+    )
     sent = send(
         citizen,
         page_url(world.commune),
