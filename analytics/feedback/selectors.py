@@ -199,8 +199,16 @@ def public_feedback(*, unit: Unit, period: Period, minimum_n: int, language: str
 
 
 def feedback_dashboard(*, unit: Unit, period: Period, language: str) -> dict:
-    """The feedback section of a unit's results page (console): counts and both rates, no content."""
+    """The feedback section of a unit's results page (console): counts and both rates, no content.
+
+    Cached like the public page's (feedback is not folded into the fact tables: a province's figure
+    scans every schema below it)."""
     minimum_n = policy_effective(unit).figure_minimum_n
+    key = f"console-feedback:{unit.pk}:{period.start}:{period.end}:{minimum_n}:{language}"
+    return cache.get_or_set(key, lambda: _dashboard(unit, period, minimum_n, language), PUBLIC_CACHE_SECONDS)
+
+
+def _dashboard(unit: Unit, period: Period, minimum_n: int, language: str) -> dict:
     counts = feedback_counts(unit=unit, period=period)
     with translation.override(language):
         labels = dict(FeedbackCategory.choices)

@@ -6,19 +6,22 @@ import uuid
 from fractions import Fraction
 
 import pytest
+from django.core.cache import cache
 from django.http import QueryDict
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_tenants.utils import tenant_context
 
 from analytics.feedback.selectors import feedback_counts, handling_figure, on_time_figure
 from analytics.figures.selectors import Period
 from analytics.methodology import points as pts
+from analytics.methodology.methods import METHOD_NAMES
 from analytics.par.rules import par_rule_set_create
 from analytics.par.services import fraction_from, par_contribution_compute
 from surveys.dossiers import DossierEvent, dossier_events_ingest
 from surveys.models import Campaign, Feedback, Procedure
 from surveys.scales import DataError
 from surveys.services import dossier_token_issue, response_submit
+from tenants.routing import unit_reverse
 
 YEAR = 2025  # the test world's three-tier units were in force until 30/06/2025
 TZ = timezone.get_default_timezone()
@@ -214,6 +217,7 @@ def test_5_2_refuses_impossible_counts_and_is_not_applicable_at_zero():
 
 
 def test_the_public_page_shows_counts_and_the_on_time_rate_never_content(world, client):
+    cache.clear()  # the page's feedback counts are cached for a few minutes
     today = timezone.localdate()
     with tenant_context(world.commune):
         record(
@@ -232,3 +236,16 @@ def test_the_public_page_shows_counts_and_the_on_time_rate_never_content(world, 
     assert "n = 2" in body  # 1 of 2 on time
     assert "Nguyễn Văn X" not in body and secret.reference not in body
     assert f"/gop-y/{world.commune.schema_name}" in body
+
+
+def test_the_results_page_shows_both_feedback_rates(world, commune_officer, client):
+    cache.clear()
+    with tenant_context(world.commune):
+        record(due=D(YEAR, 3, 10), replied=D(YEAR, 3, 10), rating="satisfied", received=D(YEAR, 3, 1))
+    client.force_login(commune_officer)
+    page = client.get(unit_reverse(world.commune, "unit:results"), {"from": "01/01/2025", "to": "31/12/2025"})
+    assert page.status_code == 200
+    body = page.content.decode()
+    with translation.override("vi"):
+        assert str(METHOD_NAMES["feedback_on_time"]) in body
+        assert str(METHOD_NAMES["feedback_handling_satisfaction"]) in body
