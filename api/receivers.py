@@ -45,7 +45,10 @@ def on_feedback_status_changed(sender, unit, feedback, **kwargs) -> None:
         event_publish(
             event=Webhook.Event.FEEDBACK_STATUS,
             client_ids=clients,
-            event_id=uuid.uuid5(uuid.NAMESPACE_URL, f"sipas:feedback:{feedback.public_id}:{feedback.status}"),
+            # One event per status change (a second assignment is a new one), the same on a retry.
+            event_id=uuid.uuid5(
+                uuid.NAMESPACE_URL, f"sipas:feedback:{feedback.public_id}:{feedback.history.count()}"
+            ),
             payload={
                 "unit": UnitSerializer(unit).data,
                 **FeedbackStatusSerializer(feedback_status_view(feedback)).data,

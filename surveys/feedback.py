@@ -27,8 +27,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tenants.utils import tenant_context
 
-from tenants.models import Membership, Role, Unit, User
+from tenants.models import Unit, User
 from tenants.permissions import Action, has_perm
+from tenants.selectors import unit_admin_emails
 from tenants.workdays import feedback_due_on
 
 from .models import (
@@ -454,15 +455,10 @@ def feedback_rate(*, signed: str, value: object) -> Feedback:
 # --------------------------------------------------------------------------- reminders and reports
 
 
-def _admins(unit: Unit) -> list[str]:
-    rows = Membership.objects.filter(unit=unit, role=Role.ADMIN, user__is_active=True).exclude(user__email="")
-    return sorted(set(rows.values_list("user__email", flat=True)))
-
-
 def _report_serious(unit: Unit, feedback: Feedback) -> None:
     """Seed 004: the chairman hears of harassment and unofficial costs at once (category and reference,
     never the citizen)."""
-    recipients = _admins(unit)
+    recipients = unit_admin_emails(unit)
     if not recipients:
         return  # reported by feedback_overdue_remind's sweep once the unit has an administrator
     with translation.override(settings.LANGUAGE_CODE):
@@ -491,7 +487,7 @@ def feedback_overdue_remind(*, unit: Unit, today: dt.date | None = None) -> dict
     serious records not reported yet; erase contacts whose purpose has ended. Safe to run again."""
     today = today or timezone.localdate()
     counts = {"reminders": 0, "serious": 0, "erased": 0}
-    admins = _admins(unit)
+    admins = unit_admin_emails(unit)
     with tenant_context(unit):
         overdue = Feedback.objects.filter(due_on__lt=today).exclude(status=FeedbackStatus.REPLIED)
         for pk in overdue.exclude(reminded_for=F("due_on")).values_list("pk", flat=True):

@@ -60,10 +60,6 @@ class FeedbackCounts:
     unrateable: int = 0  # replied in the period without contact details
     schemas: int = 0
 
-    @property
-    def late(self) -> int:
-        return self.due - self.on_time
-
     def as_inputs(self) -> dict[str, int]:
         """The counts a PAR contribution stores beside its points (and fingerprints)."""
         return {

@@ -84,3 +84,19 @@ def test_only_a_province_sets_the_deadline(world):
 def test_add_working_days_refuses_a_bad_count(bad):
     with pytest.raises(ValueError, match="count"):
         add_working_days(D(2026, 1, 5), bad, days_off=set())
+
+
+def test_operators_edit_the_calendar_and_the_rule_in_the_admin(world, operator, client):
+    client.force_login(operator)
+    assert client.get("/admin/tenants/calendarday/").status_code == 200
+    response = client.post(
+        "/admin/tenants/calendarday/add/", {"day": "2026-06-08", "kind": "day_off", "name": "Nghỉ đột xuất"}
+    )
+    assert response.status_code == 302
+    # a rule out of range is refused (the form again, with its error), then a good one is saved
+    rules = "/admin/tenants/feedbackdeadlinerule/add/"
+    assert client.post(rules, {"province": world.province.pk, "working_days": "0"}).status_code == 200
+    assert not FeedbackDeadlineRule.objects.exists()
+    assert client.post(rules, {"province": world.province.pk, "working_days": "3"}).status_code == 302
+    # Monday 8/6/2026 is now off: received Friday 5/6, three working days → 9, 10, 11 June
+    assert feedback_due_on(unit=world.commune, received_on=D(2026, 6, 5)) == D(2026, 6, 11)
