@@ -28,6 +28,7 @@ from django_tenants.utils import tenant_context
 from analytics.dashboards.selectors import figure_view
 from analytics.figures.selectors import Period, contributing_units, local_bounds, schemas_present
 from analytics.methodology import formulas as f
+from analytics.methodology.methods import method_name
 from analytics.methodology.policy import policy_effective
 from surveys.models import Feedback, FeedbackCategory
 from tenants.models import Unit
@@ -218,3 +219,15 @@ def _dashboard(unit: Unit, period: Period, minimum_n: int, language: str) -> dic
         "unrateable": counts.unrateable,
         "unrated": counts.unrated,
     }
+
+
+def feedback_export_rows(
+    *, unit: Unit, period: Period, minimum_n: int, language: str
+) -> list[tuple[str, f.Figure]]:
+    """The feedback figures for the results export, labelled by their method's name in `language`."""
+    counts = feedback_counts(unit=unit, period=period)
+    with translation.override(language):
+        return [
+            (method_name(ON_TIME_METHOD.code), on_time_figure(counts, minimum_n=minimum_n)),
+            (method_name(HANDLING_METHOD.code), handling_figure(counts, minimum_n=minimum_n)),
+        ]

@@ -1,6 +1,8 @@
 """Feedback figures and Decision 766's three criteria (5.2, 5.3, 5.4) against hand-computed examples."""
 
+import csv
 import datetime as dt
+import io
 import secrets
 import uuid
 from fractions import Fraction
@@ -249,3 +251,20 @@ def test_the_results_page_shows_both_feedback_rates(world, commune_officer, clie
     with translation.override("vi"):
         assert str(METHOD_NAMES["feedback_on_time"]) in body
         assert str(METHOD_NAMES["feedback_handling_satisfaction"]) in body
+
+
+def test_the_results_export_carries_the_feedback_figures_never_content(world, commune_officer, client):
+    with tenant_context(world.commune):
+        kept = record(due=D(YEAR, 3, 10), replied=D(YEAR, 3, 10), received=D(YEAR, 3, 1))
+        Feedback.objects.filter(pk=kept.pk).update(content="Bà Trần Thị Y phản ánh")
+    client.force_login(commune_officer)
+    export = client.get(
+        unit_reverse(world.commune, "unit:results_csv"), {"from": "01/01/2025", "to": "31/12/2025"}
+    )
+    assert export.status_code == 200
+    text = export.content.decode("utf-8-sig")
+    with translation.override("vi"):
+        on_time = str(METHOD_NAMES["feedback_on_time"])
+    [row] = [r for r in csv.reader(io.StringIO(text)) if r and r[0] == on_time]
+    assert "1" in row  # n = 1, too few: kept with its flag
+    assert "Trần Thị Y" not in text and kept.reference not in text
