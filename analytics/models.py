@@ -265,7 +265,7 @@ class ParRuleSet(models.Model):
     class Kind(models.TextChoices):
         BAND = "band", _("Band table")
         LINEAR = "linear", _("Linear to a threshold")
-        DECISION_766 = "decision_766", _("Decision 766/QĐ-TTg, criterion 5.4")
+        DECISION_766 = "decision_766", _("Decision 766/QĐ-TTg, criteria 5.2, 5.3 and 5.4")
 
     class QuotaCondition(models.TextChoices):
         NONE = "none", _("No quota condition")

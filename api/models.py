@@ -13,6 +13,7 @@ class Scope(models.TextChoices):
     READ_RESPONSES = "read:responses", _("Read the responses of the key's own unit (free text masked)")
     WRITE_DOSSIERS = "write:dossiers", _("Send dossier events, get one-time survey links")
     WRITE_TRANSACTIONS = "write:transactions", _("Send transaction counts")
+    WRITE_FEEDBACK = "write:feedback", _("Send feedback and complaints, read their handling status")
     MANAGE_WEBHOOKS = "manage:webhooks", _("Manage webhooks")
 
 
@@ -68,6 +69,7 @@ class Webhook(models.Model):
     class Event(models.TextChoices):
         PUBLICATION = "publication.published", _("A publication was published")
         DAILY_FIGURES = "figures.daily", _("Daily figures of the subtree")
+        FEEDBACK_STATUS = "feedback.status_changed", _("A piece of feedback changed status")
 
     client = models.ForeignKey(ApiClient, on_delete=models.CASCADE, related_name="webhooks")
     url = models.URLField(max_length=500)

@@ -18,6 +18,7 @@ SCOPE_ACTIONS = {
     Scope.READ_RESPONSES: Action.VIEW_RESPONSES,
     Scope.WRITE_DOSSIERS: Action.FEED,
     Scope.WRITE_TRANSACTIONS: Action.FEED,
+    Scope.WRITE_FEEDBACK: Action.FEED,
 }
 
 

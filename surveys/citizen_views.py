@@ -415,7 +415,7 @@ def _submit(request: HttpRequest, target: Target, lang: str) -> HttpResponse:
     if target.channel not in target.campaign.channels:
         return _closed_notice(request, lang, target)
     try:
-        _response, _created = response_submit(
+        response, _created = response_submit(
             campaign=target.campaign,
             version_id=form.version_id,
             data=data,
@@ -436,8 +436,12 @@ def _submit(request: HttpRequest, target: Target, lang: str) -> HttpResponse:
         return _render_form(
             request, lang, target, token=token, errors=error.errors, data=data, status=error.status
         )
-    # Redirect after POST to a page that needs no cookie: a reload cannot post twice.
-    return HttpResponseRedirect(_with_lang(target.thanks_path, lang), status=303)
+    # Redirect after POST to a page that needs no cookie: a reload cannot post twice. An unsatisfied
+    # answer is offered the feedback page there; the offer carries nothing of the answer.
+    thanks = target.thanks_path + ("?gop-y=1" if response.overall_bucket == "unsatisfied" else "")
+    if lang == "en":
+        thanks += "&lang=en" if "?" in thanks else "?lang=en"
+    return HttpResponseRedirect(thanks, status=303)
 
 
 def _desk_device(request: HttpRequest, target: Target) -> DeskDevice | None:
@@ -572,7 +576,14 @@ def _notice(
 
 
 def _thanks(request: HttpRequest, lang: str, target: Target) -> HttpResponse:
-    context = {**_unit_context(target.unit), "thank_you": Definition.text(THANK_YOU, lang)}
+    context = {
+        **_unit_context(target.unit),
+        "thank_you": Definition.text(THANK_YOU, lang),
+        "feedback_url": f"/gop-y/{target.unit.schema_name}?sau-khao-sat=1"
+        + ("&lang=en" if lang == "en" else "")
+        if request.GET.get("gop-y") == "1"
+        else "",
+    }
     return _page(request, lang, "citizen/thanks.html", context, 200)
 
 
@@ -650,9 +661,18 @@ Catalog = tuple[list[dict[str, Any]], list[tuple[str, str]]]
 
 
 def _catalog(definition: Definition, lang: str, known: frozenset[str]) -> Catalog:
-    """What the form's catalog questions offer, read in one statement and only if it asks them: the
-    unit's active procedures grouped by field, and its active fields, all in alphabetical order."""
-    kinds = {q["kind"] for q in definition.questions} - known
+    """What the form's catalog questions offer, read only if it asks them."""
+    return _catalog_of({q["kind"] for q in definition.questions} - known, lang)
+
+
+def _catalog_groups(lang: str) -> list[dict[str, Any]]:
+    """The unit's active procedures grouped by field (the feedback page's "procedure concerned")."""
+    return _catalog_of({"procedure"}, lang)[0]
+
+
+def _catalog_of(kinds: set[str], lang: str) -> Catalog:
+    """In one statement: the unit's active procedures grouped by field (kind "procedure") and its
+    active fields (kind "field"), all in alphabetical order."""
     procedure, field = Procedure._meta.db_table, Field._meta.db_table
     parts = []
     if "procedure" in kinds:

@@ -10,7 +10,16 @@ from django.utils.translation import gettext_lazy as _
 
 from .builtin.questionnaires import BUILTIN_QUESTIONNAIRES, ELEMENTS, RATING_ELEMENTS, REASON_ELEMENTS, SCALES
 from .definition import MAX_TEXT_LENGTH, definition_errors, key_error, question_label
-from .models import Channel, Desk, Field, QuestionnaireVersion
+from .models import (
+    OFFICER_SOURCES,
+    Channel,
+    Desk,
+    FeedbackCategory,
+    FeedbackSource,
+    Field,
+    QuestionnaireVersion,
+    ReplyMethod,
+)
 from .selectors import published_versions
 from .setup_services import key_from
 
@@ -555,3 +564,52 @@ class CampaignForm(forms.Form):
         if starts_on and ends_on and ends_on < starts_on:
             self.add_error("ends_on", gettext("The last day is before the first day."))
         return data
+
+
+# --------------------------------------------------------------------------- feedback
+
+
+class FeedbackEntryForm(forms.Form):
+    """Feedback that reached the unit by letter, hotline, feedback box or meeting, typed in by an officer.
+
+    The form only reads the types; surveys.feedback checks the rest, so every entry point says the same.
+    """
+
+    source = forms.ChoiceField(label=_("Received by"))
+    received_on = DayField(label=_("Received on"))
+    category = forms.ChoiceField(label=_("What it is about"))
+    content = forms.CharField(label=_("Content"), widget=forms.Textarea(attrs={"rows": 6}), max_length=4000)
+    procedure = forms.ChoiceField(label=_("Procedure concerned"), required=False)
+    dossier_code = forms.CharField(label=_("Dossier code"), required=False, max_length=60)
+    contact_name = forms.CharField(label=_("Citizen's name"), required=False, max_length=200)
+    contact_phone = forms.CharField(label=_("Phone number"), required=False, max_length=30)
+    contact_email = forms.CharField(label=_("Email"), required=False, max_length=254)
+    contact_address = forms.CharField(label=_("Address"), required=False, max_length=300)
+
+    def __init__(self, *args: Any, procedures: list[tuple[str, str]], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        labels = dict(FeedbackSource.choices)
+        self.fields["source"].choices = [(s.value, labels[s.value]) for s in OFFICER_SOURCES]
+        self.fields["category"].choices = FeedbackCategory.choices
+        self.fields["procedure"].choices = [("", _("None or not known")), *procedures]
+        self.fields["contact_name"].help_text = _(
+            "Contact details are optional, seen only by the officials handling the feedback, and erased once "
+            "the reply has been rated or the rating link has expired."
+        )
+
+
+class FeedbackAssignForm(forms.Form):
+    official = forms.ChoiceField(label=_("Official in charge"))
+
+    def __init__(self, *args: Any, officials: list[tuple[str, str]], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["official"].choices = [("", _("Choose…")), *officials]
+
+
+class FeedbackReplyForm(forms.Form):
+    reply = forms.CharField(label=_("Reply"), widget=forms.Textarea(attrs={"rows": 8}), max_length=8000)
+    method = forms.ChoiceField(label=_("Sent"))
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["method"].choices = ReplyMethod.choices

@@ -441,6 +441,149 @@ class Dossier(models.Model):
         return bool(self.due_at and self.finished_at and self.finished_at > self.due_at)
 
 
+class FeedbackSource(models.TextChoices):
+    """How a piece of feedback reached the unit."""
+
+    WEB = "web", _("Feedback page (link or QR code)")
+    AFTER_SURVEY = "after_survey", _("Offered after an unsatisfied survey answer")
+    LETTER = "letter", _("Letter")
+    HOTLINE = "hotline", _("Hotline")
+    MAILBOX = "mailbox", _("Feedback box")
+    MEETING = "meeting", _("Meeting with citizens")
+    PORTAL = "portal", _("National public service portal")
+
+
+#: The channels an officer types feedback in from.
+OFFICER_SOURCES = (
+    FeedbackSource.LETTER,
+    FeedbackSource.HOTLINE,
+    FeedbackSource.MAILBOX,
+    FeedbackSource.MEETING,
+)
+
+
+class FeedbackCategory(models.TextChoices):
+    ACCESS = "access", _("Access to the service")
+    PROCEDURE = "procedure", _("The administrative procedure")
+    ATTITUDE = "attitude", _("Attitude of the civil servant")
+    RESULT = "result", _("The result (late, incomplete, wrong)")
+    HARASSMENT = "harassment", _("Harassment or troublemaking by a civil servant")
+    UNOFFICIAL_COSTS = "unofficial_costs", _("Unofficial costs")
+    SUGGESTION = "suggestion", _("Suggestion")
+    OTHER = "other", _("Other")
+
+
+#: Categories that seed 004 wants the chairman to hear of at once.
+SERIOUS_CATEGORIES = frozenset({FeedbackCategory.HARASSMENT, FeedbackCategory.UNOFFICIAL_COSTS})
+
+
+class FeedbackStatus(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    ASSIGNED = "assigned", _("Assigned to an official")
+    REPLIED = "replied", _("Replied")
+
+
+class ReplyMethod(models.TextChoices):
+    EMAIL = "email", _("By e-mail")
+    PRINTED = "printed", _("Printed and handed over or posted")
+
+
+class Feedback(models.Model):
+    """One piece of feedback or complaint (phản ánh, kiến nghị). Never linked to a survey answer.
+
+    The citizen's contact details, if given, are in FeedbackContact, which only the unit's handlers see.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    reference = models.CharField(max_length=12, unique=True)  # told to the citizen, e.g. "k3m2x7a"
+    # The citizen form's submission key: a double tap stores one record (NULL for other sources).
+    submission_key = models.UUIDField(unique=True, null=True, blank=True)
+    source = models.CharField(max_length=20, choices=FeedbackSource.choices)
+    # The national portal's own code (idempotency key of its events); NULL for every other source.
+    portal_code = models.CharField(max_length=60, unique=True, null=True, blank=True)  # noqa: DJ001
+    category = models.CharField(max_length=20, choices=FeedbackCategory.choices)
+    content = models.TextField(max_length=4000)
+    procedure = models.ForeignKey(
+        Procedure, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    dossier_code = models.CharField(max_length=60, blank=True, db_index=True)
+    received_at = models.DateTimeField()
+    due_on = models.DateField()
+    status = models.CharField(max_length=10, choices=FeedbackStatus.choices, default=FeedbackStatus.RECEIVED)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    assigned_at = models.DateTimeField(null=True, blank=True)
+    replied_at = models.DateTimeField(null=True, blank=True)
+    replied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reply = models.TextField(blank=True)
+    reply_method = models.CharField(max_length=10, choices=ReplyMethod.choices, blank=True)
+    serious_reported_at = models.DateTimeField(null=True, blank=True)
+    # The due date whose overdue reminder went out: one reminder per episode (a new due date, a new one).
+    reminded_for = models.DateField(null=True, blank=True)
+    # Rating of the handling, through a one-time link sent with the reply (when there is a contact).
+    rateable = models.BooleanField(null=True, blank=True)  # set at the reply: None until replied
+    rating_nonce = models.CharField(max_length=32, blank=True)
+    rating_expires_at = models.DateTimeField(null=True, blank=True)
+    rated_at = models.DateTimeField(null=True, blank=True)
+    rating_value = models.SmallIntegerField(null=True, blank=True)
+    rating_bucket = models.CharField(max_length=12, choices=Bucket.choices, blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        indexes = [models.Index(fields=["due_on"]), models.Index(fields=["status", "due_on"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="replied", replied_at__isnull=False) | ~Q(status="replied"),
+                name="feedback_replied_has_time",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def is_serious(self) -> bool:
+        return self.category in SERIOUS_CATEGORIES
+
+
+class FeedbackContact(models.Model):
+    """How to reach the citizen about one piece of feedback: kept apart, shown to the unit's handlers
+    only, erased once the reply is rated or the rating link has expired."""
+
+    feedback = models.OneToOneField(Feedback, on_delete=models.CASCADE, related_name="contact")
+    name = models.CharField(max_length=200, blank=True)
+    phone = models.CharField(max_length=30, blank=True)
+    email = models.EmailField(blank=True)
+    address = models.CharField(max_length=300, blank=True)
+    consent_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"contact for {self.feedback_id}"
+
+
+class FeedbackStatusChange(models.Model):
+    """Each status a piece of feedback passed through, with its date: the handling's history."""
+
+    feedback = models.ForeignKey(Feedback, on_delete=models.CASCADE, related_name="history")
+    status = models.CharField(max_length=10, choices=FeedbackStatus.choices)
+    at = models.DateTimeField()
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.feedback_id} {self.status}"
+
+
 # The household survey (seed 002) keeps its models in their own module; importing them here registers
 # them with the app.
 from surveys.households.models import (  # noqa: E402, F401

@@ -259,6 +259,35 @@ def dossier_url(signed: str) -> str:
 DOSSIER_SIGNER = signing.Signer(salt="surveys.dossier")
 
 
+def one_time_sign(signer: signing.Signer, *, unit_id: int, pk: int, nonce: str) -> str:
+    """A one-time link's token. Compact ("<unit>-<id>-<nonce>:<signature>", hex ids) for a small QR."""
+    return signer.sign(f"{unit_id:x}-{pk:x}-{nonce}")
+
+
+def one_time_read(signer: signing.Signer, signed: str) -> tuple[Unit, int, str]:
+    """(unit, id, nonce) from a one-time link; a forged or garbled link raises SubmissionError(404)."""
+    try:
+        unit_hex, pk_hex, nonce = signer.unsign(signed).split("-", 2)
+        unit = Unit.objects.get(pk=int(unit_hex, 16), onboarded_at__isnull=False)
+        return unit, int(pk_hex, 16), nonce
+    except (signing.BadSignature, TypeError, ValueError, Unit.DoesNotExist) as error:
+        raise SubmissionError({"__all__": _("This survey link is not valid.")}, status=404) from error
+
+
+def one_time_check(
+    *, nonce: str, expected: str, used_at: dt.datetime | None, expires_at: dt.datetime
+) -> None:
+    """The checks of every one-time link: its nonce, not used yet, not expired (SubmissionError 404/410)."""
+    if not hmac.compare_digest(expected, nonce):
+        raise SubmissionError({"__all__": _("This survey link is not valid.")}, status=404)
+    if used_at is not None:
+        raise SubmissionError(
+            {"__all__": _("This survey link has already been used. Thank you!")}, status=410
+        )
+    if expires_at < timezone.now():
+        raise SubmissionError({"__all__": _("This survey link has expired.")}, status=410)
+
+
 def dossier_token_sign(*, unit: Unit, token: DossierToken) -> str:
     """The link's token. Compact ("<unit>-<token>-<nonce>:<signature>", hex ids) for a small receipt QR."""
     return dossier_link_sign(unit_id=unit.pk, token_id=token.pk, nonce=token.nonce)
@@ -266,7 +295,7 @@ def dossier_token_sign(*, unit: Unit, token: DossierToken) -> str:
 
 def dossier_link_sign(*, unit_id: int, token_id: int, nonce: str) -> str:
     """dossier_token_sign from the token's values (a batch reads them without building models)."""
-    return DOSSIER_SIGNER.sign(f"{unit_id:x}-{token_id:x}-{nonce}")
+    return one_time_sign(DOSSIER_SIGNER, unit_id=unit_id, pk=token_id, nonce=nonce)
 
 
 def dossier_link_url(signed: str) -> str:
@@ -316,23 +345,11 @@ def dossier_token_defaults(
 
 def dossier_token_read(signed: str) -> tuple[Unit, int, str]:
     """(unit, token id, nonce) from a signed link; a forged or garbled link raises SubmissionError(404)."""
-    try:
-        unit_hex, token_hex, nonce = DOSSIER_SIGNER.unsign(signed).split("-", 2)
-        unit = Unit.objects.get(pk=int(unit_hex, 16), onboarded_at__isnull=False)
-        return unit, int(token_hex, 16), nonce
-    except (signing.BadSignature, TypeError, ValueError, Unit.DoesNotExist) as error:
-        raise SubmissionError({"__all__": _("This survey link is not valid.")}, status=404) from error
+    return one_time_read(DOSSIER_SIGNER, signed)
 
 
 def dossier_token_check(token: DossierToken, nonce: str) -> None:
-    if not hmac.compare_digest(token.nonce, nonce):
-        raise SubmissionError({"__all__": _("This survey link is not valid.")}, status=404)
-    if token.used_at is not None:
-        raise SubmissionError(
-            {"__all__": _("This survey link has already been used. Thank you!")}, status=410
-        )
-    if token.expires_at < timezone.now():
-        raise SubmissionError({"__all__": _("This survey link has expired.")}, status=410)
+    one_time_check(nonce=nonce, expected=token.nonce, used_at=token.used_at, expires_at=token.expires_at)
 
 
 # --------------------------------------------------------------------------- responses

@@ -5,7 +5,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_noop
 
-from .models import AuditEvent, Domain, Membership, Unit, User
+from .models import AuditEvent, CalendarDay, Domain, FeedbackDeadlineRule, Membership, Unit, User
 from .services import membership_revoke, unit_move, unit_parent_check
 
 # The admin also lists django-celery-beat's and django-axes' tables, whose packages carry no
@@ -122,3 +122,22 @@ class AccountAdmin(UserAdmin):
 
 
 admin.site.register(Domain)
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    """The civil servants' holiday calendar: operators add each year's official days off (and weekend
+    days worked in exchange) when the announcement is issued; feedback due dates count over it."""
+
+    list_display = ("day", "kind", "name")
+    list_filter = ("kind", "day")
+    date_hierarchy = "day"
+    search_fields = ("name",)
+
+
+@admin.register(FeedbackDeadlineRule)
+class FeedbackDeadlineRuleAdmin(admin.ModelAdmin):
+    """Working days a province gives its units to reply to feedback (default 10 without a row)."""
+
+    list_display = ("province", "working_days", "updated_at")
+    raw_id_fields = ("province",)

@@ -19,6 +19,7 @@ UNIT_MENU: list[tuple[str, object, Action, set[str] | None]] = [
     ("unit:alerts", _("Staff alerts"), Action.MANAGE, None),
     ("unit:responses", _("Responses"), Action.VIEW_RESPONSES, None),
     ("unit:review", _("Answers held for review"), Action.VIEW_RESPONSES, None),
+    ("unit:feedback", _("Feedback and complaints"), Action.OPERATE, None),
     ("unit:devices", _("Desk tablets"), Action.OPERATE, None),
     ("unit:campaigns", _("Campaigns and QR codes"), Action.OPERATE, None),
     ("unit:questionnaires", _("Questionnaires"), Action.OPERATE, None),

@@ -241,3 +241,51 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_email or '-'} {self.action} {self.target}"
+
+
+class CalendarDay(models.Model):
+    """A day that breaks the weekly pattern for civil servants: a public holiday or compensatory day off
+    (on a weekday), or a Saturday/Sunday worked in exchange for a bridged day. Operators edit the
+    calendar in the Django admin when the year's official announcement is issued; feedback due dates
+    are counted in working days over it (tenants.workdays)."""
+
+    class Kind(models.TextChoices):
+        DAY_OFF = "day_off", _("Day off (holiday or compensatory day off)")
+        WORKDAY = "workday", _("Working day (a weekend day worked in exchange)")
+
+    day = models.DateField(_("day"), unique=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.DAY_OFF)
+    name = models.CharField(_("name"), max_length=200)
+
+    class Meta:
+        ordering = ["day"]
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("holiday calendar")
+
+    def __str__(self) -> str:
+        return f"{self.day:%d/%m/%Y} {self.name}"
+
+
+class FeedbackDeadlineRule(models.Model):
+    """How many working days a province gives its units to answer feedback (phản ánh, kiến nghị);
+    provinces without a row use tenants.workdays.DEFAULT_FEEDBACK_WORKING_DAYS."""
+
+    province = models.OneToOneField(
+        Unit,
+        on_delete=models.CASCADE,
+        related_name="feedback_deadline",
+        limit_choices_to={"level": "province"},
+    )
+    working_days = models.PositiveSmallIntegerField(_("working days to reply"))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("feedback deadline rule")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(working_days__gte=1, working_days__lte=90), name="feedback_days_range"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.province}: {self.working_days}"

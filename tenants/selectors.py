@@ -9,7 +9,7 @@ from django.db.migrations.loader import MigrationLoader
 from django.utils.translation import gettext as _
 from django_tenants.postgresql_backend.base import _check_schema_name
 
-from .models import Level, Structure, Unit
+from .models import Level, Membership, Role, Structure, Unit
 
 
 def unit_get(*, code: str, structure: str = Structure.CURRENT) -> Unit:
@@ -91,3 +91,9 @@ def schemas_behind(*, schemas: Sequence[str]) -> list[str]:
             )
             behind.update(row[0] for row in cursor.fetchall())
     return [schema for schema in schemas if schema in behind]
+
+
+def unit_admin_emails(unit: Unit) -> list[str]:
+    """The addresses of the unit's own administrators (the chairman's office), not of higher levels."""
+    rows = Membership.objects.filter(unit=unit, role=Role.ADMIN, user__is_active=True).exclude(user__email="")
+    return sorted(set(rows.values_list("user__email", flat=True)))

@@ -29,6 +29,8 @@ REGISTERED = {
     "surveys.household_tasks.unit_household_erasure",
     "surveys.tasks.customer_surveys_dispatch",
     "surveys.tasks.unit_customer_surveys",
+    "surveys.tasks.feedback_reminders_dispatch",
+    "surveys.tasks.unit_feedback_reminders",
     "tenants.tasks.unit_schema_check",
     "tenants.tasks.units_schema_check_dispatch",
 }

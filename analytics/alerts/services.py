@@ -27,8 +27,9 @@ from django_tenants.utils import tenant_context
 from analytics.methodology import formulas as f
 from analytics.methodology.policy import Policy, policy_effective
 from analytics.models import DailyFact, Dimension, FactKind, StaffAlert
-from tenants.models import Membership, Role, Unit
+from tenants.models import Unit
 from tenants.routing import unit_reverse
+from tenants.selectors import unit_admin_emails
 
 #: An alert within this many days before another of the same civil servant continues the same
 #: episode (tolerates a few missed daily runs); the administrators were already told of it.
@@ -163,12 +164,6 @@ def staff_alerts_compute(*, unit: Unit, window_end: dt.date) -> list[StaffAlert]
     return alerts
 
 
-def admin_emails(unit: Unit) -> list[str]:
-    """The addresses of the unit's own administrators (the chairman's office), not of higher levels."""
-    rows = Membership.objects.filter(unit=unit, role=Role.ADMIN, user__is_active=True).exclude(user__email="")
-    return sorted(set(rows.values_list("user__email", flat=True)))
-
-
 def alerts_url(unit: Unit) -> str:
     return settings.BASE_URL + unit_reverse(unit, "unit:alerts")
 
@@ -197,7 +192,7 @@ def staff_alerts_notify(*, unit: Unit, window_end: dt.date) -> int:
     two workers or a re-run never send it twice, and a failed send leaves it to the retry. An alert
     that continues an episode already reported inherits that report's time instead of a new e-mail.
     """
-    recipients = admin_emails(unit)
+    recipients = unit_admin_emails(unit)
     if not recipients:
         return 0  # nobody to tell yet: the alert waits, and is sent once an administrator exists
     sent = 0

@@ -120,8 +120,10 @@ def results_table(
     breakdowns: Mapping[str, Sequence[tuple[str, f.Figure]]],
     titles: Mapping[str, str],
     language: str = "vi",
+    feedback: Sequence[tuple[str, f.Figure]] = (),
 ) -> Table:
-    """Rows: overall, index, each element, each question, each breakdown value, each reason."""
+    """Rows: overall, index, each element, each question, each breakdown value, each reason, then the
+    feedback figures (on-time rate, satisfaction with handling) already labelled."""
     lang = language_of(language)
     period = figures.period
     rows: list[list[Cell]] = [
@@ -141,6 +143,8 @@ def results_table(
     for share in figures.profile.shares:
         label = figures.profile_labels.get(share.reason, share.reason)
         rows.append([f"{LABELS['reason'][lang]}: {label}", *figure_cells(share.figure, period, lang)])
+    for label, figure in feedback:
+        rows.append([label, *figure_cells(figure, period, lang)])
     return Table(LABELS["results_sheet"][lang], RESULT_HEADERS[lang], rows)
 
 

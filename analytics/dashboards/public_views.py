@@ -29,6 +29,7 @@ from analytics.dashboards.selectors import (
     year_to_date,
 )
 from analytics.dashboards.views import no_elements_asked, public_bar
+from analytics.feedback.selectors import public_feedback
 from analytics.figures import charts
 from analytics.figures.selectors import Period, figures_cached, unit_figures
 from analytics.methodology import formulas as f
@@ -98,6 +99,7 @@ def public_results(request: HttpRequest, slug: str) -> HttpResponse:
         "chart": mark_safe(chart),  # noqa: S308 - charts escape every text they draw
         "now": now,
         "publications": _published(unit),
+        "feedback": public_feedback(unit=unit, period=period, minimum_n=minimum_n, language=language),
     }
     return render(request, "analytics/public/results.html", context)
 

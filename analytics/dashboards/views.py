@@ -33,6 +33,7 @@ from analytics.dashboards.selectors import (
     unit_is_pooled,
     unit_minimum_n,
 )
+from analytics.feedback.selectors import feedback_dashboard, feedback_export_rows
 from analytics.figures import charts
 from analytics.figures.selectors import Period, UnitFigures, breakdown, child_ranking, unit_figures
 from analytics.methodology import formulas as f
@@ -324,6 +325,7 @@ def results(request: HttpRequest) -> HttpResponse:
         "quotas_url": unit_page_url(request, "unit:quotas"),
         "alerts_url": unit_page_url(request, "unit:alerts"),
         "public_url": public_reverse("public_results", unit.slug),
+        "feedback": feedback_dashboard(unit=unit, period=period, language=language_of()),
         # Held answers are the unit's own raw answers: only its officers review them.
         "review_url": unit_page_url(request, "unit:review"),
     }
@@ -372,7 +374,13 @@ def _results_table(request: HttpRequest, period: Period) -> exports.Table:
         rows = breakdown(unit=unit, period=period, dim=dim, minimum_n=minimum_n)
         labels = dimension_labels(unit=unit, dim=dim, values=[r.value for r in rows], language=language)
         breakdowns[dim] = [(labels.get(r.value, r.value), r.figure) for r in rows]
-    return exports.results_table(figures=figures, breakdowns=breakdowns, titles=titles, language=language)
+    return exports.results_table(
+        figures=figures,
+        breakdowns=breakdowns,
+        titles=titles,
+        language=language,
+        feedback=feedback_export_rows(unit=unit, period=period, minimum_n=minimum_n, language=language),
+    )
 
 
 def _ranking_table(request: HttpRequest, period: Period) -> exports.Table | None:

@@ -13,6 +13,7 @@ from typing import Any, Final
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -69,6 +70,25 @@ def period_parse(*, start: str | None, end: str | None, default_days: int = 365)
     if (end_day - start_day).days + 1 > MAX_PERIOD_DAYS:
         raise ValidationError(_("A period can be at most five years long."))
     return Period(start_day, end_day)
+
+
+def schemas_present(units: Iterable[Unit]) -> list[Unit]:
+    """The units among `units` that have a schema (onboarded at some time), in the given order."""
+    units = list(units)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nspname FROM pg_namespace WHERE nspname = ANY(%s)", [[u.schema_name for u in units]]
+        )
+        present = {row[0] for row in cursor.fetchall()}
+    return [u for u in units if u.schema_name in present]
+
+
+def local_bounds(period: Period) -> tuple[dt.datetime, dt.datetime]:
+    """The period's first and next-after-last instants in Asia/Ho_Chi_Minh, for timestamp filters."""
+    tz = timezone.get_default_timezone()
+    start = dt.datetime.combine(period.start, dt.time.min, tzinfo=tz)
+    end = dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+    return start, end
 
 
 def contributing_units(unit: Unit) -> QuerySet[Unit]:

@@ -11,7 +11,9 @@ METHOD_NAMES = {
     "mean_of_elements": gettext_lazy("SIPAS index: unweighted mean of the element rates"),
     "pooled_all_answers": gettext_lazy("SIPAS index: all element answers pooled"),
     "dissatisfaction_profile": gettext_lazy("Share of unsatisfied responses ticking each reason"),
-    "linear:decision_766_5_4": gettext_lazy("Decision 766/QĐ-TTg, criterion 5.4 (dossiers)"),
+    "linear:decision_766_5_4": gettext_lazy("Decision 766/QĐ-TTg, criteria 5.2, 5.3 and 5.4"),
+    "feedback_on_time": gettext_lazy("Feedback handled on time"),
+    "feedback_handling_satisfaction": gettext_lazy("Satisfaction with how feedback was handled"),
     "weighted_clustered_taylor": gettext_lazy("Design-weighted, interval clustered by village"),
 }
 METHOD_DESCRIPTIONS = {
@@ -39,9 +41,19 @@ METHOD_DESCRIPTIONS = {
         "so shares may add up to more than 100 %; 95 % Wilson interval per reason."
     ),
     "linear:decision_766_5_4": gettext_lazy(
-        "Decision 766/QĐ-TTg criterion 5.4: R = 100 % − (% dossiers handled late + % dossiers with a "
-        "complaint or a dislike), from the dossiers whose processing ended in the period; 6 points if "
-        "R ≥ 90 %, else R × 6 / 90. Complaints are not recorded yet: only dislikes count."
+        "Decision 766/QĐ-TTg, 6 points each: 5.2 feedback replied by its due date / feedback due; 5.3 "
+        "satisfied ratings of the handling / valid ratings; 5.4 R = 100 % − (% dossiers handled late + % "
+        "dossiers named by a complaint or disliked in their survey, each dossier once), from the dossiers "
+        "whose processing ended in the period. Full points from 90 %, else rate × 6 / 90; a criterion "
+        "without a denominator (or with too few ratings) is not applicable and leaves the maximum."
+    ),
+    "feedback_on_time": gettext_lazy(
+        "Feedback replied by its due date (working days, by the province's rule and the holiday calendar) "
+        "divided by feedback due in the period that is replied or past due; 95 % Wilson interval."
+    ),
+    "feedback_handling_satisfaction": gettext_lazy(
+        "Satisfied ratings of the handling divided by valid ratings, over feedback replied in the period; "
+        "feedback without contact details cannot be rated and is counted apart; 95 % Wilson interval."
     ),
     "weighted_clustered_taylor": gettext_lazy(
         "Household survey, design-weighted: each responding household weighs the village's "

@@ -223,3 +223,41 @@ def decision_766_dossier_score(
         )
     r = max(Fraction(0), 1 - Fraction(late, dossiers) - Fraction(complained_or_disliked, base))
     return DECISION_766_5_4.points(r)
+
+
+DECISION_766_5_2: Final = LinearPointsRule.from_values(
+    "decision_766_5_2",
+    maximum=6,
+    threshold="0.9",
+    description=(
+        "Decision 766/QĐ-TTg criterion 5.2: feedback and complaints handled on time; 6 points if the "
+        "on-time rate is 90 % or more, else rate × 6 / 90."
+    ),
+)
+DECISION_766_5_3: Final = LinearPointsRule.from_values(
+    "decision_766_5_3",
+    maximum=6,
+    threshold="0.9",
+    description=(
+        "Decision 766/QĐ-TTg criterion 5.3: citizens' satisfaction with how their feedback was handled; "
+        "6 points if 90 % or more are satisfied, else rate × 6 / 90."
+    ),
+)
+
+
+def decision_766_on_time_score(*, due: int, on_time: int) -> Points | NotApplicable:
+    """Criterion 5.2: records handled by their due date among those due; none due → not applicable."""
+    count_value(due, "feedback due")
+    count_value(on_time, "feedback replied on time")
+    if on_time > due:
+        raise DataError(f"feedback replied on time ({on_time}) exceeds feedback due ({due})")
+    if due == 0:
+        return NotApplicable("no feedback due in the period", DECISION_766_5_2.method)
+    return DECISION_766_5_2.points(Fraction(on_time, due))
+
+
+def decision_766_handling_score(figure: Figure) -> Points | NotApplicable:
+    """Criterion 5.3 from the satisfaction-with-handling figure; no ratings or too few → not applicable."""
+    if figure.n == 0:
+        return NotApplicable("no ratings of the handling in the period", DECISION_766_5_3.method)
+    return figure_points(DECISION_766_5_3, figure)

@@ -254,6 +254,9 @@ def points_rule(rule_set: ParRuleSet) -> pts.BandPointsRule | pts.LinearPointsRu
 
 
 def rule_maximum(rule_set: ParRuleSet) -> Fraction:
+    """The most a rule set can give; Decision 766's group is three criteria of 6 points (5.2, 5.3, 5.4)."""
+    if rule_set.kind == Kind.DECISION_766:
+        return pts.DECISION_766_5_2.maximum + pts.DECISION_766_5_3.maximum + pts.DECISION_766_5_4.maximum
     return points_rule(rule_set).maximum
 
 
@@ -491,7 +494,10 @@ def rule_summary(rule_set: ParRuleSet) -> str:
     params = rule_set.params or {}
     if rule_set.kind == Kind.DECISION_766:
         return (
-            _("R5.4 = 100 %% − (%% late + %% complained or disliked); 6 points from 90 %%, else R × 6 / 90")
+            _(
+                "5.2 feedback handled on time, 5.3 satisfaction with the handling, 5.4 R = 100 %% − "
+                "(%% late + %% complained or disliked): 6 points each from 90 %%, else R × 6 / 90"
+            )
             % {}
         )
     what = _("SIPAS index") if params.get("figure") == "index" else _("overall satisfaction")

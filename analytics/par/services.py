@@ -23,7 +23,7 @@ contributions whose inputs moved and recomputes those; unchanged years are left 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -36,7 +36,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import tenant_context
 
-from analytics.figures.selectors import Period, contributing_units, unit_figures
+from analytics.feedback.selectors import FeedbackCounts, feedback_counts, handling_figure
+from analytics.figures.selectors import (
+    Period,
+    contributing_units,
+    local_bounds,
+    schemas_present,
+    unit_figures,
+)
 from analytics.methodology import formulas as f
 from analytics.methodology import points as pts
 from analytics.methodology.policy import Policy, policy_effective
@@ -72,50 +79,45 @@ WHERE unit_id = ANY(%s) AND day BETWEEN %s AND %s AND dim = ''
 """
 
 
-def _schemas_present(units: Iterable[Unit]) -> list[Unit]:
-    units = list(units)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nspname FROM pg_namespace WHERE nspname = ANY(%s)", [[u.schema_name for u in units]]
-        )
-        present = {row[0] for row in cursor.fetchall()}
-    return [u for u in units if u.schema_name in present]
-
-
-def _local_bounds(period: Period) -> tuple[dt.datetime, dt.datetime]:
-    tz = timezone.get_default_timezone()
-    start = dt.datetime.combine(period.start, dt.time.min, tzinfo=tz)
-    end = dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
-    return start, end
-
-
 def dossier_counts(*, unit: Unit, period: Period) -> dict[str, int]:
-    """Decision 766, criterion 5.4 inputs, pooled over the unit's own and lower units' schemas.
+    """Decision 766 inputs (criteria 5.2, 5.3 and 5.4), pooled over the unit's own and lower units' schemas.
 
     Dossiers = those whose processing ended in the period (NgayKetThucXuLy); late = ended after the
-    due date (NgayHenTra); disliked = their one-time survey answered "unsatisfied" overall.
+    due date (NgayHenTra); disliked = their one-time survey answered "unsatisfied" overall; complained =
+    named by at least one feedback record; complained_or_disliked counts a dossier once. The feedback
+    counts of 5.2 and 5.3 come from analytics.feedback.
     """
-    from surveys.models import Dossier, DossierToken
+    from surveys.models import Dossier, DossierToken, Feedback
 
-    start, end = _local_bounds(period)
-    totals = {"dossiers": 0, "late": 0, "disliked": 0, "schemas": 0}
-    for source in _schemas_present(contributing_units(unit).order_by("path")):
+    start, end = local_bounds(period)
+    totals = {
+        "dossiers": 0,
+        "late": 0,
+        "disliked": 0,
+        "complained": 0,
+        "complained_or_disliked": 0,
+        "schemas": 0,
+    }
+    for source in schemas_present(contributing_units(unit).order_by("path")):
         with tenant_context(source):
             handled = Dossier.objects.filter(finished_at__gte=start, finished_at__lt=end)
-            counts = handled.aggregate(
-                dossiers=Count("pk"),
-                late=Count("pk", filter=Q(due_at__isnull=False, finished_at__gt=F("due_at"))),
-            )
-            disliked = handled.filter(
+            disliked = Q(
                 code__in=DossierToken.objects.filter(response__overall_bucket="unsatisfied").values(
                     "dossier_code"
                 )
-            ).count()
-        totals["dossiers"] += counts["dossiers"]
-        totals["late"] += counts["late"]
-        totals["disliked"] += disliked
+            )
+            complained = Q(code__in=Feedback.objects.exclude(dossier_code="").values("dossier_code"))
+            counts = handled.aggregate(
+                dossiers=Count("pk"),
+                late=Count("pk", filter=Q(due_at__isnull=False, finished_at__gt=F("due_at"))),
+                disliked=Count("pk", filter=disliked),
+                complained=Count("pk", filter=complained),
+                complained_or_disliked=Count("pk", filter=disliked | complained),
+            )
+        for key, value in counts.items():
+            totals[key] += value
         totals["schemas"] += 1
-    return totals
+    return {**totals, **feedback_counts(unit=unit, period=period).as_inputs()}
 
 
 def _fingerprint(*, unit: Unit, period: Period) -> dict[str, list[Any]]:
@@ -237,35 +239,8 @@ def _evaluate(
     reason: dict[str, Any] | None = None
     if rule_set.kind == Kind.DECISION_766:
         assert dossiers is not None  # noqa: S101 - computed by the caller for this kind
-        result = pts.decision_766_dossier_score(
-            dossiers=dossiers["dossiers"], late=dossiers["late"], complained_or_disliked=dossiers["disliked"]
-        )
-        rate = (
-            max(Fraction(0), 1 - Fraction(dossiers["late"] + dossiers["disliked"], dossiers["dossiers"]))
-            if dossiers["dossiers"]
-            else None
-        )
-        inputs.update(
-            figure="decision_766_5_4",
-            n=dossiers["dossiers"],
-            rate=_fraction_text(rate),
-            interval=None,
-            too_few=False,
-            method=_method(pts.DECISION_766_5_4.method),
-            formula={
-                "dossiers": dossiers["dossiers"],
-                "late": dossiers["late"],
-                "disliked": dossiers["disliked"],
-                "complaints": None,
-                "complaints_note": "complaints are not recorded yet: only dislikes (a dossier whose "
-                "one-time survey was answered unsatisfied) are counted",
-                "schemas": dossiers["schemas"],
-                "dossiers_definition": "dossiers whose processing ended in the period; late = ended after "
-                "the due date",
-            },
-        )
-        if isinstance(result, pts.NotApplicable):
-            reason = {"code": "no_dossiers"}
+        result, inputs_766, reason = _decision_766(dossiers, policy.figure_minimum_n)
+        inputs.update(inputs_766)
     else:
         figure_name = rule_set.params.get("figure") or "overall"
         if has_facts:
@@ -296,7 +271,7 @@ def _evaluate(
                 if figure.n == 0 or figure.value is None
                 else {"code": "too_few", "n": figure.n, "minimum": policy.figure_minimum_n}
             )
-    maximum = rule_maximum(rule_set)
+    maximum = result.maximum if isinstance(result, pts.Points) else rule_maximum(rule_set)
     points = result.value if isinstance(result, pts.Points) else None
     inputs["base_points"] = _fraction_text(points)
 
@@ -321,6 +296,92 @@ def _evaluate(
     return Outcome(points=points, maximum=maximum, reason=reason, inputs=inputs)
 
 
+def _criterion(result: pts.Points | pts.NotApplicable) -> dict[str, Any]:
+    if isinstance(result, pts.Points):
+        return {
+            "points": _fraction_text(result.value),
+            "maximum": _fraction_text(result.maximum),
+            "rate": _fraction_text(result.rate),
+            "not_applicable": None,
+            "method": _method(result.method),
+        }
+    return {
+        "points": None,
+        "maximum": None,
+        "rate": None,
+        "not_applicable": result.reason,
+        "method": _method(result.method),
+    }
+
+
+def _decision_766(
+    counts: Mapping[str, int], minimum_n: int
+) -> tuple[pts.Points | pts.NotApplicable, dict[str, Any], dict[str, Any] | None]:
+    """The Decision 766 group: 5.2 on time, 5.3 satisfaction with handling, 5.4 dossiers (late, complained
+    or disliked). The unit earns the sum of the applicable criteria out of their maxima; a criterion
+    with a zero denominator is not applicable and named so, never 0 points; with none applicable, the
+    group is not applicable."""
+    five_four = pts.decision_766_dossier_score(
+        dossiers=counts["dossiers"],
+        late=counts["late"],
+        complained_or_disliked=counts["complained_or_disliked"],
+    )
+    feedback = FeedbackCounts(
+        due=counts["feedback_due"],
+        on_time=counts["feedback_on_time"],
+        ratings=f.Tally(
+            satisfied=counts["ratings_satisfied"],
+            neutral=counts["ratings_neutral"],
+            unsatisfied=counts["ratings_unsatisfied"],
+        ),
+    )
+    handling = handling_figure(feedback, minimum_n=minimum_n)
+    five_two = pts.decision_766_on_time_score(due=feedback.due, on_time=feedback.on_time)
+    five_three = pts.decision_766_handling_score(handling)
+    criteria = {"5.2": five_two, "5.3": five_three, "5.4": five_four}
+    earned = [r for r in criteria.values() if isinstance(r, pts.Points)]
+    rate = (
+        max(Fraction(0), 1 - Fraction(counts["late"] + counts["complained_or_disliked"], counts["dossiers"]))
+        if counts["dossiers"]
+        else None
+    )
+    inputs = {
+        "figure": "decision_766",
+        "n": counts["dossiers"],
+        "rate": _fraction_text(rate),
+        "interval": None,
+        "too_few": False,
+        "method": _method(pts.DECISION_766_5_4.method),
+        "formula": {
+            **counts,
+            "dossiers_definition": "dossiers whose processing ended in the period; late = ended after "
+            "the due date; complained = named by a feedback record; a dossier complained about and "
+            "disliked counts once",
+        },
+        "criteria": {code: _criterion(r) for code, r in criteria.items()},
+        "handling": {
+            "n": handling.n,
+            "rate": _fraction_text(handling.value),
+            "interval": list(handling.interval) if handling.interval else None,
+            "too_few": handling.too_few,
+            "unrateable": counts["feedback_unrateable"],
+        },
+    }
+    if not earned:
+        return (
+            pts.NotApplicable("no criterion applicable", pts.DECISION_766_5_4.method),
+            inputs,
+            {"code": "no_dossiers"},
+        )
+    total = pts.Points(
+        value=sum((r.value for r in earned), Fraction(0)),
+        maximum=sum((r.maximum for r in earned), Fraction(0)),
+        rate=rate if rate is not None else earned[0].rate,
+        method=pts.DECISION_766_5_4.method,
+    )
+    return total, inputs, None
+
+
 def not_applicable_text(reason: Mapping[str, Any] | None) -> str:
     """Why a unit earns no points, in the page's language."""
     if not reason:
@@ -334,7 +395,7 @@ def not_applicable_text(reason: Mapping[str, Any] | None) -> str:
             "minimum": reason.get("minimum"),
         }
     if code == "no_dossiers":
-        return _("not applicable: no dossiers handled in the period")
+        return _("not applicable: no dossiers handled and no feedback due or rated in the period")
     if code == "no_counts":
         return _("not applicable: no transaction counts, so the quota condition cannot be checked")
     return _("not applicable")
@@ -343,7 +404,7 @@ def not_applicable_text(reason: Mapping[str, Any] | None) -> str:
 NOT_APPLICABLE_ENGLISH: Final = {
     "no_answers": "no valid answers in the period",
     "too_few": "too few answers",
-    "no_dossiers": "no dossiers handled in the period",
+    "no_dossiers": "no dossiers handled and no feedback due or rated in the period",
     "no_counts": "no transaction counts: the quota condition cannot be checked",
 }
 

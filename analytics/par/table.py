@@ -10,6 +10,7 @@ from fractions import Fraction
 from typing import Any, Final
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from analytics.dashboards.exports import Table
 from analytics.figures.selectors import EARLIEST_DAY, Period
@@ -117,6 +118,37 @@ class Side:
     @property
     def formula(self) -> dict[str, Any]:
         return self.inputs.get("formula") or {}
+
+    @property
+    def criteria(self) -> list[dict[str, Any]]:
+        """Decision 766's criteria one by one: points of 6, or why not applicable."""
+        rows = []
+        for code, c in (self.inputs.get("criteria") or {}).items():
+            points = fraction_from(c.get("points"))
+            rows.append(
+                {
+                    "code": code,
+                    "name": str(CRITERION_NAMES.get(code, code)),
+                    "points": None if points is None else f.display(points),
+                    "maximum": f.display(fraction_from(c.get("maximum")) or 0),
+                    "reason": str(
+                        CRITERION_NOT_APPLICABLE.get(c.get("not_applicable"), c.get("not_applicable") or "")
+                    ),
+                }
+            )
+        return rows
+
+
+CRITERION_NAMES: Final = {
+    "5.2": gettext_lazy("5.2 Feedback and complaints handled on time"),
+    "5.3": gettext_lazy("5.3 Satisfaction with how feedback was handled"),
+    "5.4": gettext_lazy("5.4 Satisfaction with dossier handling"),
+}
+CRITERION_NOT_APPLICABLE: Final = {
+    "no feedback due in the period": gettext_lazy("not applicable: no feedback due in the period"),
+    "no ratings of the handling in the period": gettext_lazy("not applicable: no ratings of the handling"),
+    "no dossiers handled in the period": gettext_lazy("not applicable: no dossiers handled in the period"),
+}
 
 
 @dataclass(frozen=True)
@@ -320,8 +352,9 @@ EXPORT_LABELS: Final = {
         "en": "not applicable: too few answers ({n}, minimum {minimum})",
     },
     "no_dossiers": {
-        "vi": "không áp dụng: không có hồ sơ được giải quyết trong kỳ",
-        "en": "not applicable: no dossiers handled in the period",
+        "vi": "không áp dụng: không có hồ sơ được giải quyết, không có phản ánh đến hạn "
+        "hay được đánh giá trong kỳ",
+        "en": "not applicable: no dossiers handled and no feedback due or rated in the period",
     },
     "no_counts": {
         "vi": "không áp dụng: chưa có số hồ sơ nên không kiểm tra được chỉ tiêu mẫu",

@@ -49,7 +49,8 @@ from analytics.publications.snapshot import (
     publication_snapshot,
 )
 from tenants.audit import audit_record
-from tenants.models import AuditAction, Membership, Role, Unit, User
+from tenants.models import AuditAction, Unit, User
+from tenants.selectors import unit_admin_emails
 
 logger = logging.getLogger(__name__)
 
@@ -389,11 +390,6 @@ def publication_notify(*, publication: Publication) -> int:
         }
         body = render_to_string("analytics/publications/email_published.txt", context)
     return _send(subject, body, recipients)
-
-
-def unit_admin_emails(unit: Unit) -> list[str]:
-    rows = Membership.objects.filter(unit=unit, role=Role.ADMIN, user__is_active=True).exclude(user__email="")
-    return sorted(set(rows.values_list("user__email", flat=True)))
 
 
 def publication_draft_notify(*, publication: Publication) -> int:

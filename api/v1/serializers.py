@@ -9,6 +9,7 @@ from rest_framework import serializers
 from analytics.figures.figure_json import figure_json
 from analytics.publications.selectors import publication_public_url
 from surveys.masking import mask_identifiers
+from surveys.models import FeedbackCategory
 from tenants.models import Unit
 
 
@@ -374,3 +375,79 @@ class ParContributionSerializer(serializers.Serializer):
     def get_rule(self, row) -> dict:
         rule = row.rule_set
         return {"name": rule.name, "version": rule.version, "kind": rule.kind}
+
+
+# --------------------------------------------------------------------------- feedback (phản ánh, kiến nghị)
+
+
+class FeedbackEventSerializer(StrictSerializer):
+    """One piece of feedback as the national portal sends it; contact details optional."""
+
+    MaPAKN = SentText(min_length=1, max_length=60, help_text="the portal's code (idempotency key)")
+    NgayGui = serializers.DateTimeField(help_text="when the citizen sent it")
+    PhanLoai = serializers.ChoiceField(choices=FeedbackCategory.values, help_text="what it is about")
+    NoiDung = SentText(min_length=1, max_length=4000)
+    MaTTHC = SentText(max_length=80, required=False, allow_blank=True)
+    MaHoSo = SentText(max_length=60, required=False, allow_blank=True)
+    HoTen = SentText(max_length=200, required=False, allow_blank=True)
+    SoDienThoai = SentText(max_length=30, required=False, allow_blank=True)
+    Email = SentText(max_length=254, required=False, allow_blank=True)
+    DiaChi = SentText(max_length=300, required=False, allow_blank=True)
+
+
+class FeedbackBatchSerializer(StrictSerializer):
+    events = serializers.ListField(
+        child=FeedbackEventSerializer(),
+        min_length=1,
+        max_length=500,
+        help_text="1 to 500 events; any refused event refuses the whole batch, nothing stored",
+    )
+
+
+class FeedbackResultSerializer(serializers.Serializer):
+    index = serializers.IntegerField()
+    MaPAKN = serializers.CharField()
+    status = serializers.ChoiceField(choices=["created", "unchanged"])
+    reference = serializers.CharField(help_text="the unit's reference, told to the citizen")
+    due_on = serializers.DateField(help_text="the day a reply is due (working days)")
+
+
+class FeedbackHistorySerializer(serializers.Serializer):
+    status = serializers.CharField()
+    at = serializers.DateTimeField()
+
+
+class FeedbackStatusSerializer(serializers.Serializer):
+    """Where a piece of feedback stands: dates and status, never its content or who sent it."""
+
+    MaPAKN = serializers.CharField(source="portal_code")
+    reference = serializers.CharField()
+    category = serializers.CharField()
+    status = serializers.CharField()
+    received_at = serializers.DateTimeField()
+    due_on = serializers.DateField()
+    assigned_at = serializers.DateTimeField(allow_null=True)
+    replied_at = serializers.DateTimeField(allow_null=True)
+    on_time = serializers.BooleanField(allow_null=True, help_text="null while not replied and not yet due")
+    rated = serializers.BooleanField()
+    history = FeedbackHistorySerializer(many=True)
+
+
+class FigureOutSerializer(serializers.Serializer):
+    value = serializers.FloatField(allow_null=True)
+    n = serializers.IntegerField()
+    interval = serializers.ListField(child=serializers.FloatField(), allow_null=True)
+    too_few = serializers.BooleanField()
+    minimum_n = serializers.IntegerField()
+    method = serializers.CharField()
+
+
+class FeedbackFiguresSerializer(serializers.Serializer):
+    start = serializers.DateField()
+    end = serializers.DateField()
+    received = serializers.IntegerField()
+    by_category = serializers.DictField(child=serializers.IntegerField())
+    on_time = FigureOutSerializer()
+    pending = serializers.IntegerField(help_text="due in the period, open, not past due yet")
+    handling_satisfaction = FigureOutSerializer()
+    unrateable = serializers.IntegerField(help_text="replied without contact details: cannot be rated")

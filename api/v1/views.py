@@ -11,11 +11,14 @@ from rest_framework import exceptions, serializers
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response as ApiResponse
 
+from analytics.feedback.selectors import feedback_figures
 from analytics.figures.selectors import child_ranking, figures_cached, period_parse, unit_figures
 from analytics.models import ParContribution, Publication, TransactionCount
 from analytics.quotas.services import quota_status, transaction_count_set
 from api.models import Scope
 from surveys.dossiers import DossierEvent, dossier_events_ingest
+from surveys.feedback import FeedbackInput, PortalFeedback, feedback_portal_ingest
+from surveys.feedback_selectors import feedback_by_portal_code, feedback_status_view
 from surveys.models import Response
 from surveys.qr import qr_svg
 from tenants.models import Level, Unit
@@ -414,3 +417,110 @@ class TransactionCounts(AuditedView):
                         {f"[{index}].{field}": messages for field, messages in exc.message_dict.items()}
                     ) from None
         return ApiResponse({"saved": len(serializer.validated_data)})
+
+
+# --------------------------------------------------------------------------- feedback (phản ánh, kiến nghị)
+
+FEEDBACK_EXAMPLE = {
+    "MaPAKN": "PAKN-2026-000123",
+    "NgayGui": "2026-03-02T09:15:00+07:00",
+    "PhanLoai": "unofficial_costs",
+    "NoiDung": "Cán bộ đề nghị nộp thêm tiền ngoài lệ phí khi nhận hồ sơ.",
+    "MaHoSo": "000.00.20.H31-260302-0001",
+    "SoDienThoai": "0912345678",
+}
+
+
+class FeedbackEvents(AuditedView):
+    """Feedback sent by the national portal: recorded in the unit, due date computed, idempotent by code."""
+
+    required_scope = Scope.WRITE_FEEDBACK
+
+    @extend_schema(
+        summary="Send feedback events (phản ánh, kiến nghị), 1 to 500 (idempotent by MaPAKN)",
+        description=(
+            "All or nothing: any malformed or refused event (an unknown category, a date in the future, "
+            "a procedure code not in the unit's catalog, a phone number that is not one) refuses the whole "
+            "batch with a 400 listing every problem, and nothing is stored. A code already recorded "
+            "answers `unchanged`. Contact details are kept apart and are never returned by the API."
+        ),
+        request=s.FeedbackBatchSerializer,
+        examples=[OpenApiExample("One complaint", value={"events": [FEEDBACK_EXAMPLE]})],
+        responses={200: s.FeedbackResultSerializer(many=True)},
+    )
+    def post(self, request, structure, code):
+        unit = self.unit_in_reach(request, structure, code)
+        if not unit.is_onboarded:
+            raise exceptions.NotFound(_("This unit is not onboarded."))
+        batch = s.FeedbackBatchSerializer(data=request.data)
+        batch.is_valid(raise_exception=True)
+        events = [
+            PortalFeedback(
+                code=e["MaPAKN"],
+                sent_at=e["NgayGui"],
+                data=FeedbackInput(
+                    category=e["PhanLoai"],
+                    content=e["NoiDung"],
+                    procedure=e.get("MaTTHC") or None,
+                    dossier_code=e.get("MaHoSo", ""),
+                    contact={
+                        "name": e.get("HoTen", ""),
+                        "phone": e.get("SoDienThoai", ""),
+                        "email": e.get("Email", ""),
+                        "address": e.get("DiaChi", ""),
+                    },
+                ),
+            )
+            for e in batch.validated_data["events"]
+        ]
+        results = feedback_portal_ingest(unit=unit, events=events)
+        return ApiResponse(
+            [
+                {
+                    "index": index,
+                    "MaPAKN": r.code,
+                    "status": r.outcome,
+                    "reference": r.feedback.reference,
+                    "due_on": r.feedback.due_on,
+                }
+                for index, r in enumerate(results)
+            ]
+        )
+
+
+class FeedbackStatus(AuditedView):
+    """The handling status of one piece of feedback the portal sent."""
+
+    required_scope = Scope.WRITE_FEEDBACK
+
+    @extend_schema(
+        summary="Where a piece of feedback stands: status and dates (never its content or sender)",
+        responses=s.FeedbackStatusSerializer,
+    )
+    def get(self, request, structure, code, portal_code):
+        unit = self.unit_in_reach(request, structure, code)
+        if not unit.is_onboarded:
+            raise exceptions.NotFound(_("This unit is not onboarded."))
+        with tenant_context(unit):
+            feedback = feedback_by_portal_code(portal_code=portal_code)
+            if feedback is None:
+                raise exceptions.NotFound(_("No such feedback."))
+            return ApiResponse(s.FeedbackStatusSerializer(feedback_status_view(feedback)).data)
+
+
+@method_decorator(reads_from_replica, name="dispatch")
+class FeedbackFigures(AuditedView):
+    """Feedback figures of a unit, pooled over its subtree: counts, on-time rate, handling satisfaction."""
+
+    required_scope = Scope.READ_FIGURES
+    query_parameters = PERIOD_PARAMS
+
+    @extend_schema(
+        summary="Feedback figures for a period: counts by category, on-time rate, satisfaction with handling",
+        parameters=query_parameters,
+        responses=s.FeedbackFiguresSerializer,
+    )
+    def get(self, request, structure, code):
+        unit = self.unit_in_reach(request, structure, code)
+        period = _period(request)
+        return ApiResponse(s.FeedbackFiguresSerializer(feedback_figures(unit=unit, period=period)).data)

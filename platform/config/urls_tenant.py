@@ -7,7 +7,7 @@ from analytics.figures import household_views
 from analytics.par import urls as urls_par
 from analytics.publications import urls as urls_publications
 from analytics.quotas import urls as urls_quotas
-from surveys import urls_console, urls_links, urls_responses
+from surveys import urls_console, urls_feedback, urls_links, urls_responses
 from surveys.console_views import unit_home
 
 unit_patterns = (
@@ -16,6 +16,7 @@ unit_patterns = (
         *urls_console.urlpatterns,
         *urls_links.urlpatterns,
         *urls_responses.urlpatterns,
+        *urls_feedback.urlpatterns,
         *analytics_urls.urlpatterns,
         *urls_quotas.urlpatterns,
         *urls_publications.urlpatterns,

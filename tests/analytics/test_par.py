@@ -558,8 +558,11 @@ def test_the_766_criterion_from_real_dossiers(world):
     # then: R = 100 % − (10 % + 20 %) = 70 %; 70 × 6 / 90 = 14/3 points
     formula = row.inputs["formula"]
     assert (formula["dossiers"], formula["late"], formula["disliked"]) == (10, 1, 2)
-    assert formula["complaints"] is None
-    assert "complaints are not recorded yet" in formula["complaints_note"]
+    assert (formula["complained"], formula["complained_or_disliked"]) == (0, 2)
+    # no feedback due or rated: 5.2 and 5.3 are not applicable, and the maximum is 5.4's alone
+    assert row.inputs["criteria"]["5.2"]["not_applicable"] == "no feedback due in the period"
+    assert row.inputs["criteria"]["5.3"]["not_applicable"] == "no ratings of the handling in the period"
+    assert row.maximum == 6
     assert row.inputs["rate"] == "7/10"
     assert row.inputs["n"] == 10
     assert points_of(row) == Fraction(14, 3)

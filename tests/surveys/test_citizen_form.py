@@ -161,7 +161,9 @@ def test_a_scanned_code_stores_one_response_in_its_units_schema(world, citizen, 
     response = send(citizen, url, good_answers(key, world.commune), token)
     # then one response is stored in the commune's schema, with the link's channel and target
     assert response.status_code == 303
-    assert response["Location"] == qr_url(link.code, thanks=True)
+    # (an unsatisfied answer is offered the feedback page, and nothing else)
+    offer = "?gop-y=1" if key == "hong_thai_quick" else ""
+    assert response["Location"] == qr_url(link.code, thanks=True) + offer
     with tenant_context(world.commune):
         stored_response = Response.objects.get()
         assert stored_response.campaign_id == link.campaign_id
@@ -282,7 +284,7 @@ def test_the_english_switch_needs_no_cookie_and_stays_in_the_form(world, citizen
     assert f'action="{url}?lang=en"' in body
     assert f'href="{url}"' in body  # back to Vietnamese
     response = send(citizen, f"{url}?lang=en", good_answers("hong_thai_quick", world.commune), token_in(page))
-    assert response["Location"] == qr_url(hong_thai_link.code, thanks=True) + "?lang=en"
+    assert response["Location"] == qr_url(hong_thai_link.code, thanks=True) + "?gop-y=1&lang=en"
     with tenant_context(world.commune):
         assert Response.objects.get().language == "en"
     assert '<html lang="en">' in citizen.get(response["Location"]).content.decode()
@@ -613,7 +615,7 @@ def test_a_dossier_link_skips_the_known_procedure_and_works_once(world, citizen)
     answers = {k: v for k, v in good_answers("hong_thai_quick", world.commune).items() if k != "q_procedure"}
     response = send(citizen, url, answers, form_token)
     assert response.status_code == 303
-    assert response["Location"] == url + "/cam-on"
+    assert response["Location"] == url + "/cam-on?gop-y=1"  # unsatisfied: offered the feedback page
     with tenant_context(world.commune):
         stored_response = Response.objects.get()
         assert (stored_response.channel, stored_response.procedure_id) == ("dossier", procedure.pk)
@@ -642,9 +644,13 @@ def test_the_paths_written_in_the_views_agree_with_the_urlconf(world, citizen, h
     page, form_token = open_form(citizen, url)
     assert f'action="{url}"' in page.content.decode()
     answers = {k: v for k, v in good_answers("hong_thai_quick", world.commune).items() if k != "q_procedure"}
-    assert send(citizen, url, answers, form_token)["Location"] == public_reverse(
-        "citizen_dossier_thanks", signed
+    assert (
+        send(citizen, url, answers, form_token)["Location"]
+        == public_reverse("citizen_dossier_thanks", signed) + "?gop-y=1"
     )
+    slug = world.commune.schema_name
+    assert public_reverse("citizen_feedback", slug) == f"/gop-y/{slug}"
+    assert public_reverse("citizen_feedback_thanks", slug) == f"/gop-y/{slug}/cam-on"
     qr_page = citizen.get(public_reverse("citizen_qr", hong_thai_link.code)).content.decode()
     assert f'action="{public_reverse("citizen_qr", hong_thai_link.code)}"' in qr_page
 

@@ -229,6 +229,11 @@ BEAT_SCHEDULES: list[tuple[str, str, dict[str, str]]] = [
         "surveys.tasks.customer_surveys_dispatch",
         {"minute": "20", "hour": "7"},
     ),
+    (
+        "Nhắc phản ánh quá hạn / overdue feedback reminders",
+        "surveys.tasks.feedback_reminders_dispatch",
+        {"minute": "30", "hour": "7"},
+    ),
 ]
 # Spread of the per-unit fan-out of periodic tasks, so 3,000 units do not start at once.
 PERIODIC_FANOUT_SECONDS = int(env_str("PERIODIC_FANOUT_SECONDS", "300"))
