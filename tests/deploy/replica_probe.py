@@ -21,7 +21,6 @@ COMMUNE = "06175"  # legacy Hồng Thái, onboarded with questionnaires and camp
 
 
 def main() -> dict:
-    django.setup()
     from django.test.utils import setup_test_environment
 
     setup_test_environment()
@@ -170,5 +169,9 @@ def main() -> dict:
 
 
 if __name__ == "__main__":
-    result = main()
+    django.setup()
+    from tests.conftest import clock_pinned  # it imports models
+
+    with clock_pinned():  # the suite's clock: the copied world's campaigns are open at its NOW
+        result = main()
     sys.stdout.write(json.dumps(result) + "\n")

@@ -338,7 +338,8 @@ def test_a_browser_fills_in_and_sends_the_form_without_cookies(world, server, sh
     assert filled == {"reasonsHiddenBefore": True, "reasonsHiddenAfter": False}
     form_page, thanks_page = reports(dom)
     assert form_page["path"] == path
-    assert thanks_page["path"] == public_reverse("citizen_qr_thanks", link.code)
+    # an unsatisfied citizen's thank-you page offers the feedback form (the link carries no answer)
+    assert thanks_page["path"] == public_reverse("citizen_qr_thanks", link.code) + "?gop-y=1"
     assert_fits(thanks_page)
     with tenant_context(world.commune):
         response = Response.objects.get(link=link)
