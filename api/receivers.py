@@ -1,5 +1,6 @@
 """Receivers of the lower apps' signals (connected in ApiConfig.ready)."""
 
+from analytics.models import Publication
 from tenants.permissions import Action, grant_covers
 
 from .models import ApiClient, Webhook
@@ -7,7 +8,7 @@ from .tasks import event_publish
 from .v1.serializers import PublicationSerializer, UnitSerializer
 
 
-def on_publication_published(sender, publication, **kwargs) -> None:
+def on_publication_published(sender: object, publication: Publication, **kwargs: object) -> None:
     """A public report went out: tell the clients whose subtree holds its unit."""
     if publication.internal:
         return

@@ -107,10 +107,10 @@ def dossier_events_ingest(
     with tenant_context(unit):
         campaign = _open_dossier_campaign(timezone.localdate())
         catalog = {}
-        for procedure in Procedure.objects.exclude(national_code=None):
-            catalog[procedure.national_code] = procedure
-        for procedure in Procedure.objects.all():
-            catalog.setdefault(procedure.key, procedure)
+        for listed in Procedure.objects.exclude(national_code=None):
+            catalog[listed.national_code] = listed
+        for listed in Procedure.objects.all():
+            catalog.setdefault(listed.key, listed)
         codes = [e.code for e in events]
         known = {d.code: d for d in Dossier.objects.filter(code__in=codes)}
         tokens = {t.dossier_code: t for t in DossierToken.objects.filter(dossier_code__in=codes)}

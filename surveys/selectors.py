@@ -10,7 +10,7 @@ from tenants.models import QuestionnaireShare, Unit
 from tenants.permissions import ancestor_paths
 
 from .builtin.catalog import PROCEDURES
-from .builtin.questionnaires import BUILTIN_QUESTIONNAIRES, ELEMENTS, SCALES
+from .builtin.questionnaires import BUILTIN_QUESTIONNAIRES, ELEMENTS, SCALES, Scale, Text
 from .models import (
     Campaign,
     Desk,
@@ -87,9 +87,9 @@ def procedure_search(*, q: str = "") -> list[Procedure]:
 
 def catalog_seed_conflicts() -> list[str]:
     """National codes of the built-in catalog already taken by another procedure (the seed would clash)."""
-    by_code = {p["national_code"]: p["key"] for p in PROCEDURES if p.get("national_code")}
+    by_code = {code: p["key"] for p in PROCEDURES if (code := p["national_code"])}
     taken = Procedure.objects.filter(national_code__in=by_code).values_list("national_code", "key")
-    return sorted(code for code, key in taken if by_code[code] != key)
+    return sorted(code for code, key in taken if code is not None and by_code[code] != key)
 
 
 # --------------------------------------------------------------------------- desks and staff
@@ -156,8 +156,8 @@ class QuestionPreview:
     required: bool
     text: dict[str, str]
     help: dict[str, str] | None
-    scale: dict[str, Any] | None
-    element: dict[str, str] | None
+    scale: Scale | None
+    element: Text | None
     element_code: str
     options: list[dict[str, Any]]
     show_if: dict[str, Any] | None

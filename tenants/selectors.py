@@ -6,10 +6,20 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.migrations.loader import MigrationLoader
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django_tenants.postgresql_backend.base import _check_schema_name
+from django_tenants.utils import get_current_tenant
 
 from .models import Level, Structure, Unit
+
+
+def unit_current() -> Unit:
+    """The unit whose schema the connection is set to: in a unit's request, its tasks or tenant_context."""
+    unit = get_current_tenant()
+    if not isinstance(unit, Unit):
+        raise RuntimeError("No unit is active on the database connection.")
+    return unit
 
 
 def unit_get(*, code: str, structure: str = Structure.CURRENT) -> Unit:
@@ -37,7 +47,7 @@ def unit_get(*, code: str, structure: str = Structure.CURRENT) -> Unit:
     )
 
 
-def unit_subtree(*, unit: Unit):
+def unit_subtree(*, unit: Unit) -> QuerySet[Unit]:
     return Unit.objects.filter(path__startswith=unit.path)
 
 

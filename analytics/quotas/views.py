@@ -8,12 +8,12 @@ counts needs OPERATE in the unit itself, the policy and the staff alerts need MA
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -46,6 +46,7 @@ from analytics.quotas.services import (
     units_below_quota,
 )
 from tenants.decorators import unit_permission_required
+from tenants.http import UnitRequest
 from tenants.permissions import Action, has_perm
 
 DATE_FORMATS = ["%d/%m/%Y"]
@@ -66,7 +67,7 @@ class TransactionCountForm(forms.Form):
 
     def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["procedure"].choices = choices
+        cast(forms.ChoiceField, self.fields["procedure"]).choices = choices
 
 
 class ImportForm(forms.Form):
@@ -109,9 +110,9 @@ class PolicyForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["quota_rule"].choices = [("", _("— follow the unit above —"))] + [
-            (code, str(QUOTA_RULE_LABELS.get(code, code))) for code in QUOTA_RULES
-        ]
+        cast(forms.ChoiceField, self.fields["quota_rule"]).choices = [
+            ("", _("— follow the unit above —"))
+        ] + [(code, str(QUOTA_RULE_LABELS.get(code, code))) for code in QUOTA_RULES]
 
 
 def _attach(form: forms.Form, error: ValidationError) -> None:
@@ -129,7 +130,7 @@ def _year(day: dt.date) -> Period:
     return Period(dt.date(day.year, 1, 1), dt.date(day.year, 12, 31))
 
 
-def _period(request: HttpRequest) -> tuple[Period, list[str]]:
+def _period(request: UnitRequest) -> tuple[Period, list[str]]:
     """The period from ?from=&to= (dd/mm/yyyy); the calendar year by default, as quotas are yearly."""
     this_year = _year(timezone.localdate())
     start, end = request.GET.get("from"), request.GET.get("to")
@@ -143,7 +144,7 @@ def _period(request: HttpRequest) -> tuple[Period, list[str]]:
 
 @unit_permission_required(Action.VIEW_FIGURES)
 @require_GET
-def quotas(request: HttpRequest) -> HttpResponse:
+def quotas(request: UnitRequest) -> HttpResponse:
     unit = request.tenant
     period, errors = _period(request)
     today = timezone.localdate()
@@ -168,7 +169,7 @@ def quotas(request: HttpRequest) -> HttpResponse:
 # --------------------------------------------------------------------------- transaction counts
 
 
-def _counts_page(request: HttpRequest, form: TransactionCountForm, *, status: int = 200) -> HttpResponse:
+def _counts_page(request: UnitRequest, form: TransactionCountForm, *, status: int = 200) -> HttpResponse:
     unit = request.tenant
     rows = transaction_count_list(unit=unit)
     labels = procedure_labels(unit, {r.procedure for r in rows})
@@ -182,7 +183,7 @@ def _counts_page(request: HttpRequest, form: TransactionCountForm, *, status: in
 
 @unit_permission_required(Action.OPERATE)
 @require_http_methods(["GET", "POST"])
-def counts(request: HttpRequest) -> HttpResponse:
+def counts(request: UnitRequest) -> HttpResponse:
     unit = request.tenant
     choices = procedure_choices(unit)
     if request.method != "POST":
@@ -208,7 +209,7 @@ def counts(request: HttpRequest) -> HttpResponse:
 
 @unit_permission_required(Action.OPERATE)
 @require_POST
-def count_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def count_delete(request: UnitRequest, pk: int) -> HttpResponse:
     if transaction_count_delete(unit=request.tenant, pk=pk):
         messages.success(request, _("The count was deleted."))
     return redirect("unit:quota_counts")
@@ -216,7 +217,7 @@ def count_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @unit_permission_required(Action.OPERATE)
 @require_http_methods(["GET", "POST"])
-def counts_import(request: HttpRequest) -> HttpResponse:
+def counts_import(request: UnitRequest) -> HttpResponse:
     problems: list[str] = []
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -250,7 +251,7 @@ def counts_import(request: HttpRequest) -> HttpResponse:
 
 @unit_permission_required(Action.MANAGE)
 @require_http_methods(["GET", "POST"])
-def policy(request: HttpRequest) -> HttpResponse:
+def policy(request: UnitRequest) -> HttpResponse:
     unit = request.tenant
     if request.method == "POST":
         form = PolicyForm(request.POST)
@@ -286,5 +287,5 @@ def policy(request: HttpRequest) -> HttpResponse:
 
 @unit_permission_required(Action.MANAGE)
 @require_GET
-def alerts(request: HttpRequest) -> HttpResponse:
+def alerts(request: UnitRequest) -> HttpResponse:
     return render(request, "analytics/alerts/list.html", {"page": staff_alerts_current(unit=request.tenant)})

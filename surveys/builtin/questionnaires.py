@@ -18,8 +18,9 @@ Conventions the loader relies on:
 
 from __future__ import annotations
 
-from typing import Literal, NotRequired, TypedDict
+from typing import Literal, NotRequired, TypedDict, cast
 
+from surveys import scales
 from surveys.scales import FIVE_LEVEL, THREE_LEVEL
 
 # --------------------------------------------------------------------------- types
@@ -93,16 +94,21 @@ BUCKETS: tuple[Bucket, ...] = ("satisfied", "neutral", "unsatisfied")
 # METHODOLOGY.md, "Scales": the labels, values and buckets come from analytics.formulas, the one
 # definition the figures are computed with. Levels are listed most satisfied first (the order of the
 # Hồng Thái and Nam Dong texts); the Sơn Tây paper ballot prints the same five levels in reverse.
+_SCALE_SOURCES: tuple[tuple[ScaleKey, scales.Scale], ...] = (("5", FIVE_LEVEL), ("3", THREE_LEVEL))
 SCALES: dict[str, Scale] = {
     key: {
         "key": key,
         "name": {"vi": f"Thang {key} mức", "en": f"{key}-level scale"},
         "levels": [
-            {"value": lv.value, "label": {"vi": lv.label_vi, "en": lv.label_en}, "bucket": lv.bucket.value}
+            {
+                "value": lv.value,
+                "label": {"vi": lv.label_vi, "en": lv.label_en},
+                "bucket": cast(Bucket, lv.bucket.value),
+            }
             for lv in scale.levels
         ],
     }
-    for key, scale in (("5", FIVE_LEVEL), ("3", THREE_LEVEL))
+    for key, scale in _SCALE_SOURCES
 }
 
 # The five SIPAS elements (Decision 2640/QĐ-BNV 2017, continued by 1001/QĐ-BNV 2023), plus OVERALL for the
