@@ -4,21 +4,20 @@ transaction (rolled back with it), its nine communes of the 2024 plan, and a rou
 import datetime as dt
 
 import pytest
-from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from surveys.households.models import HouseholdRound, RoundCommune
 from surveys.households.services import household_list_replace, household_round_create, village_add
 from tenants.models import Role, Structure, Unit, User
 from tenants.services import unit_onboard
+from tests.conftest import TODAY
 
 SEED_COMMUNES = ("19342", "19345", "19351", "19358", "19360", "19705", "19495", "19522", "19498")
 # The plan's rhythm (hand out 21–22/11, collect 23–24/11, deliver 27–28/11), ending today so that
-# questionnaires may be entered.
-_TODAY = timezone.localdate()
-HANDOUT = (_TODAY - dt.timedelta(days=7), _TODAY - dt.timedelta(days=6))
-COLLECT = (_TODAY - dt.timedelta(days=5), _TODAY - dt.timedelta(days=4))
-DELIVER = (_TODAY - dt.timedelta(days=1), _TODAY)
+# questionnaires may be entered (TODAY: the pinned clock's day, not the machine's).
+HANDOUT = (TODAY - dt.timedelta(days=7), TODAY - dt.timedelta(days=6))
+COLLECT = (TODAY - dt.timedelta(days=5), TODAY - dt.timedelta(days=4))
+DELIVER = (TODAY - dt.timedelta(days=1), TODAY)
 
 
 @pytest.fixture
