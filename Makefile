@@ -10,7 +10,7 @@ DEV = $(PY) deploy/dev.py
 help:
 	@echo "make demo      demo data, web on http://127.0.0.1:8000 + Celery worker and beat"
 	@echo "make test      the pytest suite (extra pytest arguments: make test ARGS='-k qr')"
-	@echo "make lint      ruff check, ruff format --check and the import layers (lint-imports)"
+	@echo "make lint      ruff check, ruff format --check, the import layers (lint-imports) and mypy"
 	@echo "make services  start the private PostgreSQL and Redis, write .data/env"
 	@echo "make stop      stop them"
 	@echo "make setup     .venv, Python dependencies, system libraries"
@@ -36,3 +36,4 @@ demo: check-python
 lint: setup
 	.venv/bin/ruff check . && .venv/bin/ruff format --check .
 	PYTHONPATH=platform:. .venv/bin/lint-imports --no-cache
+	.venv/bin/mypy

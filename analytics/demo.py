@@ -83,6 +83,10 @@ def demo_survey_seed(
         with transaction.atomic():
             catalog_seed()
             version = questionnaire_install_builtin(key=questionnaire_key).latest_published
+            if version is None:
+                raise RuntimeError(
+                    f"The built-in questionnaire {questionnaire_key} has no published version."
+                )
             today = timezone.localdate()
             campaign = campaign_create(
                 name=f"Khảo sát sự hài lòng năm {today.year}",

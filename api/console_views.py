@@ -6,7 +6,7 @@ Keys are shown once, on the page that follows creation or rotation, and never st
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tenants.confirmation import confirmation_step
+from tenants.http import SignedInRequest
 from tenants.models import Level, Structure, Unit
 from tenants.permissions import Action, unit_perm_required
 
@@ -31,7 +32,7 @@ class ApiClientForm(forms.Form):
     )
 
 
-def _managed_unit(request: HttpRequest, structure: str, code: str) -> Unit:
+def _managed_unit(request: SignedInRequest, structure: str, code: str) -> Unit:
     unit = Unit.objects.filter(structure=structure, code=code).exclude(level=Level.NATIONAL).first()
     if structure not in Structure.values or unit is None:
         raise Http404(_("No such unit."))
@@ -41,7 +42,9 @@ def _managed_unit(request: HttpRequest, structure: str, code: str) -> Unit:
     return unit
 
 
-def _page(request, unit, form, *, key=None, status=200):
+def _page(
+    request: SignedInRequest, unit: Unit, form: ApiClientForm, *, key: str | None = None, status: int = 200
+) -> HttpResponse:
     clients = ApiClient.objects.filter(unit=unit).order_by("-created_at")
     calls = ApiCall.objects.filter(client__unit=unit).select_related("client").order_by("-at")[:50]
     return render(
@@ -54,7 +57,7 @@ def _page(request, unit, form, *, key=None, status=200):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def api_clients(request: HttpRequest, structure: str, code: str) -> HttpResponse:
+def api_clients(request: SignedInRequest, structure: str, code: str) -> HttpResponse:
     unit = _managed_unit(request, structure, code)
     form = ApiClientForm(request.POST or None)
     if request.method == "POST":
@@ -71,7 +74,9 @@ def api_clients(request: HttpRequest, structure: str, code: str) -> HttpResponse
 
 @login_required
 @require_POST
-def api_client_action(request: HttpRequest, structure: str, code: str, pk: int, action: str) -> HttpResponse:
+def api_client_action(
+    request: SignedInRequest, structure: str, code: str, pk: int, action: str
+) -> HttpResponse:
     unit = _managed_unit(request, structure, code)
     client = get_object_or_404(ApiClient, pk=pk, unit=unit)
     key = None

@@ -6,12 +6,19 @@ in the key's own unit. Keys are issued by a province's admins (or an operator), 
 in the province itself, so no key reads what its issuer's console refuses them.
 """
 
+from typing import TYPE_CHECKING
+
 from rest_framework import permissions
 
 from tenants.models import Unit
 from tenants.permissions import Action, grant_covers
 
 from .models import ApiClient, Scope
+
+# Types only: DRF's settings import this module while rest_framework.views is still loading.
+if TYPE_CHECKING:
+    from rest_framework.request import Request
+    from rest_framework.views import APIView
 
 SCOPE_ACTIONS = {
     Scope.READ_FIGURES: Action.VIEW_FIGURES,
@@ -22,7 +29,7 @@ SCOPE_ACTIONS = {
 }
 
 
-def client_may(client: ApiClient, scope: str, unit: Unit) -> bool:
+def client_may(client: ApiClient, scope: Scope, unit: Unit) -> bool:
     """Does the key hold `scope`, and does it reach `unit` for it?"""
     return scope in client.scopes and grant_covers(holder=client.unit, action=SCOPE_ACTIONS[scope], unit=unit)
 
@@ -32,7 +39,7 @@ class HasScope(permissions.BasePermission):
 
     message = "This API key does not have the scope this call needs."
 
-    def has_permission(self, request, view):
+    def has_permission(self, request: "Request", view: "APIView") -> bool:
         client = request.user
         if not isinstance(client, ApiClient) or not client.is_active:
             return False

@@ -2,6 +2,7 @@
 
 import uuid
 
+from analytics.models import Publication
 from surveys.feedback_selectors import feedback_status_view
 from tenants.permissions import Action, grant_covers
 
@@ -10,7 +11,7 @@ from .tasks import event_publish
 from .v1.serializers import FeedbackStatusSerializer, PublicationSerializer, UnitSerializer
 
 
-def on_publication_published(sender, publication, **kwargs) -> None:
+def on_publication_published(sender: object, publication: Publication, **kwargs: object) -> None:
     """A public report went out: tell the clients whose subtree holds its unit."""
     if publication.internal:
         return

@@ -6,6 +6,8 @@
 - a unit's structure is one of the two.
 """
 
+from typing import Any
+
 from tenants.models import Structure
 
 ERROR_SCHEMA = {
@@ -79,7 +81,9 @@ def _strict(schema: dict, components: dict, seen: set[str]) -> None:
             _strict(child, components, seen)
 
 
-def add_error_responses(result, generator, request, public):
+def add_error_responses(
+    result: dict[str, Any], generator: object, request: object, public: bool
+) -> dict[str, Any]:
     components = result.setdefault("components", {}).setdefault("schemas", {})
     components["Error"] = ERROR_SCHEMA
     seen: set[str] = set()

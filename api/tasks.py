@@ -7,8 +7,9 @@ imports the other; the transport (signing, address checks, the POST) is in api.w
 
 import datetime as dt
 import uuid
+from functools import partial
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.db import transaction
 from django.utils import timezone
 
@@ -30,7 +31,7 @@ def retry_countdown(attempts: int) -> int:
 
 
 @shared_task(name="api.tasks.webhook_deliver", bind=True, max_retries=MAX_ATTEMPTS - 1)
-def webhook_deliver(self, delivery_id: int) -> str:
+def webhook_deliver(self: Task, delivery_id: int) -> str:
     """Deliver one queued webhook; idempotent (a delivered or failed one is left alone)."""
     delivery = WebhookDelivery.objects.select_related("webhook").filter(pk=delivery_id).first()
     if delivery is None or delivery.status != WebhookDelivery.Status.PENDING:
@@ -56,7 +57,7 @@ def event_publish(
             webhook=hook, event_id=event_id, defaults={"event": event, "payload": payload}
         )
         if created:
-            transaction.on_commit(lambda pk=delivery.pk: webhook_deliver.delay(pk))
+            transaction.on_commit(partial(webhook_deliver.delay, delivery.pk))
         deliveries.append(delivery)
     return deliveries
 

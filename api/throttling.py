@@ -11,14 +11,21 @@ a hung Redis from holding a request).
 import logging
 import math
 import time
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.cache import cache
+from django.http import HttpRequest
 from rest_framework.throttling import BaseThrottle
 
 from tenants.http import client_address
 
 from .models import ApiClient
+
+# Types only: DRF's settings import this module while rest_framework.views is still loading.
+if TYPE_CHECKING:
+    from rest_framework.request import Request
+    from rest_framework.views import APIView
 
 WINDOW = 60
 logger = logging.getLogger(__name__)
@@ -54,7 +61,9 @@ def _wait(*, before: int, allowed: int, limit: int, elapsed: float) -> float:
 class ClientRateThrottle(BaseThrottle):
     """The calling client's own rate (ApiClient.rate_per_minute)."""
 
-    def allow_request(self, request, view) -> bool:
+    seconds: float | None = None
+
+    def allow_request(self, request: "Request", view: "APIView") -> bool:
         client = request.user
         if not isinstance(client, ApiClient):
             return True  # calls without a key are limited by address, before authentication fails
@@ -65,6 +74,6 @@ class ClientRateThrottle(BaseThrottle):
         return self.seconds
 
 
-def address_rate_take(request) -> float | None:
+def address_rate_take(request: HttpRequest) -> float | None:
     """A call without a valid key: counted against its address (API_ANONYMOUS_RATE_PER_MINUTE)."""
     return rate_take(f"api-rate:address:{client_address(request)}", settings.API_ANONYMOUS_RATE_PER_MINUTE)

@@ -21,6 +21,7 @@ import socket
 import ssl
 import threading
 import time
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -161,7 +162,7 @@ def _post(url: str, body: bytes, headers: dict[str, str]) -> str:
     parts = urlsplit(url)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     for address in addresses:
-        kwargs = {"context": ssl.create_default_context()} if scheme == "https" else {}
+        kwargs: dict[str, Any] = {"context": ssl.create_default_context()} if scheme == "https" else {}
         connection = _connection_class(scheme, address)(host, port, timeout=TIMEOUT_SECONDS, **kwargs)
         try:
             connection.connect()  # includes the TLS handshake and the certificate check

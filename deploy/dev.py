@@ -31,9 +31,10 @@ import time
 import tomllib
 import urllib.error
 import urllib.request
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -114,8 +115,7 @@ def read_dependencies(pyproject: Path) -> list[str]:
     dev = list(project.get("optional-dependencies", {}).get("dev", []))
     if not runtime:
         raise LauncherError(f"{pyproject} lists no [project] dependencies")
-    seen: set[str] = set()
-    return [dep for dep in runtime + dev if not (dep in seen or seen.add(dep))]
+    return list(dict.fromkeys(runtime + dev))  # without repeats, in order
 
 
 def deps_stamp(pyproject: Path, venv: Path | None = None) -> Path:
@@ -308,7 +308,7 @@ def daemons_not_started(daemons: Iterable[str], policy: Path = POLICY_RC_D) -> I
         policy.unlink(missing_ok=True)
 
 
-def run_quiet(cmd: Sequence[str | os.PathLike[str]], **kwargs: object) -> subprocess.CompletedProcess[str]:
+def run_quiet(cmd: Sequence[str | os.PathLike[str]], **kwargs: Any) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(c) for c in cmd], capture_output=True, text=True, check=False, **kwargs)
 
 
@@ -450,8 +450,8 @@ def pg_bindir(version: str | None = None) -> Path | None:
 
 def as_postgres(cmd: Sequence[str | os.PathLike[str]]) -> list[str]:
     """initdb and postgres refuse to run as root, so root runs them as the postgres user."""
-    cmd = [str(c) for c in cmd]
-    return ["runuser", "-u", "postgres", "--", *cmd] if is_root() else cmd
+    args = [str(c) for c in cmd]
+    return ["runuser", "-u", "postgres", "--", *args] if is_root() else args
 
 
 def ensure_postgres_user_can_reach(path: Path) -> None:
@@ -1052,7 +1052,11 @@ def cmd_demo(args: Sequence[str] = ()) -> int:
 
 
 def run_demo_processes(
-    env: Mapping[str, str], port: int, stopping: threading.Event, on_signal, citizen: str | None = None
+    env: Mapping[str, str],
+    port: int,
+    stopping: threading.Event,
+    on_signal: signal.Handlers | Callable[..., None],
+    citizen: str | None = None,
 ) -> int:
     group = ProcessGroup(env)
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}

@@ -4,7 +4,7 @@ The same rules serve every channel, so a paper ballot and a phone answer count a
 """
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -25,6 +25,7 @@ MAX_OTHER_LENGTH = 300
 class PostData(Protocol):
     def get(self, key: str, default: Any = None) -> Any: ...
     def getlist(self, key: str) -> list[str]: ...
+    def __iter__(self) -> Iterator[str]: ...
 
 
 @dataclass
@@ -74,7 +75,9 @@ def _visible(question: Mapping[str, Any], buckets: Mapping[str, str]) -> bool:
     return show_if is None or buckets.get(show_if["question"]) == show_if["bucket"]
 
 
-def _catalog_choice(data: PostData, question: Mapping[str, Any], model: type, parsed_other_max: int):
+def _catalog_choice[C: (Procedure, Field)](
+    data: PostData, question: Mapping[str, Any], model: type[C], parsed_other_max: int
+) -> tuple[C | None, str, bool]:
     raw = _one(data, field_name(question))
     if not raw:
         return None, "", False
@@ -109,15 +112,16 @@ def answers_parse(
         if not _visible(q, buckets) or kind in known:
             continue  # a hidden question is never required and its posted values are ignored
         try:
-            if kind in ("procedure", "field"):
-                model = Procedure if kind == "procedure" else Field
-                obj, other, answered = _catalog_choice(data, q, model, MAX_OTHER_LENGTH)
+            if kind == "procedure":
+                procedure, other, answered = _catalog_choice(data, q, Procedure, MAX_OTHER_LENGTH)
                 if not answered and q.get("required"):
                     raise ValidationError(_("Please choose an answer."))
-                if kind == "procedure":
-                    parsed.procedure, parsed.procedure_other = obj, other
-                else:
-                    parsed.field, parsed.field_other = obj, other
+                parsed.procedure, parsed.procedure_other = procedure, other
+            elif kind == "field":
+                field, other, answered = _catalog_choice(data, q, Field, MAX_OTHER_LENGTH)
+                if not answered and q.get("required"):
+                    raise ValidationError(_("Please choose an answer."))
+                parsed.field, parsed.field_other = field, other
             elif kind == "rating":
                 raw = _one(data, field_name(q))
                 scale = SCALE_BY_KEY[q["scale"]]

@@ -43,7 +43,7 @@ from .builtin.questionnaires import ELEMENTS, OTHER_CHOICE, SCALES, THANK_YOU
 from .customer_services import customer_unsubscribe
 from .definition import Definition
 from .devices import desk_device_from_cookie, device_cookie_name
-from .models import Campaign, Channel, DeskDevice, DossierToken, Field, Procedure, QRLink
+from .models import Campaign, Channel, Desk, DeskDevice, DossierToken, Field, Procedure, QRLink, StaffMember
 from .selectors import version_definition
 from .services import SubmissionError, client_hash, dossier_token_check, dossier_token_read, response_submit
 
@@ -173,11 +173,11 @@ class Target:
     nonce: str = ""
 
     @property
-    def staff(self):
+    def staff(self) -> StaffMember | None:
         return (self.link.staff if self.link else None) or (self.dossier.staff if self.dossier else None)
 
     @property
-    def desk(self):
+    def desk(self) -> Desk | None:
         return self.link.desk if self.link else None
 
     @property
@@ -325,6 +325,8 @@ def dossier_form(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _dossier_form(request: HttpRequest, lang: str, target: Target) -> HttpResponse:
+    if target.dossier is None:  # only a dossier link leads here
+        return _not_found(request, lang, unit=target.unit)
     if request.method != "POST":
         # On a POST, response_submit checks it after its idempotency check, so that a
         # double tap still lands on the thank-you page.
@@ -413,7 +415,7 @@ def _submit(request: HttpRequest, target: Target, lang: str) -> HttpResponse:
             status=400,
         )
     if target.channel not in target.campaign.channels:
-        return _closed_notice(request, lang, target)
+        return _closed_page(request, lang, target)
     try:
         response, _created = response_submit(
             campaign=target.campaign,
@@ -451,6 +453,17 @@ def _desk_device(request: HttpRequest, target: Target) -> DeskDevice | None:
     return desk_device_from_cookie(request.COOKIES.get(device_cookie_name(target.unit)))
 
 
+def _closed_page(request: HttpRequest, lang: str, target: Target) -> HttpResponse:
+    return _notice(
+        request,
+        lang,
+        status=410,
+        unit=target.unit,
+        title=_("This survey is closed"),
+        message=_("This survey is not taking answers at the moment. Thank you for your interest."),
+    )
+
+
 def _closed_notice(request: HttpRequest, lang: str, target: Target) -> HttpResponse | None:
     """The polite page for a campaign that takes no answers through this link today, else None.
 
@@ -458,14 +471,7 @@ def _closed_notice(request: HttpRequest, lang: str, target: Target) -> HttpRespo
     """
     campaign, today = target.campaign, timezone.localdate()
     if not campaign.is_active or target.channel not in campaign.channels:
-        return _notice(
-            request,
-            lang,
-            status=410,
-            unit=target.unit,
-            title=_("This survey is closed"),
-            message=_("This survey is not taking answers at the moment. Thank you for your interest."),
-        )
+        return _closed_page(request, lang, target)
     if today > campaign.ends_on:
         return _notice(
             request,
@@ -534,7 +540,9 @@ def _unit_context(unit: Unit | None) -> dict[str, Any]:
     return {"unit": unit, "unit_parents": parents}
 
 
-def _page(request: HttpRequest, lang: str, template: str, context: Mapping[str, Any], status: int):
+def _page(
+    request: HttpRequest, lang: str, template: str, context: Mapping[str, Any], status: int
+) -> HttpResponse:
     other = "vi" if lang == "en" else "en"
     # No RequestContext: the console's context processors (session, user, unit menu) have no business
     # on a citizen's page, and skipping them keeps it free of session look-ups.
@@ -732,7 +740,9 @@ def _only_if(bucket: str) -> str:
     }[bucket]
 
 
-def _reason_groups(options: Iterable[Mapping[str, Any]], lang: str, qid: str, chosen: set[str]):
+def _reason_groups(
+    options: Iterable[Mapping[str, Any]], lang: str, qid: str, chosen: set[str]
+) -> list[dict[str, Any]]:
     """Options under their element's heading (the Hồng Thái layout), headings only when there are several."""
     groups: list[dict[str, Any]] = []
     for option in options:
@@ -801,7 +811,7 @@ def question_views(
             )
             view["other_value"] = data.get(f"{name}_other", "")
         elif kind == "rating":
-            levels = [
+            levels: list[dict[str, object]] = [
                 {
                     "value": str(level["value"]),
                     "label": Definition.text(level["label"], lang),

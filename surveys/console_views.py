@@ -11,7 +11,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.forms import Form
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from tenants.confirmation import confirmation_step
 from tenants.decorators import unit_permission_required
+from tenants.http import UnitRequest
 from tenants.models import QuestionnaireShare
 from tenants.permissions import Action, has_perm
 
@@ -88,7 +89,7 @@ def _messages_of(error: ValidationError) -> list[str]:
     return [str(m) for m in error.messages]
 
 
-def _active_flag(request: HttpRequest) -> bool:
+def _active_flag(request: UnitRequest) -> bool:
     value = request.POST.get("active")
     if value not in {"0", "1"}:
         raise Http404  # only the page's own buttons post here
@@ -96,7 +97,7 @@ def _active_flag(request: HttpRequest) -> bool:
 
 
 def _form_page(
-    request: HttpRequest,
+    request: UnitRequest,
     form: Form,
     *,
     back: str,
@@ -109,7 +110,7 @@ def _form_page(
 
 
 def _form_view(
-    request: HttpRequest,
+    request: UnitRequest,
     form: Form,
     *,
     save: Callable[[dict[str, Any]], Any],
@@ -138,7 +139,7 @@ def _form_view(
 
 @unit_permission_required(Action.VIEW_FIGURES)
 @require_GET
-def unit_home(request: HttpRequest) -> HttpResponse:
+def unit_home(request: UnitRequest) -> HttpResponse:
     """A unit's own console (/u/<slug>/console/); for those who set the unit up, the first steps to its
     first answer and which of them are done."""
     unit = request.tenant
@@ -162,12 +163,12 @@ def unit_home(request: HttpRequest) -> HttpResponse:
 
 @operate
 @require_GET
-def catalog(request: HttpRequest) -> HttpResponse:
+def catalog(request: UnitRequest) -> HttpResponse:
     return _catalog_page(request)
 
 
 def _catalog_page(
-    request: HttpRequest, *, errors: list[str] | None = None, status: int = 200
+    request: UnitRequest, *, errors: list[str] | None = None, status: int = 200
 ) -> HttpResponse:
     search = SearchForm(request.GET)
     q = search.cleaned_data["q"] if search.is_valid() else ""
@@ -185,7 +186,7 @@ def _catalog_page(
 
 @operate
 @require_POST
-def catalog_seed_view(request: HttpRequest) -> HttpResponse:
+def catalog_seed_view(request: UnitRequest) -> HttpResponse:
     conflicts = selectors.catalog_seed_conflicts()
     if conflicts:
         message = _(
@@ -207,7 +208,7 @@ def catalog_seed_view(request: HttpRequest) -> HttpResponse:
 
 @operate
 @require_http_methods(["GET", "POST"])
-def field_new(request: HttpRequest) -> HttpResponse:
+def field_new(request: UnitRequest) -> HttpResponse:
     return _form_view(
         request,
         FieldForm(request.POST or None),
@@ -220,7 +221,7 @@ def field_new(request: HttpRequest) -> HttpResponse:
 
 @operate
 @require_http_methods(["GET", "POST"])
-def field_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def field_edit(request: UnitRequest, pk: int) -> HttpResponse:
     field = get_object_or_404(Field, pk=pk)
     initial = {"name_vi": field.name_vi, "name_en": field.name_en, "key": field.key}
     form = FieldForm(request.POST or None, initial=initial)
@@ -239,7 +240,7 @@ def field_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @operate
 @require_POST
-def field_active(request: HttpRequest, pk: int) -> HttpResponse:
+def field_active(request: UnitRequest, pk: int) -> HttpResponse:
     field = get_object_or_404(Field, pk=pk)
     active = _active_flag(request)
     field_set_active(field=field, active=active)
@@ -250,7 +251,7 @@ def field_active(request: HttpRequest, pk: int) -> HttpResponse:
 
 @operate
 @require_http_methods(["GET", "POST"])
-def procedure_new(request: HttpRequest) -> HttpResponse:
+def procedure_new(request: UnitRequest) -> HttpResponse:
     if not Field.objects.filter(is_active=True).exists():
         messages.error(request, _("Add a field first: every procedure belongs to a field."))
         return redirect("unit:catalog")
@@ -266,7 +267,7 @@ def procedure_new(request: HttpRequest) -> HttpResponse:
 
 @operate
 @require_http_methods(["GET", "POST"])
-def procedure_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def procedure_edit(request: UnitRequest, pk: int) -> HttpResponse:
     procedure = get_object_or_404(Procedure.objects.select_related("field"), pk=pk)
     initial = {
         "name_vi": procedure.name_vi,
@@ -298,7 +299,7 @@ def procedure_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @operate
 @require_POST
-def procedure_active(request: HttpRequest, pk: int) -> HttpResponse:
+def procedure_active(request: UnitRequest, pk: int) -> HttpResponse:
     procedure = get_object_or_404(Procedure, pk=pk)
     active = _active_flag(request)
     procedure_set_active(procedure=procedure, active=active)
@@ -312,14 +313,14 @@ def procedure_active(request: HttpRequest, pk: int) -> HttpResponse:
 
 @operate
 @require_GET
-def staff(request: HttpRequest) -> HttpResponse:
+def staff(request: UnitRequest) -> HttpResponse:
     context = {"desks": selectors.desk_list(), "members": selectors.staff_list()}
     return render(request, "console/surveys/staff.html", context)
 
 
 @operate
 @require_http_methods(["GET", "POST"])
-def desk_new(request: HttpRequest) -> HttpResponse:
+def desk_new(request: UnitRequest) -> HttpResponse:
     return _form_view(
         request,
         DeskForm(request.POST or None),
@@ -332,7 +333,7 @@ def desk_new(request: HttpRequest) -> HttpResponse:
 
 @operate
 @require_http_methods(["GET", "POST"])
-def desk_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def desk_edit(request: UnitRequest, pk: int) -> HttpResponse:
     desk = get_object_or_404(Desk, pk=pk)
     return _form_view(
         request,
@@ -347,7 +348,7 @@ def desk_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @operate
 @require_POST
-def desk_active(request: HttpRequest, pk: int) -> HttpResponse:
+def desk_active(request: UnitRequest, pk: int) -> HttpResponse:
     desk = get_object_or_404(Desk, pk=pk)
     active = _active_flag(request)
     desk_set_active(desk=desk, active=active)
@@ -358,7 +359,7 @@ def desk_active(request: HttpRequest, pk: int) -> HttpResponse:
 
 @operate
 @require_http_methods(["GET", "POST"])
-def staff_new(request: HttpRequest) -> HttpResponse:
+def staff_new(request: UnitRequest) -> HttpResponse:
     return _form_view(
         request,
         StaffMemberForm(request.POST or None),
@@ -371,7 +372,7 @@ def staff_new(request: HttpRequest) -> HttpResponse:
 
 @operate
 @require_http_methods(["GET", "POST"])
-def staff_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def staff_edit(request: UnitRequest, pk: int) -> HttpResponse:
     member = get_object_or_404(StaffMember, pk=pk)
     initial = {
         "full_name": member.full_name,
@@ -392,7 +393,7 @@ def staff_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @operate
 @require_POST
-def staff_active(request: HttpRequest, pk: int) -> HttpResponse:
+def staff_active(request: UnitRequest, pk: int) -> HttpResponse:
     member = get_object_or_404(StaffMember, pk=pk)
     active = _active_flag(request)
     staff_member_set_active(member=member, active=active)
@@ -404,19 +405,19 @@ def staff_active(request: HttpRequest, pk: int) -> HttpResponse:
 # --------------------------------------------------------------------------- questionnaires
 
 
-def _can_share(request: HttpRequest) -> bool:
+def _can_share(request: UnitRequest) -> bool:
     unit = request.tenant
     return unit.level in SHARING_LEVELS and has_perm(request.user, Action.MANAGE, unit)
 
 
 @operate
 @require_GET
-def questionnaires(request: HttpRequest) -> HttpResponse:
+def questionnaires(request: UnitRequest) -> HttpResponse:
     return _questionnaires_page(request)
 
 
 def _questionnaires_page(
-    request: HttpRequest, *, errors: list[str] | None = None, status: int = 200
+    request: UnitRequest, *, errors: list[str] | None = None, status: int = 200
 ) -> HttpResponse:
     unit = request.tenant
     items = list(selectors.questionnaire_list())
@@ -438,7 +439,7 @@ def _questionnaires_page(
 
 @operate
 @require_POST
-def questionnaire_install(request: HttpRequest) -> HttpResponse:
+def questionnaire_install(request: UnitRequest) -> HttpResponse:
     form = InstallBuiltinForm(request.POST)
     if not form.is_valid():
         return _questionnaires_page(request, errors=[_("Choose a template from the list.")], status=400)
@@ -457,7 +458,7 @@ def questionnaire_install(request: HttpRequest) -> HttpResponse:
 
 
 def _questionnaire_page(
-    request: HttpRequest, questionnaire: Questionnaire, *, errors: list[str] | None = None, status: int = 200
+    request: UnitRequest, questionnaire: Questionnaire, *, errors: list[str] | None = None, status: int = 200
 ) -> HttpResponse:
     versions = list(questionnaire.versions.order_by("-number"))
     shown = versions[0] if versions else None
@@ -499,13 +500,13 @@ def _questionnaire_page(
 
 @operate
 @require_GET
-def questionnaire_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def questionnaire_detail(request: UnitRequest, pk: int) -> HttpResponse:
     return _questionnaire_page(request, get_object_or_404(Questionnaire, pk=pk))
 
 
 @operate
 @require_POST
-def questionnaire_draft(request: HttpRequest, pk: int) -> HttpResponse:
+def questionnaire_draft(request: UnitRequest, pk: int) -> HttpResponse:
     """Start editing: a draft copy of the latest version (or the existing draft)."""
     questionnaire = get_object_or_404(Questionnaire, pk=pk)
     try:
@@ -515,7 +516,7 @@ def questionnaire_draft(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("unit:questionnaire_edit", pk=questionnaire.pk)
 
 
-def _draft_or_redirect(request: HttpRequest, questionnaire: Questionnaire) -> Any:
+def _draft_or_redirect(request: UnitRequest, questionnaire: Questionnaire) -> Any:
     draft = selectors.questionnaire_draft(questionnaire=questionnaire)
     if questionnaire.is_locked or draft is None:
         messages.info(request, _("There is no draft to edit; start one from the questionnaire page."))
@@ -525,7 +526,7 @@ def _draft_or_redirect(request: HttpRequest, questionnaire: Questionnaire) -> An
 
 @operate
 @require_http_methods(["GET", "POST"])
-def questionnaire_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def questionnaire_edit(request: UnitRequest, pk: int) -> HttpResponse:
     questionnaire = get_object_or_404(Questionnaire, pk=pk)
     draft = _draft_or_redirect(request, questionnaire)
     if draft is None:
@@ -545,7 +546,7 @@ def questionnaire_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @operate
 @require_http_methods(["GET", "POST"])
-def questionnaire_edit_json(request: HttpRequest, pk: int) -> HttpResponse:
+def questionnaire_edit_json(request: UnitRequest, pk: int) -> HttpResponse:
     """The whole definition as JSON: for platform operators; officials edit through the form editor."""
     if not request.user.is_superuser:
         raise Http404
@@ -570,7 +571,7 @@ def questionnaire_edit_json(request: HttpRequest, pk: int) -> HttpResponse:
 
 @operate
 @require_POST
-def questionnaire_publish(request: HttpRequest, pk: int) -> HttpResponse:
+def questionnaire_publish(request: UnitRequest, pk: int) -> HttpResponse:
     questionnaire = get_object_or_404(Questionnaire, pk=pk)
     draft = selectors.questionnaire_draft(questionnaire=questionnaire)
     if draft is not None:
@@ -600,7 +601,7 @@ def questionnaire_publish(request: HttpRequest, pk: int) -> HttpResponse:
 
 @operate
 @require_POST
-def questionnaire_switch(request: HttpRequest, pk: int) -> HttpResponse:
+def questionnaire_switch(request: UnitRequest, pk: int) -> HttpResponse:
     """Move the chosen campaigns to the latest published version; their QR codes stay the same."""
     questionnaire = get_object_or_404(Questionnaire, pk=pk)
     version = questionnaire.latest_published
@@ -626,7 +627,7 @@ def questionnaire_switch(request: HttpRequest, pk: int) -> HttpResponse:
 
 @operate
 @require_POST
-def questionnaire_discard(request: HttpRequest, pk: int) -> HttpResponse:
+def questionnaire_discard(request: UnitRequest, pk: int) -> HttpResponse:
     questionnaire = get_object_or_404(Questionnaire, pk=pk)
     try:
         questionnaire_draft_discard(questionnaire=questionnaire)
@@ -638,7 +639,7 @@ def questionnaire_discard(request: HttpRequest, pk: int) -> HttpResponse:
 
 @operate
 @require_POST
-def questionnaire_share_view(request: HttpRequest, pk: int) -> HttpResponse:
+def questionnaire_share_view(request: UnitRequest, pk: int) -> HttpResponse:
     if not _can_share(request):
         raise Http404
     questionnaire = get_object_or_404(Questionnaire, pk=pk)
@@ -656,7 +657,7 @@ def questionnaire_share_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @operate
 @require_POST
-def share_withdraw(request: HttpRequest, share_id: int) -> HttpResponse:
+def share_withdraw(request: UnitRequest, share_id: int) -> HttpResponse:
     if not _can_share(request):
         raise Http404
     share = get_object_or_404(QuestionnaireShare, pk=share_id, owner=request.tenant)
@@ -669,7 +670,7 @@ def share_withdraw(request: HttpRequest, share_id: int) -> HttpResponse:
 
 @operate
 @require_POST
-def share_use(request: HttpRequest, share_id: int) -> HttpResponse:
+def share_use(request: UnitRequest, share_id: int) -> HttpResponse:
     share = selectors.share_offered_to(unit=request.tenant, share_id=share_id)
     if share is None:
         raise Http404
@@ -696,12 +697,12 @@ def share_use(request: HttpRequest, share_id: int) -> HttpResponse:
 
 @operate
 @require_GET
-def campaigns(request: HttpRequest) -> HttpResponse:
+def campaigns(request: UnitRequest) -> HttpResponse:
     context = {"items": selectors.campaign_list()}
     return render(request, "console/surveys/campaigns.html", context)
 
 
-def _campaign_form_page(request: HttpRequest, form: CampaignForm, *, title: str, back: str) -> HttpResponse:
+def _campaign_form_page(request: UnitRequest, form: CampaignForm, *, title: str, back: str) -> HttpResponse:
     # A note, not a form error: an unbound form (the first visit) takes no errors.
     note = "" if selectors.published_versions().exists() else _("Install or publish a questionnaire first.")
     return _form_page(request, form, title=title, back=back, note=note)
@@ -709,7 +710,7 @@ def _campaign_form_page(request: HttpRequest, form: CampaignForm, *, title: str,
 
 @operate
 @require_http_methods(["GET", "POST"])
-def campaign_new(request: HttpRequest) -> HttpResponse:
+def campaign_new(request: UnitRequest) -> HttpResponse:
     today = timezone.localdate()
     initial = {
         "starts_on": today,
@@ -731,7 +732,7 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
 
 @operate
 @require_http_methods(["GET", "POST"])
-def campaign_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def campaign_edit(request: UnitRequest, pk: int) -> HttpResponse:
     campaign = get_object_or_404(Campaign, pk=pk)
     initial = {
         "name": campaign.name,
@@ -753,7 +754,7 @@ def campaign_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @operate
 @require_POST
-def campaign_active(request: HttpRequest, pk: int) -> HttpResponse:
+def campaign_active(request: UnitRequest, pk: int) -> HttpResponse:
     campaign = get_object_or_404(Campaign, pk=pk)
     active = _active_flag(request)
     campaign_set_active(campaign=campaign, active=active)
@@ -773,7 +774,7 @@ def _newer_version(campaign: Campaign) -> Any:
 
 
 def _campaign_page(
-    request: HttpRequest, campaign: Campaign, *, errors: list[str] | None = None, status: int = 200
+    request: UnitRequest, campaign: Campaign, *, errors: list[str] | None = None, status: int = 200
 ) -> HttpResponse:
     links = [
         {"link": link, "short_url": short_url(link.code), "downloads": _download_urls(link.code)}
@@ -798,7 +799,7 @@ def _campaign_page(
 
 @operate
 @require_GET
-def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def campaign_detail(request: UnitRequest, pk: int) -> HttpResponse:
     campaign = get_object_or_404(Campaign.objects.select_related("version__questionnaire"), pk=pk)
     return _campaign_page(request, campaign)
 
@@ -813,7 +814,7 @@ def _posted(model: type[Desk] | type[StaffMember] | type[Campaign], raw: str | N
 
 @operate
 @require_POST
-def campaign_link_new(request: HttpRequest, pk: int) -> HttpResponse:
+def campaign_link_new(request: UnitRequest, pk: int) -> HttpResponse:
     campaign = get_object_or_404(Campaign.objects.select_related("version__questionnaire"), pk=pk)
     desk = _posted(Desk, request.POST.get("desk"))
     member = _posted(StaffMember, request.POST.get("staff"))
@@ -832,7 +833,7 @@ def campaign_link_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 @operate
 @require_POST
-def campaign_link_deactivate(request: HttpRequest, pk: int, link_pk: int) -> HttpResponse:
+def campaign_link_deactivate(request: UnitRequest, pk: int, link_pk: int) -> HttpResponse:
     link = get_object_or_404(QRLink, pk=link_pk, campaign_id=pk)
     qr_link_deactivate(link=link)
     messages.success(
@@ -843,7 +844,7 @@ def campaign_link_deactivate(request: HttpRequest, pk: int, link_pk: int) -> Htt
 
 @operate
 @require_POST
-def campaign_link_move(request: HttpRequest, pk: int, link_pk: int) -> HttpResponse:
+def campaign_link_move(request: UnitRequest, pk: int, link_pk: int) -> HttpResponse:
     campaign = get_object_or_404(Campaign.objects.select_related("version__questionnaire"), pk=pk)
     link = get_object_or_404(QRLink, pk=link_pk, campaign_id=pk)
     target = _posted(Campaign, request.POST.get("campaign"))

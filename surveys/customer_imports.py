@@ -18,7 +18,7 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, Literal
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -236,11 +236,15 @@ def _row(
     for column in ("dossier", "name"):
         if not texts[column]:
             problems.append(Problem(number, layout.where(column), _("this cell is empty.")))
-    limits = {"dossier": 60, "name": 200, "address": 400}
-    for column, limit in limits.items():
-        if len(texts.get(column, "")) > limit:
+    limits: tuple[tuple[Literal["dossier", "name", "address"], int], ...] = (
+        ("dossier", 60),
+        ("name", 200),
+        ("address", 400),
+    )
+    for limited, limit in limits:
+        if len(texts.get(limited, "")) > limit:
             problems.append(
-                Problem(number, layout.where(column), _("longer than %(n)s characters.") % {"n": limit})
+                Problem(number, layout.where(limited), _("longer than %(n)s characters.") % {"n": limit})
             )
     procedure = catalog.get(texts["procedure"]) if texts["procedure"] else None
     if not texts["procedure"]:
@@ -254,11 +258,11 @@ def _row(
             days[column] = None
             continue
         try:
-            days[column] = _day(layout.cell(cells, column), required=column == "received")
+            day = days[column] = _day(layout.cell(cells, column), required=column == "received")
         except ValueError as error:
             problems.append(Problem(number, layout.where(column), str(error)))
             continue
-        if days[column] is not None and days[column] > today:
+        if day is not None and day > today:
             problems.append(Problem(number, layout.where(column), _("the date is in the future.")))
     received, returned = days.get("received"), days.get("returned")
     if received and returned and returned < received:

@@ -13,7 +13,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tenants.decorators import unit_permission_required
+from tenants.http import UnitRequest
 from tenants.models import Membership, User
 from tenants.permissions import Action
 from tenants.spreadsheets import ImportRejected, csv_cell, csv_lines
@@ -91,7 +92,7 @@ class PlanForm(forms.ModelForm):
 
 
 def _customers_page(
-    request: HttpRequest, *, problems: list[str] | None = None, status: int = 200
+    request: UnitRequest, *, problems: list[str] | None = None, status: int = 200
 ) -> HttpResponse:
     saved = CustomerColumns.objects.first()
     remembered = saved.mapping if saved else {}
@@ -112,13 +113,13 @@ def _customers_page(
 
 @operate
 @require_GET
-def customers(request: HttpRequest) -> HttpResponse:
+def customers(request: UnitRequest) -> HttpResponse:
     return _customers_page(request)
 
 
 @operate
 @require_POST
-def customers_upload(request: HttpRequest) -> HttpResponse:
+def customers_upload(request: UnitRequest) -> HttpResponse:
     form = ImportForm(request.POST, request.FILES)
     if not form.is_valid():
         return _customers_page(request, problems=[_("Choose a file to import.")], status=400)
@@ -146,10 +147,12 @@ def customers_upload(request: HttpRequest) -> HttpResponse:
 
 @operate
 @require_POST
-def customers_from_api(request: HttpRequest) -> HttpResponse:
+def customers_from_api(request: UnitRequest) -> HttpResponse:
     form = PeriodForm(request.POST)
     if not form.is_valid():
-        return _customers_page(request, problems=[m for ms in form.errors.values() for m in ms], status=400)
+        return _customers_page(
+            request, problems=[str(m) for ms in form.errors.values() for m in ms], status=400
+        )
     result = customers_from_dossiers(unit=request.tenant, **form.cleaned_data)
     messages.success(request, _("%(n)d dossiers received through the API added.") % {"n": result.created})
     return redirect("unit:customers")
@@ -157,10 +160,12 @@ def customers_from_api(request: HttpRequest) -> HttpResponse:
 
 @operate
 @require_POST
-def customer_erase(request: HttpRequest) -> HttpResponse:
+def customer_erase(request: UnitRequest) -> HttpResponse:
     form = EraseForm(request.POST)
     if not form.is_valid():
-        return _customers_page(request, problems=[m for ms in form.errors.values() for m in ms], status=400)
+        return _customers_page(
+            request, problems=[str(m) for ms in form.errors.values() for m in ms], status=400
+        )
     customer = Customer.objects.filter(dossier_code=form.cleaned_data["dossier_code"].strip()).first()
     if customer is None:
         return _customers_page(request, problems=[_("No customer has this dossier code.")], status=400)
@@ -187,7 +192,7 @@ def _survey(campaign_pk: int) -> CustomerSurvey:
 
 @operate
 @require_GET
-def customer_survey(request: HttpRequest, pk: int) -> HttpResponse:
+def customer_survey(request: UnitRequest, pk: int) -> HttpResponse:
     campaign = get_object_or_404(Campaign, pk=pk, channels__contains=[Channel.LIST])
     survey = CustomerSurvey.objects.filter(campaign=campaign).first()
     context: dict[str, Any] = {"campaign": campaign, "survey": survey}
@@ -212,7 +217,7 @@ def _download(rows: list[list[str]], filename: str) -> StreamingHttpResponse:
 
 @operate
 @require_POST
-def customer_messages(request: HttpRequest, pk: int) -> HttpResponse:
+def customer_messages(request: UnitRequest, pk: int) -> HttpResponse | StreamingHttpResponse:
     """The SMS or Zalo texts as CSV; the customers in it are counted as contacted now."""
     survey = _survey(pk)
     method = request.POST.get("method", "")
@@ -230,7 +235,7 @@ def customer_messages(request: HttpRequest, pk: int) -> HttpResponse:
 
 @operate
 @require_POST
-def customer_letters(request: HttpRequest, pk: int) -> HttpResponse:
+def customer_letters(request: UnitRequest, pk: int) -> HttpResponse:
     pdf = invitations_letters_pdf(unit=request.tenant, survey=_survey(pk), by=request.user)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="thu-moi-{timezone.localdate():%Y%m%d}.pdf"'
@@ -239,7 +244,7 @@ def customer_letters(request: HttpRequest, pk: int) -> HttpResponse:
 
 @operate
 @require_POST
-def customer_emails(request: HttpRequest, pk: int) -> HttpResponse:
+def customer_emails(request: UnitRequest, pk: int) -> HttpResponse:
     reminders = request.POST.get("reminders") == "1"
     sent = invitations_email_send(
         unit=request.tenant, survey=_survey(pk), by=request.user, reminders=reminders
@@ -250,7 +255,7 @@ def customer_emails(request: HttpRequest, pk: int) -> HttpResponse:
 
 @operate
 @require_http_methods(["GET", "POST"])
-def invitation_phone(request: HttpRequest, pk: int, invitation_pk: int) -> HttpResponse:
+def invitation_phone(request: UnitRequest, pk: int, invitation_pk: int) -> HttpResponse:
     """An officer calls the customer and records their answers: channel "phone", the officer as
     interviewer. The questionnaire's contact question is left out: the caller knows who answers,
     the answer must not."""
@@ -309,7 +314,7 @@ def invitation_phone(request: HttpRequest, pk: int, invitation_pk: int) -> HttpR
 
 @operate
 @require_POST
-def invitation_mark(request: HttpRequest, pk: int, invitation_pk: int) -> HttpResponse:
+def invitation_mark(request: UnitRequest, pk: int, invitation_pk: int) -> HttpResponse:
     survey = _survey(pk)
     invitation = get_object_or_404(Invitation, pk=invitation_pk, survey=survey)
     try:
@@ -331,7 +336,7 @@ def invitation_mark(request: HttpRequest, pk: int, invitation_pk: int) -> HttpRe
 
 
 def _plan_page(
-    request: HttpRequest,
+    request: UnitRequest,
     campaign: Campaign,
     *,
     form: PlanForm | None = None,
@@ -362,13 +367,13 @@ def _ancestor_paths(path: str) -> list[str]:
 
 @operate
 @require_GET
-def plan(request: HttpRequest, pk: int) -> HttpResponse:
+def plan(request: UnitRequest, pk: int) -> HttpResponse:
     return _plan_page(request, get_object_or_404(Campaign, pk=pk))
 
 
 @operate
 @require_POST
-def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_edit(request: UnitRequest, pk: int) -> HttpResponse:
     campaign = get_object_or_404(Campaign, pk=pk)
     plan = get_object_or_404(SurveyPlan, campaign=campaign)
     form = PlanForm(request.POST, instance=plan)
@@ -384,7 +389,7 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @operate
 @require_POST
-def plan_timetable(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_timetable(request: UnitRequest, pk: int) -> HttpResponse:
     """The timetable posted as parallel lists (one entry per row); empty rows are dropped."""
     campaign = get_object_or_404(Campaign, pk=pk)
     plan = get_object_or_404(SurveyPlan, campaign=campaign)
@@ -419,7 +424,7 @@ def plan_timetable(request: HttpRequest, pk: int) -> HttpResponse:
 
 @operate
 @require_POST
-def plan_issue_view(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_issue_view(request: UnitRequest, pk: int) -> HttpResponse:
     campaign = get_object_or_404(Campaign, pk=pk)
     plan = get_object_or_404(SurveyPlan, campaign=campaign)
     try:
@@ -434,7 +439,7 @@ def plan_issue_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @operate
 @require_GET
-def plan_pdf_view(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_pdf_view(request: UnitRequest, pk: int) -> HttpResponse:
     plan = get_object_or_404(SurveyPlan, campaign_id=pk)
     response = HttpResponse(plan_pdf(unit=request.tenant, plan=plan), content_type="application/pdf")
     name = "ke-hoach" if plan.is_issued else "ke-hoach-du-thao"
@@ -444,7 +449,7 @@ def plan_pdf_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @operate
 @require_POST
-def plan_step_toggle(request: HttpRequest, pk: int, step_pk: int) -> HttpResponse:
+def plan_step_toggle(request: UnitRequest, pk: int, step_pk: int) -> HttpResponse:
     step = get_object_or_404(PlanStep, pk=step_pk, plan__campaign_id=pk)
     plan_step_done(unit=request.tenant, step=step, done=request.POST.get("done") == "1")
     return redirect("unit:plan", pk=pk)

@@ -126,7 +126,9 @@ def definition_errors(definition: object) -> list[str]:
     return errors
 
 
-def _question_errors(q: Mapping[str, Any], seen: Mapping[str, Mapping[str, Any]], fields: dict[str, str]):
+def _question_errors(
+    q: Mapping[str, Any], seen: Mapping[str, Mapping[str, Any]], fields: dict[str, str]
+) -> Iterator[str]:
     """The problems of one question; `seen` holds the questions before it, `fields` the form fields taken."""
     key = q.get("key")
     kind = q.get("kind") if isinstance(q.get("kind"), str) else None  # JSON may hold a list here
@@ -142,7 +144,7 @@ def _question_errors(q: Mapping[str, Any], seen: Mapping[str, Mapping[str, Any]]
                     "name": name,
                     "other": fields[name],
                 }
-            fields[name] = key
+            fields[name] = str(key)
     if kind not in QUESTION_KINDS:
         yield _("unknown kind “%(kind)s”") % {"kind": q.get("kind")}
     problem = _text_error(q.get("text"), required=True, max_length=MAX_LABEL_LENGTH)
@@ -175,7 +177,7 @@ def _question_errors(q: Mapping[str, Any], seen: Mapping[str, Mapping[str, Any]]
         yield from _show_if_errors(q["show_if"], seen)
 
 
-def _options_errors(options: object, *, with_element: bool = True):
+def _options_errors(options: object, *, with_element: bool = True) -> Iterator[str]:
     if not isinstance(options, list) or not options:
         yield _("reasons need a list of options") if with_element else _("a choice needs a list of options")
         return
@@ -193,7 +195,7 @@ def _options_errors(options: object, *, with_element: bool = True):
         elif key in keys:
             yield _("option %(n)s: the key “%(key)s” is used twice") % {"n": number, "key": key}
         else:
-            keys.add(key)
+            keys.add(str(key))
         if with_element and not _one_of(option.get("element"), REASON_ELEMENTS):
             yield _("option %(n)s must count for a SIPAS element or OTHER") % {"n": number}
         problem = _text_error(option.get("text"), required=True, max_length=MAX_LABEL_LENGTH)
@@ -201,14 +203,15 @@ def _options_errors(options: object, *, with_element: bool = True):
             yield _("option %(n)s %(problem)s") % {"n": number, "problem": problem}
 
 
-def _show_if_errors(show_if: object, seen: Mapping[str, Mapping[str, Any]]):
+def _show_if_errors(show_if: object, seen: Mapping[str, Mapping[str, Any]]) -> Iterator[str]:
     target_key = show_if.get("question") if isinstance(show_if, Mapping) else None
     target = seen.get(target_key) if isinstance(target_key, str) else None
-    if target is None or target.get("kind") != "rating":
+    if not isinstance(show_if, Mapping) or target is None or target.get("kind") != "rating":
         yield _("show_if must name an earlier rating question")
         return
     bucket = show_if.get("bucket")
-    scale = SCALE_BY_KEY.get(target.get("scale")) if isinstance(target.get("scale"), str) else None
+    scale_key = target.get("scale")
+    scale = SCALE_BY_KEY.get(scale_key) if isinstance(scale_key, str) else None
     if bucket not in BUCKETS:
         yield _("show_if needs a bucket: satisfied, neutral or unsatisfied")
     elif scale is not None and bucket not in {level.bucket.value for level in scale.levels}:
@@ -241,7 +244,8 @@ class Definition:
         raise KeyError(key)
 
     @staticmethod
-    def text(value: Mapping[str, str] | None, language: str) -> str:
+    def text(value: Mapping[str, Any] | None, language: str) -> str:
+        """A {"vi": ..., "en": ...} text in `language`, or in Vietnamese where that is missing."""
         if not value:
             return ""
-        return value.get(language) or value.get("vi", "")
+        return str(value.get(language) or value.get("vi", ""))

@@ -2,12 +2,13 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tenants.decorators import unit_permission_required
+from tenants.http import UnitRequest
 from tenants.permissions import Action
 
 from .devices import (
@@ -20,7 +21,7 @@ from .devices import (
 from .models import DeskDevice
 
 
-def _page(request: HttpRequest, *, error: str = "", label: str = "", status: int = 200) -> HttpResponse:
+def _page(request: UnitRequest, *, error: str = "", label: str = "", status: int = 200) -> HttpResponse:
     this = desk_device_from_cookie(request.COOKIES.get(device_cookie_name(request.tenant)))
     context = {
         "devices": DeskDevice.objects.select_related("registered_by", "revoked_by"),
@@ -33,7 +34,7 @@ def _page(request: HttpRequest, *, error: str = "", label: str = "", status: int
 
 @require_http_methods(["GET", "POST"])
 @unit_permission_required(Action.OPERATE)
-def devices(request: HttpRequest) -> HttpResponse:
+def devices(request: UnitRequest) -> HttpResponse:
     if request.method == "GET":
         return _page(request)
     label = request.POST.get("label", "")
@@ -57,7 +58,7 @@ def devices(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @unit_permission_required(Action.OPERATE)
-def device_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+def device_revoke(request: UnitRequest, pk: int) -> HttpResponse:
     device = get_object_or_404(DeskDevice, pk=pk)
     try:
         desk_device_revoke(device=device, user=request.user)

@@ -15,10 +15,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_tenants.utils import get_current_tenant
 
 from tenants.audit import audit_record
 from tenants.models import AuditAction, Unit
+from tenants.selectors import unit_current
 
 from .models import DeskDevice
 
@@ -49,7 +49,7 @@ def desk_device_register(*, label: str, user: Any) -> tuple[DeskDevice, str]:
     audit_record(
         action=AuditAction.DESK_DEVICE_REGISTER,
         actor=user,
-        unit=get_current_tenant(),
+        unit=unit_current(),
         target=label,
         details={"device": device.pk},
     )
@@ -68,7 +68,7 @@ def desk_device_revoke(*, device: DeskDevice, user: Any) -> DeskDevice:
     audit_record(
         action=AuditAction.DESK_DEVICE_REVOKE,
         actor=user,
-        unit=get_current_tenant(),
+        unit=unit_current(),
         target=locked.label,
         details={"device": locked.pk},
     )

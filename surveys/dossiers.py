@@ -15,6 +15,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -98,7 +99,7 @@ def _open_dossier_campaign(day: dt.date) -> Campaign | None:
     return None
 
 
-def _rows(sql: str, params: list) -> list[tuple]:
+def _rows(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall() if cursor.description else []
@@ -122,7 +123,7 @@ def _codes_lock(codes: list[str]) -> None:
     )
 
 
-def _stored(codes: list[str]) -> dict[str, tuple]:
+def _stored(codes: list[str]) -> dict[str, tuple[Any, ...]]:
     """The known dossiers' values (EVENT_FIELDS) by code."""
     rows = _rows(
         f"SELECT code, {', '.join(EVENT_FIELDS)} FROM {Dossier._meta.db_table} WHERE code = ANY(%s)",  # noqa: S608
@@ -150,14 +151,14 @@ def _held_elsewhere(*, codes: list[str], unit: Unit, scope: Unit) -> set[str]:
         f" JOIN public.{Unit._meta.db_table} AS u ON u.id = i.unit_id"
         " WHERE i.code = ANY(%s) AND i.unit_id <> %s"
     )
-    params: list = [codes, unit.pk]
+    params: list[Any] = [codes, unit.pk]
     if scope.level != Level.NATIONAL:
         sql += " AND starts_with(u.path, %s)"
         params.append(scope.path)
     return {code for (code,) in _rows(sql, params)}
 
 
-def _dossiers_insert(unit: Unit, rows: dict[str, tuple]) -> None:
+def _dossiers_insert(unit: Unit, rows: dict[str, tuple[Any, ...]]) -> None:
     """The new dossiers and their entries in the public index of codes, one INSERT each."""
     codes, *columns = (
         list(column) for column in zip(*((code, *values) for code, values in rows.items()), strict=True)
@@ -175,7 +176,7 @@ def _dossiers_insert(unit: Unit, rows: dict[str, tuple]) -> None:
     )
 
 
-def _dossiers_update(rows: dict[str, tuple]) -> None:
+def _dossiers_update(rows: dict[str, tuple[Any, ...]]) -> None:
     """The changed dossiers' new values in one UPDATE."""
     columns = [list(column) for column in zip(*rows.values(), strict=True)]
     _rows(
@@ -271,7 +272,7 @@ def dossier_events_ingest(
             except ValidationError as error:
                 results[index] = error
         codes = sorted({event.code for _index, event, _procedure in accepted})
-        stored: dict[str, tuple] = {}
+        stored: dict[str, tuple[Any, ...]] = {}
         links: dict[str, tuple[int, str, dt.datetime, bool]] = {}
         held: set[str] = set()
         campaign = None
@@ -283,7 +284,7 @@ def dossier_events_ingest(
             campaign = _open_dossier_campaign(timezone.localdate())
 
         # Each event in order against the state the ones before it left: its outcome, and what to write.
-        state: dict[str, tuple] = {}
+        state: dict[str, tuple[Any, ...]] = {}
         created: set[str] = set()
         months: Counter[tuple[str, dt.date, dt.date]] = Counter()
         new_links: dict[str, tuple[Campaign, Procedure]] = {}

@@ -220,28 +220,27 @@ def feedback_record(
     if source not in OFFICER_SOURCES:
         errors["source"] = _("Choose how the feedback arrived: letter, hotline, feedback box or meeting.")
     today = timezone.localdate()
+    day: dt.date | None = None
     if not isinstance(received_on, dt.date) or isinstance(received_on, dt.datetime):
         errors["received_on"] = _("Give the day it was received, e.g. 31/01/2026.")
     elif not EARLIEST_RECEIPT <= received_on <= today:
         errors["received_on"] = _("The day it was received must be between 01/01/2015 and today.")
+    else:
+        day = received_on
     with tenant_context(unit):
         try:
             values, contact = feedback_check(data)
         except ValidationError as error:
             errors = {**{k: v[0] for k, v in error.message_dict.items()}, **errors}
-        if errors:
+        if errors or day is None:
             raise ValidationError(errors)
         tz = timezone.get_default_timezone()
-        received_at = (
-            timezone.now()
-            if received_on == today
-            else dt.datetime.combine(received_on, dt.time(12), tzinfo=tz)
-        )
+        received_at = timezone.now() if day == today else dt.datetime.combine(day, dt.time(12), tzinfo=tz)
         return _create(
             unit=unit,
             values=values,
             contact=contact,
-            source=source,
+            source=str(source),
             received_at=received_at,
             entered_by=entered_by,
         )
@@ -379,7 +378,7 @@ def feedback_reply(*, unit: Unit, feedback: Feedback, reply: object, method: obj
         if errors:
             raise ValidationError(errors)
         now = timezone.now()
-        feedback.reply, feedback.reply_method, feedback.replied_by = text, method, by
+        feedback.reply, feedback.reply_method, feedback.replied_by = text, str(method), by
         feedback.replied_at, feedback.status = now, FeedbackStatus.REPLIED
         feedback.rateable = contact is not None
         if feedback.rateable:
@@ -387,7 +386,7 @@ def feedback_reply(*, unit: Unit, feedback: Feedback, reply: object, method: obj
             feedback.rating_expires_at = now + RATING_VALID_FOR
         feedback.save()
         _history(feedback, FeedbackStatus.REPLIED, now, by)
-        if method == ReplyMethod.EMAIL:
+        if method == ReplyMethod.EMAIL and contact is not None:  # checked above: it has an address
             with translation.override(settings.LANGUAGE_CODE):
                 body = _(
                     "Reply of %(unit)s to your feedback %(ref)s:\n\n%(reply)s\n\n"
@@ -411,15 +410,22 @@ def feedback_rating_read(signed: str) -> tuple[Unit, Feedback, str]:
     unit, pk, nonce = one_time_read(RATING_SIGNER, signed)
     with tenant_context(unit):
         feedback = Feedback.objects.filter(pk=pk, rateable=True).first()
-        if feedback is None or feedback.rating_expires_at is None:
+        if feedback is None:
             raise SubmissionError({"__all__": _("This survey link is not valid.")}, status=404)
-        one_time_check(
-            nonce=nonce,
-            expected=feedback.rating_nonce,
-            used_at=feedback.rated_at,
-            expires_at=feedback.rating_expires_at,
-        )
+        _rating_check(feedback, nonce)
     return unit, feedback, nonce
+
+
+def _rating_check(feedback: Feedback, nonce: str) -> None:
+    """The one-time checks of a rating link against the record (SubmissionError 404/410)."""
+    if feedback.rating_expires_at is None:
+        raise SubmissionError({"__all__": _("This survey link is not valid.")}, status=404)
+    one_time_check(
+        nonce=nonce,
+        expected=feedback.rating_nonce,
+        used_at=feedback.rated_at,
+        expires_at=feedback.rating_expires_at,
+    )
 
 
 def feedback_rate(*, signed: str, value: object) -> Feedback:
@@ -435,12 +441,7 @@ def feedback_rate(*, signed: str, value: object) -> Feedback:
         raise SubmissionError({"rating": _("Choose one of the five answers.")})
     with tenant_context(unit), transaction.atomic():
         feedback = _locked(feedback)
-        one_time_check(
-            nonce=nonce,
-            expected=feedback.rating_nonce,
-            used_at=feedback.rated_at,
-            expires_at=feedback.rating_expires_at,
-        )
+        _rating_check(feedback, nonce)
         feedback.rated_at, feedback.rating_value, feedback.rating_bucket = (
             timezone.now(),
             level.value,

@@ -9,7 +9,7 @@ import io
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tenants.decorators import unit_permission_required
+from tenants.http import UnitRequest
 from tenants.permissions import Action
 
 from .console_views import _attach
@@ -38,7 +39,7 @@ def _procedures() -> list[tuple[str, str]]:
 
 @operate
 @require_GET
-def feedback_index(request: HttpRequest) -> HttpResponse:
+def feedback_index(request: UnitRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     overdue = request.GET.get("overdue") == "1"
     rows = list(feedback_list(status=status, overdue=overdue)[:500])
@@ -56,7 +57,7 @@ def feedback_index(request: HttpRequest) -> HttpResponse:
 
 @operate
 @require_http_methods(["GET", "POST"])
-def feedback_new(request: HttpRequest) -> HttpResponse:
+def feedback_new(request: UnitRequest) -> HttpResponse:
     form = FeedbackEntryForm(request.POST or None, procedures=_procedures())
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -85,7 +86,7 @@ def feedback_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _detail(request: HttpRequest, pk: int, *, assign=None, reply=None, status: int = 200) -> HttpResponse:
+def _detail(request: UnitRequest, pk: int, *, assign=None, reply=None, status: int = 200) -> HttpResponse:
     feedback = feedback_get(pk=pk)
     if feedback is None:
         raise Http404(_("No such feedback."))
@@ -110,13 +111,13 @@ def _detail(request: HttpRequest, pk: int, *, assign=None, reply=None, status: i
 
 @operate
 @require_GET
-def feedback_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def feedback_detail(request: UnitRequest, pk: int) -> HttpResponse:
     return _detail(request, pk)
 
 
 @operate
 @require_POST
-def feedback_assign_view(request: HttpRequest, pk: int) -> HttpResponse:
+def feedback_assign_view(request: UnitRequest, pk: int) -> HttpResponse:
     feedback = feedback_get(pk=pk)
     if feedback is None:
         raise Http404(_("No such feedback."))
@@ -140,7 +141,7 @@ def feedback_assign_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @operate
 @require_POST
-def feedback_reply_view(request: HttpRequest, pk: int) -> HttpResponse:
+def feedback_reply_view(request: UnitRequest, pk: int) -> HttpResponse:
     feedback = feedback_get(pk=pk)
     if feedback is None:
         raise Http404(_("No such feedback."))
@@ -179,7 +180,7 @@ CSV_HEADER = [
 
 @operate
 @require_GET
-def feedback_csv(request: HttpRequest) -> HttpResponse:
+def feedback_csv(request: UnitRequest) -> HttpResponse:
     """The unit's records for a spreadsheet: what and when, never the content's author or contact."""
     out = io.StringIO()
     out.write("\ufeff")  # Excel opens UTF-8 with a BOM

@@ -1,5 +1,8 @@
 """Reads of a unit's feedback records for its own console (in the current unit's schema)."""
 
+import datetime as dt
+from typing import Any
+
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -47,14 +50,14 @@ def feedback_by_portal_code(*, portal_code: str) -> Feedback | None:
     return Feedback.objects.prefetch_related("history").filter(portal_code=portal_code).first()
 
 
-def feedback_on_time(feedback: Feedback, today=None) -> bool | None:
+def feedback_on_time(feedback: Feedback, today: dt.date | None = None) -> bool | None:
     """Replied by the due day (local time); None while open and not past due."""
     if feedback.replied_at is not None:
         return timezone.localtime(feedback.replied_at).date() <= feedback.due_on
     return False if feedback.due_on < (today or timezone.localdate()) else None
 
 
-def feedback_status_view(feedback: Feedback) -> dict:
+def feedback_status_view(feedback: Feedback) -> dict[str, Any]:
     """What a machine may know of a record: status and dates, never its content or sender."""
     return {
         "portal_code": feedback.portal_code,

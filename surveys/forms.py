@@ -2,7 +2,7 @@
 
 import copy
 import json
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import get_language, gettext, pgettext_lazy
@@ -19,6 +19,7 @@ from .models import (
     Field,
     QuestionnaireVersion,
     ReplyMethod,
+    StaffMember,
 )
 from .selectors import published_versions
 from .setup_services import key_from
@@ -85,7 +86,7 @@ class ProcedureForm(forms.Form):
         queryset = Field.objects.filter(is_active=True)
         if current_field is not None:
             queryset = Field.objects.filter(is_active=True) | Field.objects.filter(pk=current_field.pk)
-        self.fields["field"].queryset = queryset.order_by("name_vi")
+        cast("forms.ModelChoiceField[Field]", self.fields["field"]).queryset = queryset.order_by("name_vi")
 
 
 class SearchForm(forms.Form):
@@ -106,14 +107,8 @@ class StaffMemberForm(forms.Form):
     desk = forms.ModelChoiceField(
         label=_("Desk"), queryset=Desk.objects.none(), required=False, empty_label=_("(no desk)")
     )
-    fields = forms.ModelMultipleChoiceField(
-        label=_("Fields handled"),
-        queryset=Field.objects.none(),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
 
-    def __init__(self, *args: Any, member: Any = None, **kwargs: Any):
+    def __init__(self, *args: Any, member: StaffMember | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         desks = Desk.objects.filter(is_active=True)
         fields = Field.objects.filter(is_active=True)
@@ -121,8 +116,15 @@ class StaffMemberForm(forms.Form):
             if member.desk_id:
                 desks = desks | Desk.objects.filter(pk=member.desk_id)
             fields = fields | Field.objects.filter(pk__in=member.fields.values("pk"))
-        self.fields["desk"].queryset = desks.order_by("name")
-        self.fields["fields"].queryset = fields.distinct().order_by("name_vi")
+        cast("forms.ModelChoiceField[Desk]", self.fields["desk"]).queryset = desks.order_by("name")
+        # Added here, not declared on the class: a class attribute named "fields" would hide the form's
+        # own `fields` from the type checker (Django's metaclass moves it; mypy cannot know).
+        self.fields["fields"] = forms.ModelMultipleChoiceField(
+            label=_("Fields handled"),
+            queryset=fields.distinct().order_by("name_vi"),
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+        )
 
 
 # --------------------------------------------------------------------------- questionnaires
@@ -133,7 +135,9 @@ class InstallBuiltinForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["key"].choices = [(t["key"], t["title"]["vi"]) for t in BUILTIN_QUESTIONNAIRES]
+        cast(forms.ChoiceField, self.fields["key"]).choices = [
+            (t["key"], t["title"]["vi"]) for t in BUILTIN_QUESTIONNAIRES
+        ]
 
 
 # Blank option rows offered under each reasons question (and the new question): fill one to add an option;
@@ -205,7 +209,7 @@ class QuestionnaireEditorForm(forms.Form):
         label=_("Maximum length (free text)"), min_value=1, max_value=MAX_TEXT_LENGTH, required=False
     )
 
-    def __init__(self, *args: Any, definition: dict[str, Any], **kwargs: Any):
+    def __init__(self, data: Any = None, *, definition: dict[str, Any]):
         self.base = copy.deepcopy(definition)
         questions = [q for q in self.base.get("questions", []) if isinstance(q, dict)]
         self.questions = questions
@@ -219,10 +223,10 @@ class QuestionnaireEditorForm(forms.Form):
             "new_scale": "5",
             "new_max_length": 1000,
         }
-        super().__init__(*args, initial=initial, **kwargs)
+        super().__init__(data, initial=initial)
         self.rating_elements = element_choices(RATING_ELEMENTS)
         self.reason_elements = element_choices(REASON_ELEMENTS)
-        self.fields["new_element"].choices = [("", "—"), *self.rating_elements]
+        cast(forms.ChoiceField, self.fields["new_element"]).choices = [("", "—"), *self.rating_elements]
         # Option rows per question prefix: the key of each existing option, None for a blank row.
         self.option_rows: dict[str, list[str | None]] = {}
         self._add_option_rows("new_", [], NEW_QUESTION_OPTION_ROWS, existing=False)
@@ -390,7 +394,7 @@ class QuestionnaireEditorForm(forms.Form):
     def error_summary(self) -> list[str]:
         """Each field error with where it is, for the box at the top of a long form."""
         numbers = {self._prefix(q): (n, q.get("key")) for n, q in enumerate(self.questions, start=1)}
-        lines = []
+        lines: list[str] = []
         for name, errors in self.errors.items():
             if name == "__all__":
                 continue
@@ -413,7 +417,8 @@ class QuestionnaireEditorForm(forms.Form):
         return key
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         self.options = {p: self._options(p, data) for p in self.option_rows if p != "new_"}
         kind = data.get("new_kind")
         if kind:
@@ -556,10 +561,13 @@ class CampaignForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["version"].queryset = published_versions()
+        cast(
+            "forms.ModelChoiceField[QuestionnaireVersion]", self.fields["version"]
+        ).queryset = published_versions()
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         starts_on, ends_on = data.get("starts_on"), data.get("ends_on")
         if starts_on and ends_on and ends_on < starts_on:
             self.add_error("ends_on", gettext("The last day is before the first day."))
@@ -589,9 +597,14 @@ class FeedbackEntryForm(forms.Form):
     def __init__(self, *args: Any, procedures: list[tuple[str, str]], **kwargs: Any):
         super().__init__(*args, **kwargs)
         labels = dict(FeedbackSource.choices)
-        self.fields["source"].choices = [(s.value, labels[s.value]) for s in OFFICER_SOURCES]
-        self.fields["category"].choices = FeedbackCategory.choices
-        self.fields["procedure"].choices = [("", _("None or not known")), *procedures]
+        cast(forms.ChoiceField, self.fields["source"]).choices = [
+            (s.value, labels[s.value]) for s in OFFICER_SOURCES
+        ]
+        cast(forms.ChoiceField, self.fields["category"]).choices = FeedbackCategory.choices
+        cast(forms.ChoiceField, self.fields["procedure"]).choices = [
+            ("", _("None or not known")),
+            *procedures,
+        ]
         self.fields["contact_name"].help_text = _(
             "Contact details are optional, seen only by the officials handling the feedback, and erased once "
             "the reply has been rated or the rating link has expired."
@@ -603,7 +616,7 @@ class FeedbackAssignForm(forms.Form):
 
     def __init__(self, *args: Any, officials: list[tuple[str, str]], **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["official"].choices = [("", _("Choose…")), *officials]
+        cast(forms.ChoiceField, self.fields["official"]).choices = [("", _("Choose…")), *officials]
 
 
 class FeedbackReplyForm(forms.Form):
@@ -612,4 +625,4 @@ class FeedbackReplyForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["method"].choices = ReplyMethod.choices
+        cast(forms.ChoiceField, self.fields["method"]).choices = ReplyMethod.choices

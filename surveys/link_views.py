@@ -8,7 +8,7 @@ import datetime as dt
 import textwrap
 from dataclasses import dataclass
 
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.utils.cache import patch_cache_control
@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from tenants.decorators import unit_permission_required
+from tenants.http import UnitRequest
 from tenants.models import Unit
 from tenants.permissions import Action
 from tenants.vietnam import fold
@@ -170,10 +171,13 @@ def _link(code: str) -> QRLink:
     return get_object_or_404(QRLink.objects.select_related("campaign", "desk", "staff"), code=code)
 
 
-def _file(request: HttpRequest, body: bytes, *, content_type: str, filename: str, max_age: int):
+def _file(
+    request: UnitRequest, body: bytes, *, content_type: str, filename: str, max_age: int
+) -> HttpResponse:
     response = HttpResponse(body, content_type=content_type)
     download = request.GET.get("download") == "1"
-    response["Content-Disposition"] = content_disposition_header(download, filename)
+    if disposition := content_disposition_header(download, filename):
+        response["Content-Disposition"] = disposition
     response["X-Content-Type-Options"] = "nosniff"
     patch_cache_control(response, private=True, max_age=max_age)
     return response
@@ -181,7 +185,7 @@ def _file(request: HttpRequest, body: bytes, *, content_type: str, filename: str
 
 @require_safe
 @unit_permission_required(Action.OPERATE)
-def link_svg(request: HttpRequest, code: str) -> HttpResponse:
+def link_svg(request: UnitRequest, code: str) -> HttpResponse:
     link = _link(code)
     return _file(
         request,
@@ -194,7 +198,7 @@ def link_svg(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_safe
 @unit_permission_required(Action.OPERATE)
-def link_png(request: HttpRequest, code: str) -> HttpResponse:
+def link_png(request: UnitRequest, code: str) -> HttpResponse:
     """?size=receipt (default, 203 dpi thermal printers) | screen | poster."""
     link = _link(code)
     size = request.GET.get("size", "receipt")
@@ -213,7 +217,7 @@ def link_png(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_safe
 @unit_permission_required(Action.OPERATE)
-def link_poster(request: HttpRequest, code: str) -> HttpResponse:
+def link_poster(request: UnitRequest, code: str) -> HttpResponse:
     """The A4 poster in Vietnamese; ?lang=en for an English one."""
     link = _link(code)
     if not link.is_active:

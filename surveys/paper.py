@@ -14,10 +14,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_tenants.utils import get_current_tenant
 
 from tenants.audit import audit_record
 from tenants.models import AuditAction
+from tenants.selectors import unit_current
 
 from .answers import PostData
 from .models import Campaign, Channel, Desk, PaperBatch, Response
@@ -155,7 +155,7 @@ def paper_ballot_void(*, batch: PaperBatch, response: Response, reason: str, use
     ballot.voided_by = user
     ballot.void_reason = reason
     ballot.save(update_fields=["voided_at", "voided_by", "void_reason"])
-    unit = get_current_tenant()
+    unit = unit_current()
     audit_record(
         action=AuditAction.PAPER_BALLOT_VOID,
         actor=user,

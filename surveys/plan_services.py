@@ -60,7 +60,7 @@ REQUIRED = (
     "signer_title",
 )
 
-SUBJECT = {
+SUBJECT: dict[str, str] = {
     Kind.DESK_QR: (
         "Khảo sát mức độ hài lòng của người dân, tổ chức đối với sự phục vụ của {committee} năm {year} "
         "qua mã QR tại Bộ phận Tiếp nhận và Trả kết quả"
@@ -87,7 +87,7 @@ REQUIREMENTS = (
     "Bảo mật thông tin của người trả lời; không can thiệp, gây áp lực hay hướng dẫn làm sai lệch ý kiến.\n"
     "Số lượng phiếu phù hợp với số hồ sơ giao dịch trong kỳ."
 )
-RESPONDENTS = {
+RESPONDENTS: dict[str, str] = {
     Kind.DESK_QR: (
         "Người dân, người đại diện tổ chức trực tiếp giao dịch và nhận kết quả giải quyết thủ tục hành "
         "chính tại Bộ phận Tiếp nhận và Trả kết quả {unit} từ ngày {start} đến ngày {end}."
@@ -105,7 +105,7 @@ RESPONDENTS = {
         "đến ngày {end}."
     ),
 }
-METHOD_LINES = {
+METHOD_LINES: dict[str, str] = {
     Channel.QR: (
         "Người dân quét mã QR niêm yết tại Bộ phận một cửa bằng điện thoại (Zalo hoặc máy ảnh) và trả lời"
         " phiếu trực tuyến."
@@ -127,7 +127,7 @@ METHOD_LINES = {
     ),
 }
 FIRST_STEP = "Xây dựng kế hoạch, hoàn thiện mẫu phiếu khảo sát"
-PREPARE_STEP = {
+PREPARE_STEP: dict[str, str] = {
     Kind.DESK_QR: "In, niêm yết mã QR tại Bộ phận Tiếp nhận và Trả kết quả",
     Kind.PAPER_BOX: "In phiếu khảo sát, bố trí hòm phiếu tại Bộ phận Tiếp nhận và Trả kết quả",
     Kind.CUSTOMER_LIST: "Chuẩn bị danh sách khách hàng, gửi thư mời, tin nhắn khảo sát",
@@ -417,6 +417,9 @@ def plan_reminders_send(*, unit: Unit, today: dt.date | None = None) -> int:
             .order_by("due_on")
         )
         for step in steps:
+            user = step.responsible_user
+            if user is None:  # the query keeps only steps with one
+                continue
             late = step.due_on < today
             subject = f"{'Quá hạn' if late else 'Sắp đến hạn'}: {step.task} ({_day(step.due_on)})"
             body = (
@@ -426,6 +429,6 @@ def plan_reminders_send(*, unit: Unit, today: dt.date | None = None) -> int:
                 f"Hạn: {step_when(step)}{' (đã quá hạn)' if late else ''}\n\n"
                 f"Khi hoàn thành, xin đánh dấu việc này trong danh mục của kế hoạch.\n{committee}"
             )
-            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [step.responsible_user.email])
+            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
             PlanStep.objects.filter(pk=step.pk).update(reminded_on=today)
     return len(steps)

@@ -57,7 +57,7 @@ def qr_svg_inline(url: str) -> str:
 def qr_modules(url: str) -> int:
     """Width of the code in modules, quiet zone included (for the print size of a given scale)."""
     width, _height = _make(url).symbol_size(scale=1, border=QUIET_ZONE)
-    return width
+    return int(width)
 
 
 def short_url_longest(base_url: str) -> int:
@@ -68,7 +68,7 @@ def short_url_longest(base_url: str) -> int:
 
 
 @checks.register(checks.Tags.urls)
-def check_short_url_length(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+def check_short_url_length(app_configs: object = None, **kwargs: object) -> list[checks.CheckMessage]:
     """Warn when BASE_URL makes printed links longer than 40 characters (denser, harder to scan)."""
     length = short_url_longest(settings.BASE_URL)
     if length <= SHORT_URL_MAX:

@@ -125,7 +125,7 @@ def response_list(*, filters: ResponseFilter) -> QuerySet[Response]:
     ).order_by("-submitted_at", "-id")
 
 
-def overall_answers_prefetch() -> Prefetch:
+def overall_answers_prefetch() -> "Prefetch[str, QuerySet[Answer], str]":
     return Prefetch(
         "answers",
         queryset=Answer.objects.filter(kind=Answer.Kind.RATING, element="OVERALL"),
@@ -405,12 +405,12 @@ def response_csv_rows(
     rows = qs.order_by("-submitted_at", "-id").values_list(*CSV_COLUMNS).iterator(chunk_size=chunk_size)
     while chunk := list(itertools.islice(rows, chunk_size)):
         answers: dict[int, list[tuple[str, str, int | None, str, str, str]]] = {}
-        for response_id, *answer in (
+        for response_id, kind, key, value, scale, option, text in (
             Answer.objects.filter(response_id__in=[r[0] for r in chunk])
             .order_by("id")
             .values_list("response_id", "kind", "question_key", "value", "scale", "option_key", "text")
         ):
-            answers.setdefault(response_id, []).append(tuple(answer))
+            answers.setdefault(response_id, []).append((kind, key, value, scale, option, text))
         for (
             pk,
             public_id,

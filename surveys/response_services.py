@@ -12,10 +12,10 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_tenants.utils import get_current_tenant
 
 from tenants.audit import audit_record
 from tenants.models import AuditAction
+from tenants.selectors import unit_current
 
 from .models import Response, Review
 from .signals import responses_changed
@@ -69,7 +69,7 @@ def responses_review(*, responses: QuerySet[Response], decision: str, reason: st
     Response.objects.filter(pk__in=[pk for pk, _day, _flags in rows]).update(
         review=review, reviewed_by=user, reviewed_at=timezone.now(), review_reason=reason
     )
-    unit = get_current_tenant()
+    unit = unit_current()
     days = sorted({day for _pk, day, _flags in rows})
     for day in days:
         responses_changed.send(sender=Response, unit=unit, day=day)

@@ -2,7 +2,7 @@
 
 import uuid
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from django import forms
@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBase, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_tenants.utils import tenant_context
 
 from tenants.decorators import unit_permission_required
+from tenants.http import UnitRequest
 from tenants.permissions import Action, has_perm
 from tenants.spreadsheets import csv_lines
 from tenants.vietnam import language_of, localized_name
@@ -97,10 +98,10 @@ class ResponseFilterForm(forms.Form):
     date_from = _day(gettext_lazy("From"), required=False)
     date_to = _day(gettext_lazy("To"), required=False)
     channel = forms.ChoiceField(
-        required=False, choices=[("", "")] + Channel.choices, label=gettext_lazy("Channel")
+        required=False, choices=[("", ""), *Channel.choices], label=gettext_lazy("Channel")
     )
     satisfaction = forms.ChoiceField(
-        required=False, choices=[("", "")] + Bucket.choices, label=gettext_lazy("Overall satisfaction")
+        required=False, choices=[("", ""), *Bucket.choices], label=gettext_lazy("Overall satisfaction")
     )
     review = forms.ChoiceField(
         required=False,
@@ -128,7 +129,8 @@ class ResponseFilterForm(forms.Form):
             self.fields[name].error_messages["invalid_choice"] = _("This filter value is not in the list.")
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and end < start:
             self.add_error("date_to", _("The period ends before it starts."))
@@ -149,7 +151,7 @@ class ResponseFilterForm(forms.Form):
         )
 
 
-def _list_context(request: HttpRequest, form: ResponseFilterForm) -> dict[str, Any]:
+def _list_context(request: UnitRequest, form: ResponseFilterForm) -> dict[str, Any]:
     return {
         "form": form,
         "q": request.GET,
@@ -160,10 +162,12 @@ def _list_context(request: HttpRequest, form: ResponseFilterForm) -> dict[str, A
     }
 
 
-def _filter_error(request: HttpRequest, form: ResponseFilterForm, message: str = "") -> HttpResponse:
+def _filter_error(request: UnitRequest, form: ResponseFilterForm, message: str = "") -> HttpResponse:
     context = _list_context(request, form)
     context["filter_errors"] = [
-        f"{form.fields[name].label or name}: {' '.join(errs)}" if name != "__all__" else " ".join(errs)
+        f"{form.fields[name].label or name}: {' '.join(map(str, errs))}"
+        if name != "__all__"
+        else " ".join(map(str, errs))
         for name, errs in form.errors.items()
     ] + ([message] if message else [])
     return render(request, "console/responses/list.html", context, status=400)
@@ -171,7 +175,7 @@ def _filter_error(request: HttpRequest, form: ResponseFilterForm, message: str =
 
 @require_GET
 @unit_permission_required(Action.VIEW_RESPONSES)
-def responses(request: HttpRequest) -> HttpResponse:
+def responses(request: UnitRequest) -> HttpResponse:
     form = ResponseFilterForm(request.GET)
     if not form.is_valid():
         return _filter_error(request, form)
@@ -211,7 +215,7 @@ def _csv_stream(unit: Any, filters: ResponseFilter, language: str) -> Iterator[s
 
 @require_GET
 @unit_permission_required(Action.VIEW_RESPONSES)
-def responses_csv(request: HttpRequest) -> HttpResponse:
+def responses_csv(request: UnitRequest) -> HttpResponseBase:
     form = ResponseFilterForm(request.GET)
     if not form.is_valid():
         return _filter_error(request, form)
@@ -227,7 +231,7 @@ def responses_csv(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @unit_permission_required(Action.VIEW_RESPONSES)
-def response(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+def response(request: UnitRequest, public_id: uuid.UUID) -> HttpResponse:
     found = response_get(public_id=public_id)
     if found is None:
         raise Http404(_("No such response."))
@@ -266,7 +270,8 @@ class ReviewFilterForm(forms.Form):
         self.fields["flag"].error_messages["invalid_choice"] = _("This filter value is not in the list.")
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and end < start:
             self.add_error("date_to", _("The period ends before it starts."))
@@ -288,9 +293,10 @@ class ReviewDecisionForm(forms.Form):
             self.fields[name].error_messages["invalid_choice"] = _("This choice is not in the list.")
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         # Any well-formed id: the service acts only on this unit's responses that can change.
-        ids = [_uuid(raw) for raw in self.data.getlist("ids")[:MAX_SELECTED]]
+        ids = [_uuid(raw) for raw in cast(QueryDict, self.data).getlist("ids")[:MAX_SELECTED]]
         if None in ids:
             raise ValidationError(_("This form is damaged; reload the page."))
         data["ids"] = ids
@@ -298,7 +304,7 @@ class ReviewDecisionForm(forms.Form):
 
 
 def _review_page(
-    request: HttpRequest, form: ReviewFilterForm, *, errors: list[str] | None = None, status: int = 200
+    request: UnitRequest, form: ReviewFilterForm, *, errors: list[str] | None = None, status: int = 200
 ) -> HttpResponse:
     language = language_of()
     context: dict[str, Any] = {
@@ -318,14 +324,14 @@ def _review_page(
             rows=response_rows(responses=list(page.object_list), language=language),
         )
     else:
-        context["errors"] += [" ".join(e) for e in form.errors.values()]
+        context["errors"] += [" ".join(map(str, e)) for e in form.errors.values()]
         status = 400
     return render(request, "console/responses/review.html", context, status=status)
 
 
 @require_http_methods(["GET", "POST"])
 @unit_permission_required(Action.VIEW_RESPONSES)
-def review(request: HttpRequest) -> HttpResponse:
+def review(request: UnitRequest) -> HttpResponse:
     """The answers held out of the figures: counts per flag, and accept or reject them with a reason,
     a selection or every held answer matching the filter at once."""
     if request.method == "GET":
@@ -333,7 +339,7 @@ def review(request: HttpRequest) -> HttpResponse:
     filters = ReviewFilterForm(request.POST)
     decision = ReviewDecisionForm(request.POST)
     if not filters.is_valid() or not decision.is_valid():
-        problems = [" ".join(e) for e in decision.errors.values()]
+        problems = [" ".join(map(str, e)) for e in decision.errors.values()]
         return _review_page(request, filters, errors=problems, status=400)
     d = decision.cleaned_data
     if d.get("scope") == "all":
@@ -388,10 +394,11 @@ class PaperBatchForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["campaign"].queryset = Campaign.objects.filter(
+        cast("forms.ModelChoiceField[Campaign]", self.fields["campaign"]).queryset = Campaign.objects.filter(
             is_active=True, channels__contains=[Channel.PAPER]
         ).order_by("-starts_on", "name")
-        self.fields["desk"].queryset = Desk.objects.filter(is_active=True).order_by("name")
+        desks = Desk.objects.filter(is_active=True).order_by("name")
+        cast("forms.ModelChoiceField[Desk]", self.fields["desk"]).queryset = desks
 
 
 def _batches() -> Any:
@@ -402,7 +409,7 @@ def _batches() -> Any:
 
 @require_http_methods(["GET", "POST"])
 @unit_permission_required(Action.OPERATE)
-def paper(request: HttpRequest) -> HttpResponse:
+def paper(request: UnitRequest) -> HttpResponse:
     form = PaperBatchForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -517,7 +524,7 @@ def _procedure_groups(language: str) -> list[tuple[str, list[tuple[str, str]]]]:
 
 
 def _batch_page(
-    request: HttpRequest,
+    request: UnitRequest,
     batch: PaperBatch,
     *,
     data: Any = None,
@@ -574,7 +581,7 @@ def _uuid(raw: str | None) -> uuid.UUID | None:
 
 @require_http_methods(["GET", "POST"])
 @unit_permission_required(Action.OPERATE)
-def paper_batch(request: HttpRequest, batch_id: int) -> HttpResponse:
+def paper_batch(request: UnitRequest, batch_id: int) -> HttpResponse:
     batch = _batch(batch_id)
     if request.method == "GET":
         return _batch_page(request, batch)
@@ -614,7 +621,7 @@ def paper_batch(request: HttpRequest, batch_id: int) -> HttpResponse:
 
 @require_POST
 @unit_permission_required(Action.OPERATE)
-def paper_close(request: HttpRequest, batch_id: int) -> HttpResponse:
+def paper_close(request: UnitRequest, batch_id: int) -> HttpResponse:
     batch = _batch(batch_id)
     try:
         paper_batch_close(batch=batch, user=request.user)
@@ -626,7 +633,7 @@ def paper_close(request: HttpRequest, batch_id: int) -> HttpResponse:
 
 @require_POST
 @unit_permission_required(Action.OPERATE)
-def paper_reopen(request: HttpRequest, batch_id: int) -> HttpResponse:
+def paper_reopen(request: UnitRequest, batch_id: int) -> HttpResponse:
     batch = _batch(batch_id)
     if not has_perm(request.user, Action.MANAGE, request.tenant):
         return HttpResponse(_("Only the unit's admin can reopen a batch."), status=403)
@@ -640,7 +647,7 @@ def paper_reopen(request: HttpRequest, batch_id: int) -> HttpResponse:
 
 @require_POST
 @unit_permission_required(Action.OPERATE)
-def paper_void(request: HttpRequest, batch_id: int, public_id: uuid.UUID) -> HttpResponse:
+def paper_void(request: UnitRequest, batch_id: int, public_id: uuid.UUID) -> HttpResponse:
     batch = _batch(batch_id)
     ballot = get_object_or_404(Response, public_id=public_id, paper_batch=batch)
     try:

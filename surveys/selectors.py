@@ -4,14 +4,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
-from django_tenants.utils import get_current_tenant
 
 from tenants.models import QuestionnaireShare, Unit
 from tenants.permissions import ancestor_paths
+from tenants.selectors import unit_current
 from tenants.vietnam import fold
 
 from .builtin.catalog import PROCEDURES
-from .builtin.questionnaires import BUILTIN_QUESTIONNAIRES, ELEMENTS, SCALES
+from .builtin.questionnaires import BUILTIN_QUESTIONNAIRES, ELEMENTS, SCALES, Scale, Text
 from .definition import Definition
 from .models import (
     Campaign,
@@ -82,9 +82,9 @@ def procedure_search(*, q: str = "") -> list[Procedure]:
 
 def catalog_seed_conflicts() -> list[str]:
     """National codes of the built-in catalog already taken by another procedure (the seed would clash)."""
-    by_code = {p["national_code"]: p["key"] for p in PROCEDURES if p.get("national_code")}
+    by_code = {code: p["key"] for p in PROCEDURES if (code := p["national_code"])}
     taken = Procedure.objects.filter(national_code__in=by_code).values_list("national_code", "key")
-    return sorted(code for code, key in taken if by_code[code] != key)
+    return sorted(code for code, key in taken if code is not None and by_code[code] != key)
 
 
 # --------------------------------------------------------------------------- desks and staff
@@ -146,7 +146,7 @@ def version_definition(*, version: QuestionnaireVersion) -> Definition:
     the database only the first time this process needs it."""
     if version.published_at is None:
         return Definition(version.definition)
-    key = (get_current_tenant().schema_name, version.pk, version.published_at)
+    key = (unit_current().schema_name, version.pk, version.published_at)
     definition = _DEFINITIONS.get(key)
     if definition is None:
         if len(_DEFINITIONS) >= _DEFINITIONS_MAX:
@@ -173,8 +173,8 @@ class QuestionPreview:
     required: bool
     text: dict[str, str]
     help: dict[str, str] | None
-    scale: dict[str, Any] | None
-    element: dict[str, str] | None
+    scale: Scale | None
+    element: Text | None
     element_code: str
     options: list[dict[str, Any]]
     show_if: dict[str, Any] | None

@@ -14,9 +14,10 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_tenants.utils import get_current_tenant, tenant_context
+from django_tenants.utils import tenant_context
 
 from tenants.models import ShortLink, Unit
+from tenants.selectors import unit_current
 
 from .answers import ParsedAnswers, PostData, answers_parse
 from .builtin.catalog import FIELDS, PROCEDURES
@@ -190,7 +191,10 @@ def campaign_check(
     name = " ".join((name or "").split())
     if not name:
         raise ValidationError({"name": _("The campaign needs a name.")})
-    if Campaign.objects.filter(name__iexact=name).exclude(pk=exclude).exists():
+    same_name = Campaign.objects.filter(name__iexact=name)
+    if exclude is not None:
+        same_name = same_name.exclude(pk=exclude)
+    if same_name.exists():
         raise ValidationError({"name": _("A campaign with this name already exists.")})
     if not version.is_published:
         raise ValidationError(
@@ -364,7 +368,9 @@ def campaign_is_open(campaign: Campaign, day: dt.date) -> bool:
     return campaign.is_active and campaign.starts_on <= day <= campaign.ends_on
 
 
-def _recent(*, column: str, value: object, since: dt.datetime, limit: int) -> tuple[int, list[tuple]]:
+def _recent(
+    *, column: str, value: int | str, since: dt.datetime, limit: int
+) -> tuple[int, list[tuple[dt.datetime, list[tuple[str, int]]]]]:
     """How many responses have `column` = `value` since `since`, and the latest `limit` of them as
     (submitted_at, sorted ratings), in one statement (a count, a list and its answers were three)."""
     response, answer = Response._meta.db_table, Answer._meta.db_table
@@ -513,7 +519,7 @@ def response_submit(
             if parsed.contact:
                 ContactDetail.objects.create(response=response, consent_at=now, **parsed.contact)
             # In the same transaction, so a committed response can never miss its refresh.
-            responses_changed.send(sender=Response, unit=get_current_tenant(), day=response.answered_on)
+            responses_changed.send(sender=Response, unit=unit_current(), day=response.answered_on)
             if token is not None:
                 token.used_at = now
                 token.save(update_fields=["used_at"])

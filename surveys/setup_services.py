@@ -62,7 +62,9 @@ def _require(value: str, field: str) -> None:
         raise ValidationError({field: _("This field is required.")})
 
 
-def _set_active(obj: Any, active: bool) -> Any:
+def _set_active[M: Field | Procedure | Desk | StaffMember | QuestionnaireShare | Campaign | QRLink](
+    obj: M, active: bool
+) -> M:
     obj.is_active = active
     obj.save(update_fields=["is_active"])
     return obj
@@ -114,7 +116,10 @@ def _national_code(raw: str | None, *, exclude: int | None = None) -> str | None
         raise ValidationError(
             {"national_code": _("A national code looks like 1.001193 (letters, digits, dots).")}
         )
-    clash = Procedure.objects.filter(national_code=code).exclude(pk=exclude).first()
+    same_code = Procedure.objects.filter(national_code=code)
+    if exclude is not None:
+        same_code = same_code.exclude(pk=exclude)
+    clash = same_code.first()
     if clash is not None:
         raise ValidationError(
             {
@@ -167,7 +172,10 @@ def procedure_set_active(*, procedure: Procedure, active: bool) -> Procedure:
 
 
 def _desk_name_free(name: str, exclude: int | None = None) -> None:
-    if Desk.objects.filter(name__iexact=name).exclude(pk=exclude).exists():
+    same_name = Desk.objects.filter(name__iexact=name)
+    if exclude is not None:
+        same_name = same_name.exclude(pk=exclude)
+    if same_name.exists():
         raise ValidationError({"name": _("A desk with this name already exists.")})
 
 
@@ -482,13 +490,17 @@ def qr_link_move(*, link: QRLink, campaign: Campaign) -> QRLink:
             _("This campaign does not use the channel “%(channel)s”; add it to the campaign first.")
             % {"channel": Channel(link.channel).label}
         )
+    # An exact None is IS NULL (same desk, or none); the plugin refuses None for a nullable id.
     taken = campaign.links.filter(
-        is_active=True, channel=link.channel, desk_id=link.desk_id, staff_id=link.staff_id
-    )
-    if taken.exists():
+        is_active=True,
+        channel=link.channel,
+        desk_id=link.desk_id,  # type: ignore[misc]
+        staff_id=link.staff_id,
+    ).first()
+    if taken is not None:
         raise ValidationError(
             _("That campaign already has its own code %(code)s for this; deactivate it first.")
-            % {"code": taken.first().code}
+            % {"code": taken.code}
         )
     link.campaign = campaign
     link.save(update_fields=["campaign"])

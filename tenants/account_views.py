@@ -8,6 +8,7 @@ from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import SetPasswordForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -33,14 +34,16 @@ class PasswordSetView(auth_views.PasswordResetConfirmView):
     def get_success_url(self) -> str:
         return settings.LOGIN_REDIRECT_URL
 
-    def form_valid(self, form):
+    def form_valid(self, form: SetPasswordForm) -> HttpResponse:
         response = super().form_valid(form)
         axes_reset(username=form.user.get_username())
         messages.success(self.request, _("Your password is set. Welcome!"))
         return response
 
 
-def signin_locked_out(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:
+def signin_locked_out(
+    request: HttpRequest, original_response: HttpResponse | None = None, credentials: object = None
+) -> HttpResponse:
     """django-axes' answer to a locked-out account or address (AXES_LOCKOUT_CALLABLE): 429 with a way out."""
     cool_off = get_cool_off(request)
     minutes = int(cool_off.total_seconds() // 60)

@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_noop
@@ -29,6 +30,13 @@ OTHER_PACKAGES_NAMES = (
     gettext_noop("access failure"),
     gettext_noop("access failures"),
 )
+
+
+def _operator(request: HttpRequest) -> User:
+    """The signed-in operator; the admin site lets no one else reach its views."""
+    if not isinstance(request.user, User):
+        raise PermissionDenied
+    return request.user
 
 
 class UnitAdminForm(forms.ModelForm):
@@ -85,11 +93,11 @@ class MembershipAdmin(admin.ModelAdmin):
         return False
 
     def delete_model(self, request: HttpRequest, obj: Membership) -> None:
-        membership_revoke(granter=request.user, membership=obj)
+        membership_revoke(granter=_operator(request), membership=obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Membership]) -> None:
         for membership in queryset.select_related("unit", "user"):
-            membership_revoke(granter=request.user, membership=membership)
+            membership_revoke(granter=_operator(request), membership=membership)
 
 
 @admin.register(AuditEvent)

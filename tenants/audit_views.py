@@ -8,7 +8,7 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from .audit import audit_actor, audit_csv_rows, audit_describe, audit_events
+from .http import SignedInRequest
 from .models import AuditAction, AuditEvent, Level, Structure, Unit
 from .permissions import Action, unit_perm_required
 from .spreadsheets import csv_lines
@@ -54,7 +55,8 @@ class AuditFilterForm(forms.Form):
         self.fields["action"].error_messages["invalid_choice"] = _("This filter value is not in the list.")
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and end < start:
             self.add_error("date_to", _("The period ends before it starts."))
@@ -67,7 +69,7 @@ class AuditFilterForm(forms.Form):
         )
 
 
-def _unit_for_log(request: HttpRequest, structure: str, code: str) -> Unit:
+def _unit_for_log(request: SignedInRequest, structure: str, code: str) -> Unit:
     """The unit whose log the user may read: its admins and those of every unit above it."""
     unit = Unit.objects.filter(structure=structure, code=code).exclude(level=Level.NATIONAL).first()
     if structure not in Structure.values or unit is None:
@@ -76,7 +78,7 @@ def _unit_for_log(request: HttpRequest, structure: str, code: str) -> Unit:
     return unit
 
 
-def _page(request: HttpRequest, unit: Unit | None) -> HttpResponse:
+def _page(request: SignedInRequest, unit: Unit | None) -> HttpResponse:
     form = AuditFilterForm(request.GET)
     context: dict[str, Any] = {
         "unit": unit,
@@ -85,7 +87,7 @@ def _page(request: HttpRequest, unit: Unit | None) -> HttpResponse:
         "can_export": request.user.is_superuser,
     }
     if not form.is_valid():
-        context["filter_errors"] = [" ".join(errors) for errors in form.errors.values()]
+        context["filter_errors"] = [" ".join(map(str, errors)) for errors in form.errors.values()]
         return render(request, "console/audit.html", context, status=400)
     paginator = Paginator(form.events(unit), PAGE_SIZE)
     number = form.cleaned_data.get("page") or 1
@@ -113,7 +115,7 @@ def _page(request: HttpRequest, unit: Unit | None) -> HttpResponse:
     return render(request, "console/audit.html", context)
 
 
-def _csv(request: HttpRequest, unit: Unit | None) -> HttpResponse:
+def _csv(request: SignedInRequest, unit: Unit | None) -> HttpResponseBase:
     if not request.user.is_superuser:
         return HttpResponse(_("Only platform operators can export the activity log."), status=403)
     form = AuditFilterForm(request.GET)
@@ -135,19 +137,19 @@ def _csv(request: HttpRequest, unit: Unit | None) -> HttpResponse:
 
 @login_required
 @require_GET
-def unit_audit(request: HttpRequest, structure: str, code: str) -> HttpResponse:
+def unit_audit(request: SignedInRequest, structure: str, code: str) -> HttpResponse:
     return _page(request, _unit_for_log(request, structure, code))
 
 
 @login_required
 @require_GET
-def unit_audit_csv(request: HttpRequest, structure: str, code: str) -> HttpResponse:
+def unit_audit_csv(request: SignedInRequest, structure: str, code: str) -> HttpResponseBase:
     return _csv(request, _unit_for_log(request, structure, code))
 
 
 @login_required
 @require_GET
-def audit(request: HttpRequest) -> HttpResponse:
+def audit(request: SignedInRequest) -> HttpResponse:
     """Every unit's records, for platform operators."""
     if not request.user.is_superuser:
         raise Http404
@@ -156,7 +158,7 @@ def audit(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def audit_csv(request: HttpRequest) -> HttpResponse:
+def audit_csv(request: SignedInRequest) -> HttpResponseBase:
     if not request.user.is_superuser:
         raise Http404
     return _csv(request, None)

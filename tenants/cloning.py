@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.db import connection, transaction
+from django.db.backends.utils import CursorWrapper
 from django_tenants.postgresql_backend.base import _check_schema_name
 
 
@@ -229,7 +230,7 @@ class _Catalog:
 
 
 @contextmanager
-def settings_local(cursor, **settings: str) -> Iterator[None]:
+def settings_local(cursor: CursorWrapper, **settings: str) -> Iterator[None]:
     """Server settings for the block only: SET LOCAL alone would outlive a savepoint's release."""
     names = list(settings)
     cursor.execute("SELECT " + ", ".join("pg_catalog.current_setting(%s)" for _ in names), names)
@@ -334,7 +335,7 @@ def _generate(template: str, state: str) -> TemplateScript:
     ddl += [
         f"ALTER SEQUENCE {s.name} OWNED BY {tables[s.owner_table][0]}.{s.owner_column}"
         for s in catalog.sequences
-        if s.owner_kind == "a"
+        if s.owner_kind == "a" and s.owner_table is not None
     ]
     ddl += comments
 

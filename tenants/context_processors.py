@@ -1,16 +1,25 @@
+from typing import TYPE_CHECKING, Any, cast
+
 from django.db import connection
+from django.http import HttpRequest
 
 from .menu import unit_links, unit_menu
 from .models import Unit
 from .permissions import Action, has_perm, membership_roots
 from .selectors import unit_ancestors
 
+if TYPE_CHECKING:
+    from django_tenants.postgresql_backend.base import DatabaseWrapper as TenantDatabaseWrapper
 
-def console(request):
+    from .http import UnitRequest
+
+
+def console(request: HttpRequest) -> dict[str, Any]:
     """The unit switcher (units where the user holds a role) and, inside a unit, its menu and ancestors."""
     user = getattr(request, "user", None)
     tenant = getattr(request, "tenant", None)
-    in_schema = tenant is not None and connection.schema_name != "public"
+    schema = cast("TenantDatabaseWrapper", connection).schema_name
+    in_schema = tenant is not None and schema != "public"
     current = tenant if in_schema else None
     if user is None or not user.is_authenticated:
         return {"current_unit": current}
@@ -24,12 +33,13 @@ def console(request):
         roots.insert(0, here)
     context = {"switcher_units": roots, "current_unit": here}
     if current is not None:
-        context["unit_menu"] = unit_menu(request)
+        # Signed in, inside a unit: what a unit's own pages get (UnitRequest).
+        context["unit_menu"] = unit_menu(cast("UnitRequest", request))
         context["unit_crumbs"] = unit_links(user, unit_ancestors(unit=current))
     return context
 
 
-def _registry_unit(request) -> Unit | None:
+def _registry_unit(request: HttpRequest) -> Unit | None:
     """The unit a console registry page (/console/units/<structure>/<code>/…) is about, if any."""
     match = getattr(request, "resolver_match", None)
     kwargs = match.kwargs if match is not None else {}

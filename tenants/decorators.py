@@ -2,20 +2,24 @@
 
 from collections.abc import Callable
 from functools import wraps
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponseBase
 
+from .http import UnitRequest
 from .permissions import Action, unit_perm_required
 
 
-def unit_permission_required(action: Action) -> Callable:
+def unit_permission_required(
+    action: Action,
+) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
     """Signed-in users only; a user without `action` in the current unit gets the 403 naming it."""
 
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def decorator(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
         @login_required
         @wraps(view)
-        def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        def wrapped(request: UnitRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             unit_perm_required(request.user, action, request.tenant)
             return view(request, *args, **kwargs)
 

@@ -7,16 +7,20 @@ middleware writes the rule into every page's Content-Security-Policy.
 
 from collections.abc import Callable
 from functools import wraps
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
+# A mark on the response object (Django's own xframe_options_exempt works the same way).
+EMBEDDABLE = "embeddable"
+
 
 def embeddable(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         response = view(request, *args, **kwargs)
-        response.embeddable = True
+        setattr(response, EMBEDDABLE, True)
         if settings.FRAME_ANCESTORS:
             # X-Frame-Options cannot name origins; the CSP's frame-ancestors does, and browsers obey it.
             response.xframe_options_exempt = True
@@ -27,5 +31,5 @@ def embeddable(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
 
 def frame_ancestors(response: HttpResponse) -> str:
     """The CSP frame-ancestors source list for a response."""
-    origins = settings.FRAME_ANCESTORS if getattr(response, "embeddable", False) else []
+    origins = settings.FRAME_ANCESTORS if getattr(response, EMBEDDABLE, False) else []
     return " ".join(origins) or "'none'"

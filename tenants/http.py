@@ -5,6 +5,25 @@ import ipaddress
 from django.conf import settings
 from django.http import HttpRequest
 
+from .models import Unit, User
+
+
+class SignedInRequest(HttpRequest):
+    """A request that `login_required` (or a guard built on it) let through: `user` is an account.
+
+    An annotation only, so views are checked against what their guard guarantees; at run time the
+    request is Django's own.
+    """
+
+    user: User
+
+
+class UnitRequest(SignedInRequest):
+    """A signed-in request to a unit's own pages (/u/<slug>/...), where django-tenants' middleware
+    has put the unit on the request."""
+
+    tenant: Unit
+
 
 def client_address(request: HttpRequest) -> str:
     """REMOTE_ADDR, or the X-Real-IP set by a trusted reverse proxy.

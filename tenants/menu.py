@@ -1,9 +1,12 @@
 """The menu of a unit's own pages; an entry shows only to users allowed its action."""
 
+from collections.abc import Iterable
+
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from .models import Level
+from .http import UnitRequest
+from .models import Level, Unit, User
 from .permissions import Action, has_perm
 from .routing import public_reverse
 
@@ -31,7 +34,7 @@ UNIT_MENU: list[tuple[str, object, Action, set[str] | None]] = [
 ]
 
 
-def _entry_url(request, name: str, action: Action, levels: set[str] | None) -> str:
+def _entry_url(request: UnitRequest, name: str, action: Action, levels: set[str] | None) -> str:
     """The page's address if this user may open it in the current unit, else ""."""
     if levels is not None and request.tenant.level not in levels:
         return ""
@@ -42,7 +45,7 @@ def _entry_url(request, name: str, action: Action, levels: set[str] | None) -> s
     return reverse(name)
 
 
-def unit_menu(request) -> list[dict[str, str]]:
+def unit_menu(request: UnitRequest) -> list[dict[str, str]]:
     items = []
     for name, label, action, levels in UNIT_MENU:
         url = _entry_url(request, name, action, levels)
@@ -51,7 +54,7 @@ def unit_menu(request) -> list[dict[str, str]]:
     return items
 
 
-def unit_links(user, units) -> list[dict[str, str]]:
+def unit_links(user: User, units: Iterable[Unit]) -> list[dict[str, str]]:
     """Units named on a page (breadcrumbs, mergers), each linked only where it leads somewhere for this
     user: its registry page if they may see its figures, else its public results if it publishes any,
     else its name alone. The country has no page of its own."""
@@ -69,7 +72,7 @@ def unit_links(user, units) -> list[dict[str, str]]:
     return links
 
 
-def unit_page_url(request, name: str) -> str:
+def unit_page_url(request: UnitRequest, name: str) -> str:
     """A menu page's address for a link elsewhere (a results page's shortcuts): "" where the menu
     would not show it to this user, so no page links to what refuses them."""
     for entry, _label, action, levels in UNIT_MENU:

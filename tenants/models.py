@@ -1,6 +1,6 @@
 """The official unit registry (public schema): units are tenants, but only onboarded ones have a schema."""
 
-from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -104,8 +104,6 @@ class User(AbstractUser):
     """A person who signs in to the staff console; identified by e-mail."""
 
     email = models.EmailField(_("e-mail address"), unique=True)
-
-    objects = UserManager()
 
     class Meta:
         constraints = [models.UniqueConstraint(Lower("email"), name="user_email_ci_unique")]

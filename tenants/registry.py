@@ -133,15 +133,15 @@ def _successor_pairs() -> Iterable[tuple[tuple[str, str], tuple[str, str]]]:
         for new in entry.new_provinces:
             yield (legacy, old), (current, _code(new.code, Level.PROVINCE))
     district_heirs: set[tuple[str, str]] = set()
-    for entry in WARDS.values():
-        old = _code(entry.old_ward.code, Level.COMMUNE)
-        for new in entry.new_wards:
-            yield (legacy, old), (current, _code(new.code, Level.COMMUNE))
+    for ward in WARDS.values():
+        old = _code(ward.old_ward.code, Level.COMMUNE)
+        for heir in ward.new_wards:
+            yield (legacy, old), (current, _code(heir.code, Level.COMMUNE))
             # A district was abolished, not merged: its heirs are the provinces its communes went to.
             district_heirs.add(
                 (
-                    _code(entry.old_ward.district_code, Level.DISTRICT),
-                    _code(new.province_code, Level.PROVINCE),
+                    _code(ward.old_ward.district_code, Level.DISTRICT),
+                    _code(heir.province_code, Level.PROVINCE),
                 )
             )
     for district, province in district_heirs:
@@ -175,7 +175,10 @@ def registry_import(
         rows += _current_rows(provinces)
     if Structure.LEGACY in structures:
         rows += _legacy_rows(None if provinces is None else legacy_provinces_for(provinces))
-    validity = {Structure.CURRENT: (REFORM_DAY, None), Structure.LEGACY: (None, LEGACY_LAST_DAY)}
+    validity: dict[str, tuple[dt.date | None, dt.date | None]] = {
+        Structure.CURRENT: (REFORM_DAY, None),
+        Structure.LEGACY: (None, LEGACY_LAST_DAY),
+    }
 
     report = ImportReport()
     units = {(u.structure, u.code): u for u in Unit.objects.exclude(level=Level.NATIONAL)}

@@ -30,12 +30,17 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import wraps
+from typing import TYPE_CHECKING, cast
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, InterfaceError, OperationalError, connections, router
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Model
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+
+# Types only: django-tenants' backend imports this module (EXTRA_SET_TENANT_METHOD_PATH).
+if TYPE_CHECKING:
+    from django_tenants.postgresql_backend.base import DatabaseWrapper as TenantDatabaseWrapper
 
 logger = logging.getLogger(__name__)
 
@@ -170,21 +175,21 @@ def read_connection(model: type[Model]) -> BaseDatabaseWrapper:
     return connections[router.db_for_read(model)]
 
 
-def replica_follow_tenant(wrapper: BaseDatabaseWrapper, tenant: object) -> None:
+def replica_follow_tenant(wrapper: "TenantDatabaseWrapper", tenant: object) -> None:
     """django-tenants' EXTRA_SET_TENANT_METHOD: the replica's connection follows the primary's tenant."""
     if wrapper.alias != DEFAULT_DB_ALIAS or not replica_configured():
         return
-    replica = connections[REPLICA]
+    replica = cast("TenantDatabaseWrapper", connections[REPLICA])
     if replica.tenant is tenant and replica.include_public_schema == wrapper.include_public_schema:
         return
     replica.set_tenant(tenant, wrapper.include_public_schema)
 
 
-def reads_from_replica(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def reads_from_replica[R: HttpResponseBase](view: Callable[..., R]) -> Callable[..., R]:
     """Let a read-only GET view read from the replica (what stays on the primary: the module's docstring)."""
 
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> R:
         if request.method not in READ_METHODS or not replica_configured() or PIN_COOKIE in request.COOKIES:
             return view(request, *args, **kwargs)
         reads = _Reads()

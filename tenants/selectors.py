@@ -8,8 +8,17 @@ from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 from django.utils.translation import gettext as _
 from django_tenants.postgresql_backend.base import _check_schema_name
+from django_tenants.utils import get_current_tenant
 
 from .models import Level, Membership, Role, Structure, Unit
+
+
+def unit_current() -> Unit:
+    """The unit whose schema the connection is set to: in a unit's request, its tasks or tenant_context."""
+    unit = get_current_tenant()
+    if not isinstance(unit, Unit):
+        raise RuntimeError("No unit is active on the database connection.")
+    return unit
 
 
 def unit_get(*, code: str, structure: str = Structure.CURRENT) -> Unit:

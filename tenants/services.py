@@ -9,6 +9,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
@@ -289,14 +290,14 @@ class SchemaMigration:
     error: str = ""  # the exception of a failure, in one line
 
 
-_worker_options: dict = {}
+_worker_options: dict[str, Any] = {}
 
 
-def _worker_start(options: dict) -> None:
+def _worker_start(options: dict[str, Any]) -> None:
     _worker_options.update(options)
 
 
-def _schema_migrate(schema: str, options: dict | None = None) -> SchemaMigration:
+def _schema_migrate(schema: str, options: dict[str, Any] | None = None) -> SchemaMigration:
     """Migrate one schema, in a pool worker or in this process; a failure is returned, not raised."""
     from django_tenants.migration_executors.base import run_migrations
 
@@ -307,7 +308,11 @@ def _schema_migrate(schema: str, options: dict | None = None) -> SchemaMigration
     try:
         with redirect_stdout(output), redirect_stderr(output):
             run_migrations(
-                (), _worker_options if in_worker else options, "parallel", schema, allow_atomic=not in_worker
+                (),
+                options if options is not None else _worker_options,
+                "parallel",
+                schema,
+                allow_atomic=not in_worker,
             )
     except Exception as exc:  # reported with its schema; the other schemas go on
         output.write("\n" + traceback.format_exc())
@@ -321,7 +326,7 @@ def _schema_migrate(schema: str, options: dict | None = None) -> SchemaMigration
 def schemas_migrate(
     *,
     schemas: Sequence[str],
-    options: dict,
+    options: dict[str, Any],
     workers: int,
     on_result: Callable[[int, SchemaMigration], None] | None = None,
 ) -> list[SchemaMigration]:

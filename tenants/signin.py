@@ -1,8 +1,11 @@
 """Sign-in throttling: django-axes' database handler, with one limit per account and another per address."""
 
+from typing import Any
+
 from axes.handlers.database import AxesDatabaseHandler
 from django.conf import settings
 from django.db.models import Sum
+from django.http import HttpRequest
 
 
 class SignInThrottle(AxesDatabaseHandler):
@@ -14,7 +17,7 @@ class SignInThrottle(AxesDatabaseHandler):
     limit, reaching it exactly at the address limit.
     """
 
-    def get_failures(self, request, credentials=None) -> int:
+    def get_failures(self, request: HttpRequest, credentials: dict[str, Any] | None = None) -> int:
         by_account, by_address = (
             attempts.aggregate(n=Sum("failures_since_start"))["n"] or 0
             for attempts in self.get_user_attempts(request, credentials)

@@ -1,5 +1,7 @@
 """Periodic per-unit work: the schema check that proves each unit's schema is migrated."""
 
+from typing import TYPE_CHECKING, cast
+
 from celery import shared_task
 from django.conf import settings
 from django.db import connection
@@ -8,6 +10,9 @@ from django.utils import timezone
 
 from .models import Unit
 from .selectors import tenant_migrations_expected
+
+if TYPE_CHECKING:
+    from django_tenants.postgresql_backend.base import DatabaseWrapper as TenantDatabaseWrapper
 
 
 def fanout_countdowns(count: int, spread_seconds: float) -> list[float]:
@@ -32,7 +37,7 @@ def units_schema_check_dispatch() -> int:
 @shared_task(name="tenants.tasks.unit_schema_check")
 def unit_schema_check(unit_id: int) -> dict[str, object]:
     """Runs inside the unit's schema: are all tenant migrations applied there? Recorded on the unit."""
-    schema = connection.schema_name
+    schema = cast("TenantDatabaseWrapper", connection).schema_name
     applied = set(MigrationRecorder.Migration.objects.values_list("app", "name"))
     missing = sorted(tenant_migrations_expected() - applied)
     Unit.objects.filter(pk=unit_id).update(schema_ok=not missing, schema_checked_at=timezone.now())

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from .forms import MembershipForm
+from .http import SignedInRequest
 from .menu import unit_links
 from .models import Membership, Role, Structure, Unit
 from .permissions import Action, has_perm, membership_roots, unit_perm_required
@@ -48,7 +49,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok" if checks["broker"] == "ok" else "degraded", **checks})
 
 
-def _visible_unit(request: HttpRequest, structure: str, code: str) -> Unit:
+def _visible_unit(request: SignedInRequest, structure: str, code: str) -> Unit:
     unit = Unit.objects.filter(structure=structure, code=code).exclude(level="national").first()
     if unit is None:
         raise Http404(_("No such unit."))
@@ -57,7 +58,7 @@ def _visible_unit(request: HttpRequest, structure: str, code: str) -> Unit:
 
 
 @login_required
-def console_home(request: HttpRequest) -> HttpResponse:
+def console_home(request: SignedInRequest) -> HttpResponse:
     roots = list(membership_roots(request.user).order_by("structure", "path"))
     roles = {
         unit_id: Role(role).label
@@ -71,7 +72,7 @@ def console_home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def console_switch(request: HttpRequest) -> HttpResponse:
+def console_switch(request: SignedInRequest) -> HttpResponse:
     """The unit switcher posts or links here; onboarded units open their own console."""
     raw = request.GET.get("unit") or request.POST.get("unit") or ""
     if not raw.isdigit():
@@ -83,7 +84,9 @@ def console_switch(request: HttpRequest) -> HttpResponse:
     return redirect("console:unit", structure=unit.structure, code=unit.code)
 
 
-def _unit_context(request: HttpRequest, unit: Unit, form: MembershipForm | None = None) -> dict[str, object]:
+def _unit_context(
+    request: SignedInRequest, unit: Unit, form: MembershipForm | None = None
+) -> dict[str, object]:
     can_manage = has_perm(request.user, Action.MANAGE, unit)
     children = unit.children.order_by("path")
     return {
@@ -102,7 +105,7 @@ def _unit_context(request: HttpRequest, unit: Unit, form: MembershipForm | None 
 
 
 @login_required
-def console_unit(request: HttpRequest, structure: str, code: str) -> HttpResponse:
+def console_unit(request: SignedInRequest, structure: str, code: str) -> HttpResponse:
     if structure not in Structure.values:
         raise Http404
     unit = _visible_unit(request, structure, code)
@@ -111,7 +114,7 @@ def console_unit(request: HttpRequest, structure: str, code: str) -> HttpRespons
 
 @login_required
 @require_POST
-def console_member_add(request: HttpRequest, structure: str, code: str) -> HttpResponse:
+def console_member_add(request: SignedInRequest, structure: str, code: str) -> HttpResponse:
     unit = _visible_unit(request, structure, code)
     if not has_perm(request.user, Action.MANAGE, unit):
         return HttpResponse(_("You cannot change roles in %(unit)s.") % {"unit": unit.name}, status=403)
@@ -134,7 +137,7 @@ def console_member_add(request: HttpRequest, structure: str, code: str) -> HttpR
 
 @login_required
 @require_POST
-def console_member_remove(request: HttpRequest, pk: int) -> HttpResponse:
+def console_member_remove(request: SignedInRequest, pk: int) -> HttpResponse:
     membership = get_object_or_404(Membership.objects.select_related("unit"), pk=pk)
     if not has_perm(request.user, Action.VIEW_FIGURES, membership.unit):
         raise Http404
@@ -147,7 +150,7 @@ def console_member_remove(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def console_onboard(request: HttpRequest, structure: str, code: str) -> HttpResponse:
+def console_onboard(request: SignedInRequest, structure: str, code: str) -> HttpResponse:
     """Platform operators onboard a unit from its registry page."""
     unit = _visible_unit(request, structure, code)
     if not request.user.is_superuser:

@@ -12,9 +12,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from typing import cast
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from analytics.figures.selectors import Period, RankRow, UnitFigures
 from analytics.methodology import formulas as f
@@ -132,7 +135,8 @@ def results_table(
     ]
     for code, figure in figures.elements.items():
         if code in f.INDEX_ELEMENTS:
-            name = ELEMENTS.get(code, {}).get(lang, code)
+            text = ELEMENTS.get(code)
+            name = text[lang] if text else code
             rows.append([f"{LABELS['element'][lang]}: {name}", *figure_cells(figure, period, lang)])
     for q in figures.questions:
         label = f"{LABELS['question'][lang]}: {q.label} [{titles.get(q.questionnaire, q.questionnaire)}]"
@@ -174,7 +178,7 @@ def csv_bytes(table: Table) -> bytes:
 
 def xlsx_bytes(table: Table) -> bytes:
     workbook = Workbook()
-    sheet = workbook.active
+    sheet = cast(Worksheet, workbook.active)  # a new workbook starts with one worksheet
     sheet.title = table.title
     sheet.append(table.header)
     for cell in sheet[1]:
@@ -189,9 +193,7 @@ def xlsx_bytes(table: Table) -> bytes:
                 cell.data_type = "s"  # a name typed as "=…" stays text, never a formula
     widths = [max(len(str(c.value or "")) for c in column) for column in sheet.iter_cols()]
     for index, width in enumerate(widths, start=1):
-        sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = min(
-            60, max(8, width + 2)
-        )
+        sheet.column_dimensions[get_column_letter(index)].width = min(60, max(8, width + 2))
     sheet.freeze_panes = "A2"
     buffer = io.BytesIO()
     workbook.save(buffer)

@@ -140,8 +140,8 @@ def element_label(code: str, language: str) -> str:
     return text[language_of(language)] if text else code
 
 
-def _catalog_names(model, keys: set[str], language: str) -> dict[str, str]:
-    names = {}
+def _catalog_names(model: type[Procedure] | type[Field], keys: set[str], language: str) -> dict[str, str]:
+    names: dict[str, str] = {}
     for key, name_vi, name_en in model.objects.filter(key__in=keys).values_list("key", "name_vi", "name_en"):
         names[key] = localized_name(name_vi, name_en, language)
     return names
@@ -163,12 +163,13 @@ def dimension_labels(*, unit: Unit, dim: str, values: list[str], language: str) 
         return {v: str(choices.get(v, v)) for v in values}
     missing = {v for v in values if v}
     if "" in values:
-        labels[""] = {
+        not_stated: dict[str, str] = {
             Dimension.PROCEDURE: _("Procedure not stated"),
             Dimension.FIELD: _("Field not stated"),
             Dimension.STAFF: _("No civil servant named"),
             Dimension.DESK: _("No desk named"),
-        }.get(dim, _("Not stated"))
+        }
+        labels[""] = not_stated.get(dim, _("Not stated"))
     if "other" in missing and dim in (Dimension.PROCEDURE, Dimension.FIELD):
         labels["other"] = _("Other (written in)")
         missing.discard("other")
@@ -196,10 +197,10 @@ def dimension_labels(*, unit: Unit, dim: str, values: list[str], language: str) 
         ids = {int(v) for v in missing if v.isdigit()}
         with tenant_context(unit):
             if dim == Dimension.STAFF:
-                found = dict(StaffMember.objects.filter(pk__in=ids).values_list("pk", "full_name"))
+                by_pk = dict(StaffMember.objects.filter(pk__in=ids).values_list("pk", "full_name"))
             else:
-                found = dict(Desk.objects.filter(pk__in=ids).values_list("pk", "name"))
-        for pk, name in found.items():
+                by_pk = dict(Desk.objects.filter(pk__in=ids).values_list("pk", "name"))
+        for pk, name in by_pk.items():
             labels[str(pk)] = name
             missing.discard(str(pk))
     for value in missing:

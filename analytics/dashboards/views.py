@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -40,6 +40,7 @@ from analytics.methodology import formulas as f
 from analytics.methodology.methods import method_description, method_name
 from analytics.models import Dimension
 from tenants.decorators import unit_permission_required
+from tenants.http import UnitRequest
 from tenants.menu import unit_page_url
 from tenants.models import Unit
 from tenants.permissions import Action
@@ -48,7 +49,7 @@ from tenants.routing import public_reverse, unit_reverse
 from tenants.vietnam import language_of
 
 BREAKDOWN_ROWS_SHOWN = 10
-DIMENSION_TITLES = {
+DIMENSION_TITLES: dict[str, object] = {
     Dimension.PROCEDURE: gettext_lazy("By procedure"),
     Dimension.FIELD: gettext_lazy("By field"),
     Dimension.STAFF: gettext_lazy("By civil servant"),
@@ -66,6 +67,11 @@ def bar_text(view: FigureView) -> str:
         return _("no answers")
     # The same two decimals as the table beside the chart (9,09 %, not 9,0 %).
     return f"{number_format(view.percent, 2)} %  n={view.n}"
+
+
+def trend_point(label: str, view: FigureView) -> charts.Point:
+    low, high = view.interval or (None, None)
+    return charts.Point(label, view.rate, low, high, text=bar_text(view), muted=view.too_few)
 
 
 def figure_bar(label: str, view: FigureView) -> charts.Bar:
@@ -258,16 +264,7 @@ def dashboard_build(*, unit: Unit, period: Period, language: str, breakdown_url:
             empty_text=empty,
         ),
         "trend": charts.trend_chart(
-            [
-                charts.Point(
-                    r.label,
-                    r.view.rate,
-                    *(r.view.interval or (None, None)),
-                    text=bar_text(r.view),
-                    muted=r.view.too_few,
-                )
-                for r in trend
-            ],
+            [trend_point(r.label, r.view) for r in trend],
             title=_("Overall satisfaction by month"),
             empty_text=empty,
         ),
@@ -280,14 +277,14 @@ def dashboard_build(*, unit: Unit, period: Period, language: str, breakdown_url:
     return dashboard
 
 
-def _period_or_error(request: HttpRequest) -> tuple[Period | None, list[str]]:
+def _period_or_error(request: UnitRequest) -> tuple[Period | None, list[str]]:
     try:
         return period_from_query(start=request.GET.get("from"), end=request.GET.get("to")), []
     except ValidationError as error:
         return None, error.messages
 
 
-def _page_context(request: HttpRequest, period: Period | None) -> dict:
+def _page_context(request: UnitRequest, period: Period | None) -> dict:
     today = timezone.localdate()
     presets = period_presets(today=today)
     return {
@@ -301,7 +298,7 @@ def _page_context(request: HttpRequest, period: Period | None) -> dict:
     }
 
 
-def _bad_request(request: HttpRequest, messages: list[str], period: Period | None = None) -> HttpResponse:
+def _bad_request(request: UnitRequest, messages: list[str], period: Period | None = None) -> HttpResponse:
     context = _page_context(request, period) | {"errors": messages}
     return render(request, "analytics/results_error.html", context, status=400)
 
@@ -309,7 +306,7 @@ def _bad_request(request: HttpRequest, messages: list[str], period: Period | Non
 @reads_from_replica
 @unit_permission_required(Action.VIEW_FIGURES)
 @require_safe
-def results(request: HttpRequest) -> HttpResponse:
+def results(request: UnitRequest) -> HttpResponse:
     unit = request.tenant
     period, errors = _period_or_error(request)
     if period is None:
@@ -335,7 +332,7 @@ def results(request: HttpRequest) -> HttpResponse:
 @reads_from_replica
 @unit_permission_required(Action.VIEW_FIGURES)
 @require_safe
-def results_breakdown(request: HttpRequest, dim: str) -> HttpResponse:
+def results_breakdown(request: UnitRequest, dim: str) -> HttpResponse:
     unit = request.tenant
     period, errors = _period_or_error(request)
     try:
@@ -361,7 +358,7 @@ def results_breakdown(request: HttpRequest, dim: str) -> HttpResponse:
 # --------------------------------------------------------------------------- exports
 
 
-def _results_table(request: HttpRequest, period: Period) -> exports.Table:
+def _results_table(request: UnitRequest, period: Period) -> exports.Table:
     unit = request.tenant
     language = language_of()
     minimum_n = unit_minimum_n(unit=unit)
@@ -383,7 +380,7 @@ def _results_table(request: HttpRequest, period: Period) -> exports.Table:
     )
 
 
-def _ranking_table(request: HttpRequest, period: Period) -> exports.Table | None:
+def _ranking_table(request: UnitRequest, period: Period) -> exports.Table | None:
     unit = request.tenant
     if not unit_is_pooled(unit=unit):
         return None
@@ -398,8 +395,8 @@ FILE_FORMATS = {
 
 
 def _export(
-    request: HttpRequest,
-    table_of: Callable[[HttpRequest, Period], exports.Table | None],
+    request: UnitRequest,
+    table_of: Callable[[UnitRequest, Period], exports.Table | None],
     kind: str,
     extension: str,
 ) -> HttpResponse:
@@ -426,28 +423,28 @@ def _export(
 @reads_from_replica
 @unit_permission_required(Action.VIEW_FIGURES)
 @require_safe
-def results_csv(request: HttpRequest) -> HttpResponse:
+def results_csv(request: UnitRequest) -> HttpResponse:
     return _export(request, _results_table, "ket-qua", "csv")
 
 
 @reads_from_replica
 @unit_permission_required(Action.VIEW_FIGURES)
 @require_safe
-def results_xlsx(request: HttpRequest) -> HttpResponse:
+def results_xlsx(request: UnitRequest) -> HttpResponse:
     return _export(request, _results_table, "ket-qua", "xlsx")
 
 
 @reads_from_replica
 @unit_permission_required(Action.VIEW_FIGURES)
 @require_safe
-def ranking_csv(request: HttpRequest) -> HttpResponse:
+def ranking_csv(request: UnitRequest) -> HttpResponse:
     return _export(request, _ranking_table, "xep-hang", "csv")
 
 
 @reads_from_replica
 @unit_permission_required(Action.VIEW_FIGURES)
 @require_safe
-def ranking_xlsx(request: HttpRequest) -> HttpResponse:
+def ranking_xlsx(request: UnitRequest) -> HttpResponse:
     return _export(request, _ranking_table, "xep-hang", "xlsx")
 
 

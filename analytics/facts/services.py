@@ -182,7 +182,7 @@ def _write_facts(units: Sequence[tuple[Unit, Sequence[dt.date] | None]]) -> int:
         if whole:
             cursor.execute("DELETE FROM public.analytics_dailyfact WHERE unit_id = ANY(%s)", [whole])
         cursor.execute(INSERT_FACTS + " UNION ALL ".join(selects), params)
-        return cursor.rowcount
+        return int(cursor.rowcount)
 
 
 def _schemas_present(units: Iterable[Unit]) -> set[str]:

@@ -15,10 +15,11 @@ are never read here.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Final
+from typing import Any, Final, cast
 
 from django.core.cache import cache
 from django.db.models import Count, Q
@@ -76,7 +77,7 @@ class FeedbackCounts:
         }
 
 
-def feedback_counts(*, unit: Unit, period: Period, today=None) -> FeedbackCounts:
+def feedback_counts(*, unit: Unit, period: Period, today: dt.date | None = None) -> FeedbackCounts:
     """The unit's feedback counts for the period, pooled over every schema that contributes to it."""
     today = today or timezone.localdate()
     start, end = local_bounds(period)
@@ -143,7 +144,7 @@ def handling_figure(counts: FeedbackCounts, *, minimum_n: int) -> f.Figure:
     return f.rate_figure(counts.ratings, minimum_n=minimum_n, method=HANDLING_METHOD)
 
 
-def _figure_out(figure: f.Figure) -> dict:
+def _figure_out(figure: f.Figure) -> dict[str, Any]:
     return {
         "value": None if figure.value is None else round(float(figure.value), 6),
         "n": figure.n,
@@ -154,7 +155,7 @@ def _figure_out(figure: f.Figure) -> dict:
     }
 
 
-def feedback_figures(*, unit: Unit, period: Period) -> dict:
+def feedback_figures(*, unit: Unit, period: Period) -> dict[str, Any]:
     """The unit's feedback figures as plain data (API, public page): counts and rates, never content."""
     minimum_n = policy_effective(unit).figure_minimum_n
     counts = feedback_counts(unit=unit, period=period)
@@ -174,11 +175,11 @@ def feedback_figures(*, unit: Unit, period: Period) -> dict:
 PUBLIC_CACHE_SECONDS: Final = 300
 
 
-def public_feedback(*, unit: Unit, period: Period, minimum_n: int, language: str) -> dict:
+def public_feedback(*, unit: Unit, period: Period, minimum_n: int, language: str) -> dict[str, Any]:
     """What the public results page shows of feedback: counts by category and the on-time rate with its
     n and interval; never a content, a name or a reference."""
 
-    def compute() -> dict:
+    def compute() -> dict[str, Any]:
         counts = feedback_counts(unit=unit, period=period)
         with translation.override(language):
             labels = dict(FeedbackCategory.choices)
@@ -192,20 +193,23 @@ def public_feedback(*, unit: Unit, period: Period, minimum_n: int, language: str
         }
 
     key = f"public-feedback:{unit.pk}:{period.start}:{period.end}:{minimum_n}:{language}"
-    return cache.get_or_set(key, compute, PUBLIC_CACHE_SECONDS)
+    return cast("dict[str, Any]", cache.get_or_set(key, compute, PUBLIC_CACHE_SECONDS))
 
 
-def feedback_dashboard(*, unit: Unit, period: Period, language: str) -> dict:
+def feedback_dashboard(*, unit: Unit, period: Period, language: str) -> dict[str, Any]:
     """The feedback section of a unit's results page (console): counts and both rates, no content.
 
     Cached like the public page's (feedback is not folded into the fact tables: a province's figure
     scans every schema below it)."""
     minimum_n = policy_effective(unit).figure_minimum_n
     key = f"console-feedback:{unit.pk}:{period.start}:{period.end}:{minimum_n}:{language}"
-    return cache.get_or_set(key, lambda: _dashboard(unit, period, minimum_n, language), PUBLIC_CACHE_SECONDS)
+    computed = cache.get_or_set(
+        key, lambda: _dashboard(unit, period, minimum_n, language), PUBLIC_CACHE_SECONDS
+    )
+    return cast("dict[str, Any]", computed)
 
 
-def _dashboard(unit: Unit, period: Period, minimum_n: int, language: str) -> dict:
+def _dashboard(unit: Unit, period: Period, minimum_n: int, language: str) -> dict[str, Any]:
     counts = feedback_counts(unit=unit, period=period)
     with translation.override(language):
         labels = dict(FeedbackCategory.choices)

@@ -1,6 +1,8 @@
 """The figures page of a household round (/u/<province>/ho-gia-dinh/<id>/ket-qua/): design-weighted
 rates with their clustered interval beside the unweighted ones, with n, the response rate and the method."""
 
+from fractions import Fraction
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import path
@@ -24,8 +26,8 @@ def household_round_results(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "text": f.text,
             "weighted": display_percent(f.result.rate) if f.result.rate is not None else None,
-            "low": display_percent(f.result.low) if f.result.low is not None else None,
-            "high": display_percent(f.result.high) if f.result.high is not None else None,
+            "low": display_percent(Fraction(f.result.low)) if f.result.low is not None else None,
+            "high": display_percent(Fraction(f.result.high)) if f.result.high is not None else None,
             "unweighted": display_percent(f.result.unweighted) if f.result.unweighted is not None else None,
             "n": f.result.n,
             "psus": f.result.psus,

@@ -3,6 +3,7 @@ clustered interval (analytics.methodology.design), beside the unweighted rate an
 
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import TypedDict
 
 from analytics.methodology.design import Cluster, WeightedRate, weighted_rate
 from surveys.definition import Definition
@@ -18,7 +19,13 @@ class HouseholdFigure:
     result: WeightedRate
 
 
-def household_round_figures(*, survey_round: HouseholdRound, language: str = "vi") -> dict[str, object]:
+class RoundFigures(TypedDict):
+    figures: list[HouseholdFigure]
+    response_rate: Fraction | None
+    collected: int
+
+
+def household_round_figures(*, survey_round: HouseholdRound, language: str = "vi") -> RoundFigures:
     """One figure per rating question of the round's questionnaire, in its order, and the response rate."""
     definition = Definition(survey_round.campaign.version.definition)
     figures = []
@@ -39,5 +46,4 @@ def household_round_figures(*, survey_round: HouseholdRound, language: str = "vi
             )
         )
     total = round_progress(survey_round=survey_round)["total"]
-    rate: Fraction | None = total.response_rate  # type: ignore[union-attr]
-    return {"figures": figures, "response_rate": rate, "collected": total.collected}  # type: ignore[union-attr]
+    return {"figures": figures, "response_rate": total.response_rate, "collected": total.collected}

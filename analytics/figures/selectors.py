@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from analytics.methodology import formulas as f
 from analytics.models import FACT_KEY, Dimension, FactKind, RollupMonth, RollupState
 from surveys.builtin.questionnaires import BUILTIN_BY_KEY
+from surveys.definition import Definition
 from tenants.models import Structure, Unit
 from tenants.replica import read_connection
 
@@ -151,7 +152,7 @@ def rollup_counts(
 ) -> list[dict[str, Any]]:
     """Each node's counts in the period, per month and fact key: a fixed cost whatever lies below."""
     months, head, tail = period_parts(period)
-    params = {
+    params: dict[str, Any] = {
         "nodes": list(nodes),
         "dim": dim,
         "first_month": months[0],
@@ -178,7 +179,7 @@ GROUP BY unit_id, date_trunc('month', day), {key}
 
 def own_counts(*, unit: Unit, period: Period, dim: str, only: str = "all") -> list[dict[str, Any]]:
     """The unit's own counts in the period (not its subtree's, not its predecessors'), as rollup_counts."""
-    params = {"unit": unit.pk, "dim": dim, "start": period.start, "end": period.end}
+    params: dict[str, Any] = {"unit": unit.pk, "dim": dim, "start": period.start, "end": period.end}
     with read_connection(RollupMonth).cursor() as cursor:
         cursor.execute(OWN_SQL.format(only=ONLY[only], key=", ".join(READ_KEY)), params)
         return [dict(zip(COLUMNS, row, strict=True)) for row in cursor.fetchall()]
@@ -206,10 +207,10 @@ def _label(questionnaire: str, key: str, option: str | None, language: str) -> s
             if q["key"] != key:
                 continue
             if option is None:
-                return q["text"].get(language) or q["text"]["vi"]
+                return Definition.text(q["text"], language)
             for o in q.get("options", []):
                 if o["key"] == option:
-                    return o["text"].get(language) or o["text"]["vi"]
+                    return Definition.text(o["text"], language)
     return option or key
 
 
@@ -371,8 +372,8 @@ def child_ranking(*, unit: Unit, period: Period, minimum_n: int = f.DEFAULT_MINI
     ranked = sorted(
         (r for r in rows if not r.figure.too_few), key=lambda r: (-(r.figure.value or 0), r.unit.path)
     )
-    for position, row in enumerate(ranked, start=1):
-        row.rank = position
+    for position, ranked_row in enumerate(ranked, start=1):
+        ranked_row.rank = position
     return ranked + sorted((r for r in rows if r.figure.too_few), key=lambda r: r.unit.path)
 
 

@@ -185,13 +185,13 @@ def _clean(values: dict[str, object]) -> dict[str, object]:
             cleaned[name] = None
             continue
         try:
-            number = int(str(raw).strip())
+            whole: int | None = int(str(raw).strip())
         except ValueError:
-            number = None
-        if number is None or isinstance(raw, bool) or not low <= number <= high:
+            whole = None
+        if whole is None or isinstance(raw, bool) or not low <= whole <= high:
             errors[name] = message % {"min": low, "max": high}
         else:
-            cleaned[name] = number
+            cleaned[name] = whole
     if errors:
         raise ValidationError(errors)
     return cleaned

@@ -473,7 +473,7 @@ def par_contribution_compute(
             "rule_set": rule_set,
             "inputs": outcome.inputs,
             "points": _stored_points(outcome.points),
-            "maximum": _stored_points(outcome.maximum),
+            "maximum": f.display(outcome.maximum, 6),
             "not_applicable": NOT_APPLICABLE_ENGLISH.get(reason, "not applicable") if reason else "",
             "computed_at": timezone.now(),
         },

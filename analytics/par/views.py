@@ -13,7 +13,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -41,6 +41,7 @@ from analytics.par.services import par_freeze_refusal, par_province_recompute, p
 from analytics.par.table import Side, par_export_table, par_table, par_years
 from tenants.confirmation import CONFIRM_FIELD
 from tenants.decorators import unit_permission_required
+from tenants.http import UnitRequest
 from tenants.models import Level, Unit
 from tenants.permissions import Action
 from tenants.vietnam import language_of
@@ -49,12 +50,12 @@ BAND_ROWS_MIN = 6
 BAND_ROWS_MORE = 3
 
 
-def province_admin_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def province_admin_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """MANAGE on the current unit, and the unit is a province; 404 otherwise, so nothing leaks."""
 
     @unit_permission_required(Action.MANAGE)
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: UnitRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if request.tenant.level != Level.PROVINCE:
             raise Http404(_("PAR Index contributions are managed by the province."))
         return view(request, *args, **kwargs)
@@ -69,7 +70,7 @@ def _messages(error: ValidationError) -> list[str]:
 # --------------------------------------------------------------------------- contributions
 
 
-def _year_from_query(request: HttpRequest, default: int) -> tuple[int, list[str]]:
+def _year_from_query(request: UnitRequest, default: int) -> tuple[int, list[str]]:
     raw = request.GET.get("year", "").strip()
     if not raw:
         return default, []
@@ -90,7 +91,7 @@ def _checked_year(year: int) -> int:
 
 @province_admin_required
 @require_GET
-def contributions(request: HttpRequest) -> HttpResponse:
+def contributions(request: UnitRequest) -> HttpResponse:
     province = request.tenant
     this_year = timezone.localdate().year
     # A merged (three-tier) province opens on its last year in force, not on an empty year.
@@ -109,7 +110,7 @@ def contributions(request: HttpRequest) -> HttpResponse:
 
 @province_admin_required
 @require_GET
-def contribution_detail(request: HttpRequest, year: int, unit_id: int) -> HttpResponse:
+def contribution_detail(request: UnitRequest, year: int, unit_id: int) -> HttpResponse:
     province = request.tenant
     _checked_year(year)
     unit = get_object_or_404(Unit, pk=unit_id, path__startswith=province.path)
@@ -128,7 +129,7 @@ def contribution_detail(request: HttpRequest, year: int, unit_id: int) -> HttpRe
 
 @province_admin_required
 @require_POST
-def recompute(request: HttpRequest, year: int) -> HttpResponse:
+def recompute(request: UnitRequest, year: int) -> HttpResponse:
     province = request.tenant
     _checked_year(year)
     written = par_province_recompute(province=province, year=year)
@@ -143,7 +144,7 @@ def recompute(request: HttpRequest, year: int) -> HttpResponse:
 
 @province_admin_required
 @require_http_methods(["GET", "POST"])
-def freeze(request: HttpRequest, year: int) -> HttpResponse:
+def freeze(request: UnitRequest, year: int) -> HttpResponse:
     province = request.tenant
     _checked_year(year)
     errors: list[str] = []
@@ -170,7 +171,7 @@ def freeze(request: HttpRequest, year: int) -> HttpResponse:
     )
 
 
-def _export(request: HttpRequest, year: int) -> tuple[Any, str]:
+def _export(request: UnitRequest, year: int) -> tuple[Any, str]:
     _checked_year(year)
     table = par_table(province=request.tenant, year=year)
     name = f"par-{request.tenant.code}-{year}"
@@ -179,7 +180,7 @@ def _export(request: HttpRequest, year: int) -> tuple[Any, str]:
 
 @province_admin_required
 @require_GET
-def export_csv(request: HttpRequest, year: int) -> HttpResponse:
+def export_csv(request: UnitRequest, year: int) -> HttpResponse:
     table, name = _export(request, year)
     response = HttpResponse(csv_bytes(table), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
@@ -188,7 +189,7 @@ def export_csv(request: HttpRequest, year: int) -> HttpResponse:
 
 @province_admin_required
 @require_GET
-def export_xlsx(request: HttpRequest, year: int) -> HttpResponse:
+def export_xlsx(request: UnitRequest, year: int) -> HttpResponse:
     table, name = _export(request, year)
     response = HttpResponse(xlsx_bytes(table), content_type=XLSX_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
@@ -250,7 +251,7 @@ def _band_rows(data: Any, count: int) -> list[dict[str, str]]:
     ]
 
 
-def _row_count(request: HttpRequest, filled: int = 0) -> int:
+def _row_count(request: UnitRequest, filled: int = 0) -> int:
     try:
         asked = int(request.POST.get("rows", "0"))
     except ValueError:
@@ -262,7 +263,7 @@ def _row_count(request: HttpRequest, filled: int = 0) -> int:
 
 
 def _rule_page(
-    request: HttpRequest,
+    request: UnitRequest,
     *,
     kind: str,
     form: RuleSetForm,
@@ -307,7 +308,7 @@ def _attach(form: forms.Form, error: ValidationError) -> dict[str, list[str]]:
     return rest
 
 
-def _save_rule(request: HttpRequest, *, kind: str, revising: ParRuleSet | None) -> HttpResponse:
+def _save_rule(request: UnitRequest, *, kind: str, revising: ParRuleSet | None) -> HttpResponse:
     province = request.tenant
     rows = _band_rows(request.POST, _row_count(request))
     if "more_rows" in request.POST:
@@ -354,7 +355,7 @@ def _save_rule(request: HttpRequest, *, kind: str, revising: ParRuleSet | None) 
 
 @province_admin_required
 @require_GET
-def rule_sets(request: HttpRequest) -> HttpResponse:
+def rule_sets(request: UnitRequest) -> HttpResponse:
     province = request.tenant
     default = par_rule_set_default()
     return render(
@@ -371,7 +372,7 @@ def rule_sets(request: HttpRequest) -> HttpResponse:
 
 @province_admin_required
 @require_http_methods(["GET", "POST"])
-def rule_set_new(request: HttpRequest) -> HttpResponse:
+def rule_set_new(request: UnitRequest) -> HttpResponse:
     kind = request.GET.get("kind") or ParRuleSet.Kind.BAND
     if kind not in ParRuleSet.Kind.values:
         raise Http404(_("No such kind of rule."))
@@ -386,7 +387,7 @@ def rule_set_new(request: HttpRequest) -> HttpResponse:
 
 @province_admin_required
 @require_http_methods(["GET", "POST"])
-def rule_set_revise(request: HttpRequest, pk: int) -> HttpResponse:
+def rule_set_revise(request: UnitRequest, pk: int) -> HttpResponse:
     rule = get_object_or_404(ParRuleSet, pk=pk, owner=request.tenant)
     kind = request.GET.get("kind") or rule.kind
     if kind not in ParRuleSet.Kind.values:

@@ -6,6 +6,7 @@ English), so the report can be rendered again from the row alone.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
@@ -33,6 +34,7 @@ from analytics.methodology.policy import QUOTA_RULE_LABELS
 from analytics.models import Dimension
 from analytics.quotas.services import quota_status
 from surveys.builtin.questionnaires import BUILTIN_BY_KEY
+from surveys.definition import Definition
 from tenants.models import Unit
 from tenants.selectors import unit_ancestors
 from tenants.vietnam import VIETNAM
@@ -57,13 +59,18 @@ def _pct(value: Fraction | float | None) -> str | None:
     return None if value is None else str(f.display_percent(Fraction(value)))
 
 
-def _both(make) -> dict[str, str]:
+def _both(make: Callable[[str], object]) -> dict[str, str]:
     """{"vi": …, "en": …}: `make(language)` evaluated with that language active."""
-    result = {}
+    result: dict[str, str] = {}
     for language in LANGUAGES:
         with translation.override(language):
             result[language] = str(make(language))
     return result
+
+
+def _translated(text: object) -> dict[str, str]:
+    """{"vi": …, "en": …} of a lazily translated text."""
+    return _both(lambda _language: text)
 
 
 def _clean(text: str) -> str:
@@ -78,10 +85,10 @@ def _builtin_text(questionnaire: str, question: str | None, option: str | None) 
         if question is not None and q["key"] != question:
             continue
         if option is None:
-            return {lang: _clean(q["text"].get(lang) or q["text"]["vi"]) for lang in LANGUAGES}
+            return {lang: _clean(Definition.text(q["text"], lang)) for lang in LANGUAGES}
         for o in q.get("options", []):
             if o["key"] == option:
-                label = {lang: _clean(o["text"].get(lang) or o["text"]["vi"]) for lang in LANGUAGES}
+                label = {lang: _clean(Definition.text(o["text"], lang)) for lang in LANGUAGES}
                 return {**label, "element": o.get("element", "")}
     return None
 
@@ -116,8 +123,8 @@ def _unit_json(unit: Unit) -> dict[str, Any]:
 def _methods_json(codes: set[str]) -> dict[str, dict[str, Any]]:
     return {
         code: {
-            "name": _both(lambda _lang, c=code: METHOD_NAMES.get(c, c)),
-            "description": _both(lambda _lang, c=code: METHOD_DESCRIPTIONS.get(c, c)),
+            "name": _translated(METHOD_NAMES.get(code, code)),
+            "description": _translated(METHOD_DESCRIPTIONS.get(code, code)),
         }
         for code in sorted(codes)
     }
@@ -133,7 +140,7 @@ def _quota_json(unit: Unit, period: Period) -> dict[str, Any] | None:
     moe = attainment.margin_of_error
     return {
         "rule": attainment.rule_code,
-        "rule_label": _both(lambda _lang: QUOTA_RULE_LABELS.get(attainment.rule_code, attainment.rule_code)),
+        "rule_label": _translated(QUOTA_RULE_LABELS.get(attainment.rule_code, attainment.rule_code)),
         "transactions": attainment.transactions,
         "collected": attainment.collected,
         "required": attainment.required,

@@ -13,11 +13,13 @@ PDF is made by Celery when a publication is published, and only served here.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -49,6 +51,7 @@ from analytics.publications.services import (
 )
 from tenants.confirmation import confirmation_step
 from tenants.decorators import unit_permission_required
+from tenants.http import UnitRequest
 from tenants.models import Unit, User
 from tenants.permissions import Action, has_perm
 from tenants.replica import reads_from_replica
@@ -68,14 +71,14 @@ def can_review(user: User, unit: Unit) -> bool:
     return has_perm(user, Action.OPERATE, unit) or has_perm(user, Action.MANAGE, unit)
 
 
-def _visible(request: HttpRequest):
+def _visible(request: UnitRequest) -> QuerySet[Publication]:
     publications = Publication.objects.filter(unit=request.tenant)
     if can_review(request.user, request.tenant):
         return publications
     return publications.filter(status=Publication.Status.PUBLISHED, internal=False)
 
 
-def _get(request: HttpRequest, pk: int) -> Publication:
+def _get(request: UnitRequest, pk: int) -> Publication:
     publication = _visible(request).select_related("unit", "published_by").filter(pk=pk).first()
     if publication is None:
         raise Http404(_("No such publication."))
@@ -90,8 +93,8 @@ def _pdf_name(publication: Publication) -> str:
     )
 
 
-def _pdf_response(publication: Publication, *, public: bool) -> HttpResponse:
-    response = HttpResponse(bytes(publication.pdf), content_type="application/pdf")
+def _pdf_response(publication: Publication, pdf: bytes | memoryview, *, public: bool) -> HttpResponse:
+    response = HttpResponse(bytes(pdf), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{_pdf_name(publication)}"'
     response["ETag"] = f'"{publication.pdf_sha256}"'
     # A published PDF never changes: cache it for a year where it is public, nowhere where it is not.
@@ -129,7 +132,7 @@ def _attach(form: forms.Form, error: ValidationError) -> None:
 
 @unit_permission_required(Action.VIEW_FIGURES)
 @require_safe
-def publications(request: HttpRequest) -> HttpResponse:
+def publications(request: UnitRequest) -> HttpResponse:
     unit = request.tenant
     rows = _visible(request).defer("pdf", "snapshot").order_by("-period_end", "-created_at")
     schedules = [
@@ -149,7 +152,7 @@ def publications(request: HttpRequest) -> HttpResponse:
 
 @unit_permission_required(Action.MANAGE)
 @require_http_methods(["GET", "POST"])
-def publication_new(request: HttpRequest) -> HttpResponse:
+def publication_new(request: UnitRequest) -> HttpResponse:
     unit = request.tenant
     form = AdhocForm(request.POST or None)
     if request.method == "POST":
@@ -173,38 +176,39 @@ def publication_new(request: HttpRequest) -> HttpResponse:
 
 
 def _detail(
-    request: HttpRequest, publication: Publication, *, errors: list[str] | None = None
+    request: UnitRequest, publication: Publication, *, errors: list[str] | None = None
 ) -> HttpResponse:
     unit = request.tenant
+    report = report_build(publication, language=language_of())
     context = {
         "unit": unit,
         "publication": publication,
         "kind_label": KIND_LABELS.get(publication.kind, publication.kind),
-        "r": report_build(publication, language=language_of()),
+        "r": report,
+        "t": report.t,
         "public_url": "" if publication.internal else publication_public_url(publication),
         "can_manage": has_perm(request.user, Action.MANAGE, unit),
         "errors": errors or [],
     }
-    context["t"] = context["r"].t
     return render(request, "analytics/publications/detail.html", context, status=400 if errors else 200)
 
 
 @unit_permission_required(Action.VIEW_FIGURES)
 @require_safe
-def publication_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def publication_detail(request: UnitRequest, pk: int) -> HttpResponse:
     return _detail(request, _get(request, pk))
 
 
 @unit_permission_required(Action.VIEW_FIGURES)
 @require_safe
-def publication_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def publication_pdf(request: UnitRequest, pk: int) -> HttpResponse:
     publication = _get(request, pk)
     if not publication.pdf:
         raise Http404(_("The PDF is made when the publication is published."))
-    return _pdf_response(publication, public=False)
+    return _pdf_response(publication, publication.pdf, public=False)
 
 
-def _manage(request: HttpRequest, pk: int, action) -> HttpResponse:
+def _manage(request: UnitRequest, pk: int, action: Callable[[Publication], str | None]) -> HttpResponse:
     publication = _get(request, pk)
     try:
         message = action(publication)
@@ -217,7 +221,7 @@ def _manage(request: HttpRequest, pk: int, action) -> HttpResponse:
 
 @unit_permission_required(Action.MANAGE)
 @require_POST
-def publication_publish_view(request: HttpRequest, pk: int) -> HttpResponse:
+def publication_publish_view(request: UnitRequest, pk: int) -> HttpResponse:
     publication = _get(request, pk)
     if publication.status != Publication.Status.PUBLISHED:
         consequences = [
@@ -256,7 +260,7 @@ def publication_publish_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @unit_permission_required(Action.MANAGE)
 @require_POST
-def publication_refresh_view(request: HttpRequest, pk: int) -> HttpResponse:
+def publication_refresh_view(request: UnitRequest, pk: int) -> HttpResponse:
     def refresh(publication: Publication) -> str:
         publication_refresh(publication=publication)
         return _("The draft's figures were computed again.")
@@ -266,7 +270,7 @@ def publication_refresh_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @unit_permission_required(Action.MANAGE)
 @require_POST
-def publication_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
+def publication_delete_view(request: UnitRequest, pk: int) -> HttpResponse:
     publication = _get(request, pk)
     try:
         publication_delete(publication=publication)
@@ -278,7 +282,7 @@ def publication_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @unit_permission_required(Action.MANAGE)
 @require_http_methods(["GET", "POST"])
-def publication_schedules_view(request: HttpRequest) -> HttpResponse:
+def publication_schedules_view(request: UnitRequest) -> HttpResponse:
     unit = request.tenant
     if request.method == "POST":
         for kind in PublicationSchedule.Kind.values:
@@ -305,7 +309,7 @@ def publication_schedules_view(request: HttpRequest) -> HttpResponse:
     return render(request, "analytics/publications/schedules.html", context)
 
 
-def _subscribers_page(request: HttpRequest, form: SubscriberForm, *, status: int = 200) -> HttpResponse:
+def _subscribers_page(request: UnitRequest, form: SubscriberForm, *, status: int = 200) -> HttpResponse:
     unit = request.tenant
     context = {
         "unit": unit,
@@ -317,7 +321,7 @@ def _subscribers_page(request: HttpRequest, form: SubscriberForm, *, status: int
 
 @unit_permission_required(Action.MANAGE)
 @require_http_methods(["GET", "POST"])
-def publication_subscribers(request: HttpRequest) -> HttpResponse:
+def publication_subscribers(request: UnitRequest) -> HttpResponse:
     if request.method != "POST":
         return _subscribers_page(request, SubscriberForm())
     form = SubscriberForm(request.POST)
@@ -336,7 +340,7 @@ def publication_subscribers(request: HttpRequest) -> HttpResponse:
 
 @unit_permission_required(Action.MANAGE)
 @require_POST
-def publication_subscriber_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def publication_subscriber_delete(request: UnitRequest, pk: int) -> HttpResponse:
     if not publication_subscriber_remove(unit=request.tenant, pk=pk):
         raise Http404(_("No such subscriber."))
     messages.success(request, _("Removed from the list."))
@@ -382,4 +386,4 @@ def publication_public_pdf(request: HttpRequest, public_id: Any) -> HttpResponse
         response = HttpResponse(status=304)
         response["ETag"] = f'"{publication.pdf_sha256}"'
         return response
-    return _pdf_response(publication, public=True)
+    return _pdf_response(publication, publication.pdf, public=True)

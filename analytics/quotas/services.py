@@ -243,7 +243,7 @@ def quota_status(*, unit: Unit, period: Period, labels: bool = True) -> QuotaSta
     wide_spans: list[CountSpan] = []
     from_procedures = False
     for unit_id in unit_ids:
-        spans = kept.get((unit_id, ALL_PROCEDURES))
+        spans = kept.get((unit_id, ALL_PROCEDURES)) or []
         if not spans:
             spans = [s for (u, p), ss in kept.items() if u == unit_id and p for s in ss]
             if not spans:

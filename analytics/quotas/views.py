@@ -8,12 +8,12 @@ counts needs OPERATE in the unit itself, the policy and the staff alerts need MA
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -51,6 +51,7 @@ from surveys.customer_services import customer_survey_create
 from surveys.forms import DayField
 from surveys.models import Campaign, CustomerSurvey
 from tenants.decorators import unit_permission_required
+from tenants.http import UnitRequest
 from tenants.permissions import Action, has_perm
 
 DATE_FORMATS = ["%d/%m/%Y"]
@@ -71,7 +72,7 @@ class TransactionCountForm(forms.Form):
 
     def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["procedure"].choices = choices
+        cast(forms.ChoiceField, self.fields["procedure"]).choices = choices
 
 
 class ImportForm(forms.Form):
@@ -114,9 +115,9 @@ class PolicyForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["quota_rule"].choices = [("", _("— follow the unit above —"))] + [
-            (code, str(QUOTA_RULE_LABELS.get(code, code))) for code in QUOTA_RULES
-        ]
+        cast(forms.ChoiceField, self.fields["quota_rule"]).choices = [
+            ("", _("— follow the unit above —"))
+        ] + [(code, str(QUOTA_RULE_LABELS.get(code, code))) for code in QUOTA_RULES]
 
 
 def _attach(form: forms.Form, error: ValidationError) -> None:
@@ -134,7 +135,7 @@ def _year(day: dt.date) -> Period:
     return Period(dt.date(day.year, 1, 1), dt.date(day.year, 12, 31))
 
 
-def _period(request: HttpRequest) -> tuple[Period, list[str]]:
+def _period(request: UnitRequest) -> tuple[Period, list[str]]:
     """The period from ?from=&to= (dd/mm/yyyy); the calendar year by default, as quotas are yearly."""
     this_year = _year(timezone.localdate())
     start, end = request.GET.get("from"), request.GET.get("to")
@@ -148,7 +149,7 @@ def _period(request: HttpRequest) -> tuple[Period, list[str]]:
 
 @unit_permission_required(Action.VIEW_FIGURES)
 @require_GET
-def quotas(request: HttpRequest) -> HttpResponse:
+def quotas(request: UnitRequest) -> HttpResponse:
     unit = request.tenant
     period, errors = _period(request)
     today = timezone.localdate()
@@ -173,7 +174,7 @@ def quotas(request: HttpRequest) -> HttpResponse:
 # --------------------------------------------------------------------------- transaction counts
 
 
-def _counts_page(request: HttpRequest, form: TransactionCountForm, *, status: int = 200) -> HttpResponse:
+def _counts_page(request: UnitRequest, form: TransactionCountForm, *, status: int = 200) -> HttpResponse:
     unit = request.tenant
     rows = transaction_count_list(unit=unit)
     labels = procedure_labels(unit, {r.procedure for r in rows})
@@ -187,7 +188,7 @@ def _counts_page(request: HttpRequest, form: TransactionCountForm, *, status: in
 
 @unit_permission_required(Action.OPERATE)
 @require_http_methods(["GET", "POST"])
-def counts(request: HttpRequest) -> HttpResponse:
+def counts(request: UnitRequest) -> HttpResponse:
     unit = request.tenant
     choices = procedure_choices(unit)
     if request.method != "POST":
@@ -213,7 +214,7 @@ def counts(request: HttpRequest) -> HttpResponse:
 
 @unit_permission_required(Action.OPERATE)
 @require_POST
-def count_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def count_delete(request: UnitRequest, pk: int) -> HttpResponse:
     if transaction_count_delete(unit=request.tenant, pk=pk):
         messages.success(request, _("The count was deleted."))
     return redirect("unit:quota_counts")
@@ -221,7 +222,7 @@ def count_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @unit_permission_required(Action.OPERATE)
 @require_http_methods(["GET", "POST"])
-def counts_import(request: HttpRequest) -> HttpResponse:
+def counts_import(request: UnitRequest) -> HttpResponse:
     problems: list[str] = []
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -255,7 +256,7 @@ def counts_import(request: HttpRequest) -> HttpResponse:
 
 @unit_permission_required(Action.MANAGE)
 @require_http_methods(["GET", "POST"])
-def policy(request: HttpRequest) -> HttpResponse:
+def policy(request: UnitRequest) -> HttpResponse:
     unit = request.tenant
     if request.method == "POST":
         form = PolicyForm(request.POST)
@@ -291,7 +292,7 @@ def policy(request: HttpRequest) -> HttpResponse:
 
 @unit_permission_required(Action.MANAGE)
 @require_GET
-def alerts(request: HttpRequest) -> HttpResponse:
+def alerts(request: UnitRequest) -> HttpResponse:
     return render(request, "analytics/alerts/list.html", {"page": staff_alerts_current(unit=request.tenant)})
 
 
@@ -308,13 +309,13 @@ class CustomerSurveyForm(forms.Form):
 
 @require_POST
 @unit_permission_required(Action.OPERATE)
-def customer_survey_start(request: HttpRequest, pk: int) -> HttpResponse:
+def customer_survey_start(request: UnitRequest, pk: int) -> HttpResponse:
     """Select the campaign's customers: everyone, or a sample sized by the unit's quota rule."""
     campaign = get_object_or_404(Campaign, pk=pk)
     form = CustomerSurveyForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
-            messages.error(request, " ".join(errors))
+            messages.error(request, " ".join(map(str, errors)))
         return redirect("unit:customer_survey", pk=pk)
     data = form.cleaned_data
     sizes = None
@@ -346,7 +347,7 @@ def customer_survey_start(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @unit_permission_required(Action.OPERATE)
-def plan_draft_view(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_draft_view(request: UnitRequest, pk: int) -> HttpResponse:
     campaign = get_object_or_404(Campaign, pk=pk)
     try:
         survey_plan_draft(unit=request.tenant, campaign=campaign, kind=request.POST.get("kind", ""))

@@ -7,14 +7,21 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from analytics.figures.figure_json import figure_json
+from analytics.figures.selectors import UnitFigures
+from analytics.methodology import formulas as f
+from analytics.models import ParContribution, Publication
 from analytics.publications.selectors import publication_public_url
+from analytics.quotas.services import QuotaRow
 from surveys.masking import mask_identifiers
-from surveys.models import FeedbackCategory
+from surveys.models import FeedbackCategory, Response
 from tenants.models import Unit
+
+# Output fields named like an attribute of DRF's Field (parent, label, required, errors) carry a
+# "type: ignore[assignment]": DRF's metaclass moves declared fields aside, which the stubs cannot express.
 
 
 class UnitSerializer(serializers.ModelSerializer):
-    parent = serializers.SerializerMethodField()
+    parent = serializers.SerializerMethodField()  # type: ignore[assignment]
     successors = serializers.SerializerMethodField()
     onboarded = serializers.BooleanField(source="is_onboarded")
     type = serializers.CharField(source="get_division_type_display")
@@ -34,10 +41,11 @@ class UnitSerializer(serializers.ModelSerializer):
             "successors",
         ]
 
-    def get_parent(self, unit) -> dict | None:
-        return {"code": unit.parent.code, "structure": unit.parent.structure} if unit.parent_id else None
+    def get_parent(self, unit: Unit) -> dict[str, str] | None:
+        parent = unit.parent
+        return {"code": parent.code, "structure": parent.structure} if parent is not None else None
 
-    def get_successors(self, unit) -> list[dict]:
+    def get_successors(self, unit: Unit) -> list[dict[str, str]]:
         return [{"code": s.code, "structure": s.structure, "name": s.name} for s in unit.successors.all()]
 
 
@@ -72,7 +80,7 @@ class FigureSerializer(serializers.Serializer):
     method = MethodSerializer()
     notes = NoteSerializer(many=True, help_text="caveats that travel with the figure")
 
-    def to_representation(self, instance):
+    def to_representation(self, instance: f.Figure) -> dict[str, Any]:
         return figure_json(instance)
 
 
@@ -85,13 +93,13 @@ class QuestionFigureSerializer(serializers.Serializer):
     questionnaire = serializers.CharField()
     question = serializers.CharField()
     element = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
     figure = FigureSerializer()
 
 
 class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
     count = serializers.IntegerField()
     share = FigureSerializer()
 
@@ -121,7 +129,7 @@ class FiguresSerializer(serializers.Serializer):
     dissatisfaction = serializers.SerializerMethodField()
 
     @extend_schema_field(DissatisfactionSerializer)
-    def get_dissatisfaction(self, figures) -> dict:
+    def get_dissatisfaction(self, figures: UnitFigures) -> dict[str, Any]:
         profile = figures.profile
         return DissatisfactionSerializer(
             {
@@ -146,18 +154,21 @@ class RankingRowSerializer(serializers.Serializer):
     overall = FigureSerializer(source="figure")
 
 
-class StrictFields:
+class StrictFields(serializers.Serializer):
     """For request bodies: unknown fields are refused (a typo must not be silently dropped); the schema
     says so (additionalProperties: false, api.schema)."""
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, dict):
             unknown = sorted(set(data) - set(self.fields))
             if unknown:
                 raise serializers.ValidationError(
-                    {name: [serializers.ErrorDetail(_("Unknown field."), code="unknown")] for name in unknown}
+                    {
+                        name: [serializers.ErrorDetail(str(_("Unknown field.")), code="unknown")]
+                        for name in unknown
+                    }
                 )
-        return super().to_internal_value(data)  # type: ignore[misc]
+        return super().to_internal_value(data)
 
 
 class SentText(serializers.CharField):
@@ -215,7 +226,7 @@ class DossierResultSerializer(serializers.Serializer):
     index = serializers.IntegerField(help_text="the event's position in the batch")
     MaHoSo = serializers.CharField()
     status = serializers.ChoiceField(choices=["created", "updated", "unchanged", "error"])
-    errors = FieldErrorSerializer(many=True, required=False, help_text="why the event was refused")
+    errors = FieldErrorSerializer(many=True, required=False, help_text="why the event was refused")  # type: ignore[assignment]
     survey = SurveyLinkSerializer(required=False, help_text="for a finished dossier of an open campaign")
 
 
@@ -241,7 +252,7 @@ class TransactionCountSerializer(StrictSerializer):
     period_end = serializers.DateField()
     count = serializers.IntegerField(min_value=0, max_value=10_000_000)
 
-    def validate(self, data):
+    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
         if data["period_end"] < data["period_start"]:
             raise serializers.ValidationError({"period_end": "The period ends before it starts."})
         return data
@@ -258,11 +269,11 @@ class ResponseSerializer(serializers.Serializer):
     overall = serializers.CharField(source="overall_bucket", allow_blank=True)
     answers = serializers.SerializerMethodField()
 
-    def get_procedure(self, response) -> str | None:
-        return response.procedure.key if response.procedure_id else None
+    def get_procedure(self, response: Response) -> str | None:
+        return response.procedure.key if response.procedure is not None else None
 
-    def get_answers(self, response) -> list[dict]:
-        rows = []
+    def get_answers(self, response: Response) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = []
         for a in response.answers.all():
             if a.kind == "text":
                 rows.append({"question": a.question_key, "kind": "text", "text": mask_identifiers(a.text)})
@@ -308,9 +319,9 @@ ResponsePageSerializer = page_of(ResponseSerializer, "ResponsePage")
 
 class QuotaRowSerializer(serializers.Serializer):
     procedure = serializers.CharField(help_text='procedure key, "" for the whole unit')
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
     transactions = serializers.IntegerField()
-    required = serializers.IntegerField()
+    required = serializers.IntegerField()  # type: ignore[assignment]
     collected = serializers.IntegerField()
     met = serializers.BooleanField()
     attainment = serializers.SerializerMethodField(help_text="collected / required, or null")
@@ -318,11 +329,11 @@ class QuotaRowSerializer(serializers.Serializer):
         help_text="95 %, finite-population corrected, or null"
     )
 
-    def get_attainment(self, row) -> float | None:
+    def get_attainment(self, row: QuotaRow) -> float | None:
         ratio = row.attainment.ratio
         return None if ratio is None else round(float(ratio), 6)
 
-    def get_margin_of_error(self, row) -> float | None:
+    def get_margin_of_error(self, row: QuotaRow) -> float | None:
         moe = row.attainment.margin_of_error
         return None if moe is None else round(float(moe), 6)
 
@@ -345,13 +356,13 @@ class PublicationSerializer(serializers.Serializer):
     pdf = serializers.SerializerMethodField()
     pdf_sha256 = serializers.CharField()
 
-    def get_period(self, publication) -> dict:
+    def get_period(self, publication: Publication) -> dict[str, str]:
         return {"start": publication.period_start.isoformat(), "end": publication.period_end.isoformat()}
 
-    def get_url(self, publication) -> str:
+    def get_url(self, publication: Publication) -> str:
         return publication_public_url(publication)
 
-    def get_pdf(self, publication) -> str:
+    def get_pdf(self, publication: Publication) -> str:
         return publication_public_url(publication, pdf=True)
 
 
@@ -366,13 +377,13 @@ class ParContributionSerializer(serializers.Serializer):
     inputs = serializers.JSONField()
     computed_at = serializers.DateTimeField()
 
-    def get_points(self, row) -> float | None:
+    def get_points(self, row: ParContribution) -> float | None:
         return None if row.points is None else float(row.points)
 
-    def get_maximum(self, row) -> float:
+    def get_maximum(self, row: ParContribution) -> float:
         return float(row.maximum)
 
-    def get_rule(self, row) -> dict:
+    def get_rule(self, row: ParContribution) -> dict[str, Any]:
         rule = row.rule_set
         return {"name": rule.name, "version": rule.version, "kind": rule.kind}
 

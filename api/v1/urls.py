@@ -1,4 +1,4 @@
-from django.http import JsonResponse
+from django.http import HttpRequest, JsonResponse
 from django.urls import path, re_path
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
@@ -9,7 +9,7 @@ UNIT = "units/<str:structure>/<str:code>/"
 
 
 @csrf_exempt
-def no_such_endpoint(request):
+def no_such_endpoint(request: HttpRequest) -> JsonResponse:
     return JsonResponse(
         {"error": {"code": "not_found", "message": "No such endpoint.", "field": None}}, status=404
     )

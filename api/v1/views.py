@@ -1,5 +1,7 @@
 """/api/v1/ endpoints. Thin: parse, check reach and scope, call a selector or service, serialize."""
 
+from typing import Any
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils.decorators import method_decorator
@@ -9,14 +11,16 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.pagination import CursorPagination
+from rest_framework.request import Request
 from rest_framework.response import Response as ApiResponse
 
 from analytics.feedback.selectors import feedback_figures
-from analytics.figures.selectors import child_ranking, figures_cached, period_parse, unit_figures
+from analytics.figures.selectors import Period, child_ranking, figures_cached, period_parse, unit_figures
 from analytics.models import ParContribution, Publication, TransactionCount
 from analytics.quotas.services import quota_status, transaction_count_set
+from api.auth import ApiRequest
 from api.models import Scope
-from surveys.dossiers import DossierEvent, dossier_events_ingest
+from surveys.dossiers import DossierEvent, DossierResult, dossier_events_ingest
 from surveys.feedback import FeedbackInput, PortalFeedback, feedback_portal_ingest
 from surveys.feedback_selectors import feedback_by_portal_code, feedback_status_view
 from surveys.models import Response
@@ -42,7 +46,7 @@ PERIOD_PARAMS = [
 ]
 
 
-def _period(request):
+def _period(request: ApiRequest) -> Period:
     """The period of `from` and `to`; a rule it breaks is reported on the field that was given last."""
     params = request.query_params
     for name in ("from", "to"):
@@ -59,8 +63,9 @@ class StrictCursorPagination(CursorPagination):
     (DRF would silently fall back to the default)."""
 
     page_size_query_param = "page_size"
+    max_page_size: int  # set by each subclass
 
-    def get_page_size(self, request):
+    def get_page_size(self, request: Request) -> int | None:
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size
@@ -106,7 +111,7 @@ class UnitList(AuditedView):
         parameters=query_parameters,
         responses=s.UnitPageSerializer,
     )
-    def get(self, request):
+    def get(self, request: ApiRequest) -> ApiResponse:
         units = (
             Unit.objects.exclude(level=Level.NATIONAL).prefetch_related("successors").select_related("parent")
         )
@@ -140,7 +145,7 @@ class UnitDetail(AuditedView):
     required_scope = Scope.READ_FIGURES
 
     @extend_schema(summary="One unit", responses=s.UnitSerializer)
-    def get(self, request, structure, code):
+    def get(self, request: ApiRequest, structure: str, code: str) -> ApiResponse:
         return ApiResponse(s.UnitSerializer(self.unit_in_reach(request, structure, code)).data)
 
 
@@ -154,7 +159,7 @@ class UnitFigures(AuditedView):
         parameters=query_parameters,
         responses=s.FiguresSerializer,
     )
-    def get(self, request, structure, code):
+    def get(self, request: ApiRequest, structure: str, code: str) -> ApiResponse:
         unit = self.unit_in_reach(request, structure, code)
         period = _period(request)
         figures = figures_cached(
@@ -175,7 +180,7 @@ class UnitRanking(AuditedView):
         parameters=query_parameters,
         responses=s.RankingRowSerializer(many=True),
     )
-    def get(self, request, structure, code):
+    def get(self, request: ApiRequest, structure: str, code: str) -> ApiResponse:
         unit = self.unit_in_reach(request, structure, code)
         period = _period(request)
         rows = figures_cached(
@@ -196,7 +201,7 @@ class UnitQuotas(AuditedView):
         parameters=query_parameters,
         responses=s.QuotaStatusSerializer,
     )
-    def get(self, request, structure, code):
+    def get(self, request: ApiRequest, structure: str, code: str) -> ApiResponse:
         unit = self.unit_in_reach(request, structure, code)
         return ApiResponse(s.QuotaStatusSerializer(quota_status(unit=unit, period=_period(request))).data)
 
@@ -209,7 +214,7 @@ class UnitPublications(AuditedView):
         summary="A unit's published reports (immutable snapshots with their PDF), newest first",
         responses=s.PublicationSerializer(many=True),
     )
-    def get(self, request, structure, code):
+    def get(self, request: ApiRequest, structure: str, code: str) -> ApiResponse:
         unit = self.unit_in_reach(request, structure, code)
         rows = Publication.objects.filter(
             unit=unit, status=Publication.Status.PUBLISHED, internal=False
@@ -234,7 +239,7 @@ class UnitPar(AuditedView):
         parameters=query_parameters,
         responses=s.ParContributionSerializer(many=True),
     )
-    def get(self, request, structure, code):
+    def get(self, request: ApiRequest, structure: str, code: str) -> ApiResponse:
         unit = self.unit_in_reach(request, structure, code)
         rows = (
             ParContribution.objects.filter(unit=unit)
@@ -268,7 +273,7 @@ class UnitResponses(AuditedView):
         parameters=query_parameters,
         responses=s.ResponsePageSerializer,
     )
-    def get(self, request, structure, code):
+    def get(self, request: ApiRequest, structure: str, code: str) -> ApiResponse:
         unit = self.unit_in_reach(request, structure, code)
         if not unit.is_onboarded:
             raise exceptions.NotFound(_("This unit collects no responses here."))
@@ -323,7 +328,7 @@ class DossierEvents(AuditedView):
         examples=[OpenApiExample("A batch with one finished dossier", value={"events": [DOSSIER_EXAMPLE]})],
         responses={200: s.DossierBatchResultSerializer},
     )
-    def post(self, request, structure, code):
+    def post(self, request: ApiRequest, structure: str, code: str) -> ApiResponse:
         unit = self.unit_in_reach(request, structure, code)
         if not unit.is_onboarded:
             raise exceptions.NotFound(_("This unit is not onboarded."))
@@ -353,7 +358,9 @@ class DossierEvents(AuditedView):
         return ApiResponse({"accepted": len(results) - failed, "failed": failed, "results": results})
 
     @staticmethod
-    def _row(index: int, event: DossierEvent, outcome, with_qr: bool) -> dict:
+    def _row(
+        index: int, event: DossierEvent, outcome: DossierResult | DjangoValidationError, with_qr: bool
+    ) -> dict[str, Any]:
         if isinstance(outcome, DjangoValidationError):
             errors = (
                 outcome.message_dict
@@ -361,7 +368,7 @@ class DossierEvents(AuditedView):
                 else {"non_field_errors": outcome.messages}
             )
             return {"index": index, "MaHoSo": event.code, "status": "error", "errors": _errors(errors)}
-        row = {"index": index, "MaHoSo": event.code, "status": outcome.outcome}
+        row: dict[str, Any] = {"index": index, "MaHoSo": event.code, "status": outcome.outcome}
         link = outcome.link
         if link is not None:
             row["survey"] = {"url": link.url, "expires_at": link.expires_at.isoformat(), "used": link.used}
@@ -370,7 +377,7 @@ class DossierEvents(AuditedView):
         return row
 
 
-def _errors(errors: dict) -> list[dict]:
+def _errors(errors: dict[str, list[str]]) -> list[dict[str, Any]]:
     return [
         {
             "field": None if field == "non_field_errors" else field,
@@ -395,7 +402,7 @@ class TransactionCounts(AuditedView):
         request=s.TransactionCountSerializer(many=True),
         responses={200: s.SavedSerializer},
     )
-    def post(self, request, structure, code):
+    def post(self, request: ApiRequest, structure: str, code: str) -> ApiResponse:
         unit = self.unit_in_reach(request, structure, code)
         serializer = s.TransactionCountSerializer(data=request.data, many=True)
         serializer.is_valid(raise_exception=True)

@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response as ApiResponse
 
+from api.auth import ApiRequest
 from api.models import Scope, Webhook, WebhookDelivery
 from api.webhooks import webhook_url_check
 
@@ -54,7 +55,7 @@ class Webhooks(AuditedView):
     required_scope = Scope.MANAGE_WEBHOOKS
 
     @extend_schema(summary="The client's webhooks", responses=WebhookSerializer(many=True))
-    def get(self, request):
+    def get(self, request: ApiRequest) -> ApiResponse:
         return ApiResponse(WebhookSerializer(request.user.webhooks.order_by("pk"), many=True).data)
 
     @extend_schema(
@@ -62,7 +63,7 @@ class Webhooks(AuditedView):
         request=WebhookSerializer,
         responses={201: WebhookSerializer},
     )
-    def post(self, request):
+    def post(self, request: ApiRequest) -> ApiResponse:
         serializer = WebhookSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         hook = serializer.save(client=request.user, secret=secrets.token_hex(32))
@@ -75,7 +76,7 @@ class WebhookDetail(AuditedView):
     required_scope = Scope.MANAGE_WEBHOOKS
 
     @extend_schema(summary="Delete a webhook", responses={204: None})
-    def delete(self, request, pk: int):
+    def delete(self, request: ApiRequest, pk: int) -> ApiResponse:
         deleted, _rows = request.user.webhooks.filter(pk=pk).delete()
         if not deleted:
             return ApiResponse(
@@ -91,6 +92,6 @@ class Deliveries(AuditedView):
     @extend_schema(
         summary="The last 200 deliveries to the client's webhooks", responses=DeliverySerializer(many=True)
     )
-    def get(self, request):
+    def get(self, request: ApiRequest) -> ApiResponse:
         rows = WebhookDelivery.objects.filter(webhook__client=request.user).order_by("-created_at")[:200]
         return ApiResponse(DeliverySerializer(rows, many=True).data)

@@ -1,5 +1,7 @@
 """Refuses input PostgreSQL cannot store before any view sees it; a Content-Security-Policy on every page."""
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.utils.translation import gettext as _
@@ -15,7 +17,7 @@ class RejectNulMiddleware:
     PostgreSQL text cannot hold NUL, so such input would otherwise fail deep inside a query.
     """
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
@@ -70,7 +72,7 @@ CONTENT_SECURITY_POLICY = (
 class ContentSecurityPolicyMiddleware:
     """Every page gets a Content-Security-Policy, and every policy a frame-ancestors (tenants.embedding)."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:

@@ -20,8 +20,9 @@ Conventions the loader relies on:
 
 from __future__ import annotations
 
-from typing import Literal, NotRequired, TypedDict
+from typing import Literal, NotRequired, TypedDict, cast
 
+from surveys import scales
 from surveys.scales import FIVE_LEVEL, THREE_LEVEL
 
 # --------------------------------------------------------------------------- types
@@ -91,21 +92,32 @@ class Questionnaire(TypedDict):
 
 # --------------------------------------------------------------------------- scales and elements
 
+
+def _reasons(*options: ReasonOption) -> list[ReasonOption]:
+    """Reason options, typed as such inside a question (whose options may also be plain choices)."""
+    return list(options)
+
+
 BUCKETS: tuple[Bucket, ...] = ("satisfied", "neutral", "unsatisfied")
 
 # METHODOLOGY.md, "Scales": the labels, values and buckets come from analytics.formulas, the one
 # definition the figures are computed with. Levels are listed most satisfied first (the order of the
 # Hồng Thái and Nam Dong texts); the Sơn Tây paper ballot prints the same five levels in reverse.
+_SCALE_SOURCES: tuple[tuple[ScaleKey, scales.Scale], ...] = (("5", FIVE_LEVEL), ("3", THREE_LEVEL))
 SCALES: dict[str, Scale] = {
     key: {
         "key": key,
         "name": {"vi": f"Thang {key} mức", "en": f"{key}-level scale"},
         "levels": [
-            {"value": lv.value, "label": {"vi": lv.label_vi, "en": lv.label_en}, "bucket": lv.bucket.value}
+            {
+                "value": lv.value,
+                "label": {"vi": lv.label_vi, "en": lv.label_en},
+                "bucket": cast(Bucket, lv.bucket.value),
+            }
             for lv in scale.levels
         ],
     }
-    for key, scale in (("5", FIVE_LEVEL), ("3", THREE_LEVEL))
+    for key, scale in _SCALE_SOURCES
 }
 
 # The five SIPAS elements (Decision 2640/QĐ-BNV 2017, continued by 1001/QĐ-BNV 2023), plus OVERALL for the
@@ -225,7 +237,7 @@ HONG_THAI_QUICK: Questionnaire = {
             },
             "required": True,
             "show_if": {"question": "satisfaction", "bucket": "unsatisfied"},
-            "options": [
+            "options": _reasons(
                 # 1) Về Tiếp cận dịch vụ
                 {
                     "key": "access_information",
@@ -306,7 +318,7 @@ HONG_THAI_QUICK: Questionnaire = {
                     "text": {"vi": "Khác (ghi rõ)", "en": "Other (please specify)"},
                     "element": "OTHER",
                 },
-            ],
+            ),
         },
         {
             "key": "comment",
@@ -531,7 +543,7 @@ NAM_DONG_2024: Questionnaire = {
                 "en": "You may tick more than one.",
             },
             "required": False,
-            "options": [
+            "options": _reasons(
                 # Conduct of the civil servant: OFFICIAL.
                 {
                     "key": "harassment",
@@ -556,7 +568,7 @@ NAM_DONG_2024: Questionnaire = {
                     "text": {"vi": "Khác (ghi rõ)", "en": "Other (please specify)"},
                     "element": "OTHER",
                 },
-            ],
+            ),
         },
         {
             "key": "comment",
@@ -698,7 +710,7 @@ SIPAS_HOUSEHOLD_2024: Questionnaire = {
             "help": {"vi": "Chọn tối đa 3 ý.", "en": "Choose up to three."},
             "required": False,
             "max_choices": 3,
-            "options": [
+            "options": _reasons(
                 {
                     "key": "more_information",
                     "text": {
@@ -751,7 +763,7 @@ SIPAS_HOUSEHOLD_2024: Questionnaire = {
                     "text": {"vi": "Khác (ghi rõ ở câu sau)", "en": "Other (say which below)"},
                     "element": "OTHER",
                 },
-            ],
+            ),
         },
         {
             "key": "comment",

@@ -104,7 +104,7 @@ def pps_systematic_draw(*, sizes: list[int], count: int, rng: random.Random) -> 
         points = [start * interval + j * interval for j in range(left)]
         cumulated = Fraction(0)
         walk = iter(points)
-        point = next(walk)
+        point: Fraction | None = next(walk)
         for i in others:
             inclusion[i] = Fraction(sizes[i] * left, total)
             cumulated += sizes[i]

@@ -6,11 +6,13 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import TypedDict
 
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from surveys.models import Answer
+from tenants.models import User
 
 from .models import HouseholdRound, Recheck, Slot, Village
 
@@ -63,9 +65,16 @@ def _late(survey_round: HouseholdRound, p: Progress, today: dt.date) -> bool:
     )
 
 
+class RoundProgress(TypedDict):
+    villages: list[Progress]
+    communes: list[Progress]
+    enumerators: list[Progress]
+    total: Progress
+
+
 def round_progress(
     *, survey_round: HouseholdRound, villages: Iterable[Village] | None = None, today: dt.date | None = None
-) -> dict[str, list[Progress] | Progress]:
+) -> RoundProgress:
     """Progress per village, commune and enumerator, and the round's total (one query for the slots)."""
     today = today or timezone.localdate()
     villages = list(
@@ -112,7 +121,7 @@ def round_progress(
     }
 
 
-def enumerator_villages(*, user, survey_round: HouseholdRound | None = None) -> QuerySet[Village]:
+def enumerator_villages(*, user: User, survey_round: HouseholdRound | None = None) -> QuerySet[Village]:
     """The villages given to this enumerator (in one round, or in every round): all they may see."""
     qs = Village.objects.filter(enumerator=user, selected=True).select_related(
         "round_commune__commune", "round_commune__round"
@@ -122,7 +131,7 @@ def enumerator_villages(*, user, survey_round: HouseholdRound | None = None) -> 
     return qs.order_by("round_commune__commune__path", "position")
 
 
-def enumerator_slots(*, user, survey_round: HouseholdRound) -> QuerySet[Slot]:
+def enumerator_slots(*, user: User, survey_round: HouseholdRound) -> QuerySet[Slot]:
     """The questionnaire slots in use in the enumerator's villages of that round, with the household's
     name and address (theirs to find it) and never an answer."""
     return (
@@ -142,7 +151,7 @@ def enumerator_slots(*, user, survey_round: HouseholdRound) -> QuerySet[Slot]:
     )
 
 
-def slot_for_enumerator(*, user, serial: str) -> Slot | None:
+def slot_for_enumerator(*, user: User, serial: str) -> Slot | None:
     """The slot of that serial if it lies in one of the enumerator's villages, else None (no hint of why)."""
     return (
         Slot.objects.filter(serial=serial, village__enumerator=user, village__selected=True)

@@ -107,6 +107,8 @@ def household_round_create(
         raise ValidationError({"village_method": _("Choose how the villages are chosen.")})
     if version is None:
         version = questionnaire_install_builtin(key=TEMPLATE_KEY).latest_published
+        if version is None:
+            raise RuntimeError("The built-in household questionnaire has no published version.")
     campaign = campaign_create(
         name=name,
         version=version,
@@ -572,5 +574,5 @@ def household_erasure_due(*, now: dt.datetime | None = None) -> list[HouseholdRo
     return [
         r
         for r in HouseholdRound.objects.filter(closed_at__isnull=False, personal_data_erased_at__isnull=True)
-        if r.closed_at + dt.timedelta(days=r.erase_after_days) <= now
+        if r.closed_at is not None and r.closed_at + dt.timedelta(days=r.erase_after_days) <= now
     ]

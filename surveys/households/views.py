@@ -12,7 +12,7 @@ import uuid
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -23,10 +23,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from surveys.builtin.questionnaires import SCALES as SCALES_BY_KEY
 from surveys.definition import Definition
+from surveys.models import Response
 from surveys.pdf import html_to_pdf
 from surveys.qr import qr_svg_inline
 from surveys.services import SubmissionError
 from tenants.decorators import unit_permission_required
+from tenants.http import UnitRequest
 from tenants.models import Structure, Unit
 from tenants.permissions import Action, has_perm
 from tenants.spreadsheets import ImportRejected
@@ -79,7 +81,7 @@ def _errors(error: ValidationError) -> list[str]:
 
 @operate
 @require_http_methods(["GET", "POST"])
-def rounds(request: HttpRequest) -> HttpResponse:
+def rounds(request: UnitRequest) -> HttpResponse:
     """The province's rounds, and a new one."""
     errors: list[str] = []
     if request.method == "POST":
@@ -122,7 +124,7 @@ def rounds(request: HttpRequest) -> HttpResponse:
 
 @operate
 @require_http_methods(["GET", "POST"])
-def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def round_detail(request: UnitRequest, pk: int) -> HttpResponse:
     """The round: its design and seeds, villages, lists, draws, enumerators and field progress."""
     survey_round = get_object_or_404(HouseholdRound, pk=pk)
     errors: list[str] = []
@@ -148,7 +150,10 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     raise ValidationError(_("Choose a file."))
                 mapping = {c: request.POST.get(f"map_{c}", "") for c in ("head_name", "address")}
                 n = household_list_import(
-                    village=village, filename=upload.name, data=upload.read(MAX_BYTES + 1), mapping=mapping
+                    village=village,
+                    filename=upload.name or "",
+                    data=upload.read(MAX_BYTES + 1),
+                    mapping=mapping,
                 )
                 notice = _("%(n)s households imported for %(village)s.") % {"n": n, "village": village.name}
             elif action in ("villages_draw", "households_draw"):
@@ -183,13 +188,13 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "households/round.html", context, status=400 if errors else 200)
 
 
-def _slot_url(request: HttpRequest, serial: str) -> str:
+def _slot_url(request: UnitRequest, serial: str) -> str:
     return settings.BASE_URL + reverse("unit:household_slot", args=[serial])
 
 
 @operate
 @require_GET
-def sheets_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def sheets_pdf(request: UnitRequest, pk: int) -> HttpResponse:
     """Every questionnaire slot of the round on A4 labels: serial, village and a QR code of the slot
     (its page, behind sign-in), to stick on the paper questionnaire. No household name is printed."""
     survey_round = get_object_or_404(HouseholdRound, pk=pk)
@@ -218,7 +223,7 @@ def sheets_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 @operate
 @require_http_methods(["GET", "POST"])
-def paper_entry(request: HttpRequest, pk: int) -> HttpResponse:
+def paper_entry(request: UnitRequest, pk: int) -> HttpResponse:
     """Officers type in returned paper questionnaires by serial, once or twice (double entry)."""
     survey_round = get_object_or_404(HouseholdRound, pk=pk)
     definition = Definition(survey_round.campaign.version.definition)
@@ -236,7 +241,9 @@ def paper_entry(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 if request.POST.get("resolve") == "1":
                     # The two typings differed: the paper was read again and this is what it says.
-                    response = paper_entry_resolve(slot=slot, data=request.POST, user=request.user)
+                    response: Response | None = paper_entry_resolve(
+                        slot=slot, data=request.POST, user=request.user
+                    )
                     differences = []
                 else:
                     response, differences = paper_entry_save(
@@ -269,7 +276,7 @@ def _questions(definition: Definition, data, errors: dict[str, str]) -> list[dic
     for number, q in enumerate(definition.questions, start=1):
         name = f"q_{q['key']}"
         chosen = set(data.getlist(name)) if data is not None else set()
-        options = []
+        options: list[dict[str, str | bool]] = []
         if q["kind"] == "rating":
             options = [
                 {"value": str(level["value"]), "label": Definition.text(level["label"], "vi")}
@@ -301,7 +308,7 @@ def _questions(definition: Definition, data, errors: dict[str, str]) -> list[dic
 
 @login_required
 @require_GET
-def my_households(request: HttpRequest) -> HttpResponse:
+def my_households(request: UnitRequest) -> HttpResponse:
     """An enumerator's assignments: their villages' questionnaire slots, with the household to find."""
     rounds_ = {v.round_commune.round for v in enumerator_villages(user=request.user)}
     if not rounds_:
@@ -313,7 +320,7 @@ def my_households(request: HttpRequest) -> HttpResponse:
     return render(request, "households/mine.html", {"sections": sections, "statuses": Slot.Status})
 
 
-def _slot_or_404(request: HttpRequest, serial: str) -> Slot:
+def _slot_or_404(request: UnitRequest, serial: str) -> Slot:
     """The slot if the user is its village's enumerator or a manager of the round (else 404, no hint)."""
     slot = slot_for_enumerator(user=request.user, serial=serial)
     if slot is None and has_perm(request.user, Action.OPERATE, request.tenant):
@@ -329,7 +336,7 @@ def _slot_or_404(request: HttpRequest, serial: str) -> Slot:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def slot_page(request: HttpRequest, serial: str) -> HttpResponse:
+def slot_page(request: UnitRequest, serial: str) -> HttpResponse:
     """One questionnaire slot (what its printed QR code opens): record the field work, enter the answers."""
     slot = _slot_or_404(request, serial)
     survey_round = slot.village.round_commune.round
@@ -373,7 +380,7 @@ def _uuid(raw: str) -> uuid.UUID:
 
 @login_required
 @require_POST
-def sync(request: HttpRequest) -> JsonResponse:
+def sync(request: UnitRequest) -> JsonResponse:
     """Answers queued on an enumerator's phone while offline, sent when it is back online:
     [{"serial", "submission_key", "answers": {field: [values]}}]. Each is stored once by its key; the
     reply says, per item, "stored", "already stored" or what is wrong, so the phone drops what is done."""
@@ -452,7 +459,7 @@ def _app_pages(pk: int) -> list[str]:
 
 @login_required
 @require_GET
-def offline_app(request: HttpRequest, pk: int) -> HttpResponse:
+def offline_app(request: UnitRequest, pk: int) -> HttpResponse:
     """The enumerator's installable form for one round: the questionnaire and their slots travel in the
     page, answers wait on the phone until it is online (static/household-app.js)."""
     from django.middleware.csrf import get_token
@@ -484,7 +491,7 @@ def offline_app(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def offline_worker(request: HttpRequest, pk: int) -> HttpResponse:
+def offline_worker(request: UnitRequest, pk: int) -> HttpResponse:
     """The service worker of the offline form (served from the form's folder, so that it may cache it)."""
     get_object_or_404(HouseholdRound, pk=pk)
     pages = _app_pages(pk)
@@ -496,7 +503,7 @@ def offline_worker(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def offline_manifest(request: HttpRequest) -> JsonResponse:
+def offline_manifest(request: UnitRequest) -> JsonResponse:
     """The web app manifest: the form can be added to the phone's home screen."""
     return JsonResponse(
         {

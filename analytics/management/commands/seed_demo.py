@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandError
 
 from analytics.demo import demo_surveys_seed
@@ -8,7 +10,7 @@ from tenants.demo import DEMO_PASSWORD, demo_seed
 class Command(BaseCommand):
     help = "Onboard the units of the source documents and create the demo accounts (idempotent)."
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         try:
             units, accounts = demo_seed()
         except RuntimeError as error:

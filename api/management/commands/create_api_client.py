@@ -1,5 +1,7 @@
+from typing import Any
+
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from api.models import Scope
 from api.services import api_client_create
@@ -10,7 +12,7 @@ from tenants.selectors import unit_get
 class Command(BaseCommand):
     help = "Create an API client (for example the national portal, scoped to the whole country: --unit VN)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--unit", required=True, help='official code of the subtree\'s top unit, or "VN"')
         parser.add_argument("--structure", choices=Structure.values, default=Structure.CURRENT)
         parser.add_argument("--name", required=True)
@@ -18,7 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--rate", type=int, default=600, help="requests per minute")
         parser.add_argument("--operator", required=True, help="e-mail of the platform operator creating it")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         operator = User.objects.filter(email__iexact=options["operator"], is_superuser=True).first()
         if operator is None:
             raise CommandError("No platform operator with that e-mail.")

@@ -1,4 +1,6 @@
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from tenants.models import Structure
 from tenants.registry import known_province_codes, registry_import
@@ -8,7 +10,7 @@ from tenants.services import public_tenant_ensure
 class Command(BaseCommand):
     help = "Load the official unit registry (current and legacy structures) from vietnam-provinces."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--province",
             action="append",
@@ -18,7 +20,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--structure", choices=Structure.values, action="append", default=[])
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         provinces = {
             code.strip().zfill(2) for item in options["province"] for code in item.split(",") if code
         }

@@ -11,8 +11,9 @@
 
 import os
 import time
+from typing import Any
 
-from django.core.management.base import CommandError
+from django.core.management.base import CommandError, CommandParser
 from django_tenants.management.commands import SyncCommon
 from django_tenants.management.commands.migrate_schemas import GET_EXECUTOR_FUNCTION, MigrateSchemasCommand
 from django_tenants.utils import get_public_schema_name, schema_exists
@@ -22,7 +23,7 @@ from tenants.services import SchemaMigration, schemas_migrate, schemas_with_data
 
 
 class Command(MigrateSchemasCommand):
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         super().add_arguments(parser)
         parser.add_argument(
             "--workers",
@@ -32,7 +33,7 @@ class Command(MigrateSchemasCommand):
             "(default: the number of CPU cores, at most 4)",
         )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         SyncCommon.handle(self, *args, **options)
         public = get_public_schema_name()
         if self.sync_public and not self.schema_name:

@@ -1,7 +1,8 @@
 import time
+from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from tenants.models import Structure
 from tenants.selectors import unit_get
@@ -16,7 +17,7 @@ class Command(BaseCommand):
         "or, with --province, the province and every unit below it."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("code", nargs="?", help="Official GSO code of the unit")
         parser.add_argument(
             "--province",
@@ -27,7 +28,7 @@ class Command(BaseCommand):
         parser.add_argument("--structure", choices=Structure.values, default=Structure.CURRENT)
         parser.add_argument("--admin-email", help="E-mail of the unit's first administrator")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         if bool(options["code"]) == bool(options["province"]):
             raise CommandError("Give either a unit code or --province CODE.")
         if options["province"] and options["admin_email"]:
