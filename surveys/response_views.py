@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_tenants.utils import tenant_context
 
 from tenants.decorators import unit_permission_required
+from tenants.forms import ListFilterForm, day_field
 from tenants.http import UnitRequest
 from tenants.permissions import Action, has_perm
 from tenants.spreadsheets import csv_lines
@@ -70,17 +71,9 @@ from .services import HELD_FLAGS, SubmissionError
 
 PAGE_SIZE = 50
 MAX_SELECTED = PAGE_SIZE  # ticked on one page of the review queue; "all" goes through the filter
-DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
-DATE_ERROR = gettext_lazy("Write the date as dd/mm/yyyy, e.g. 01/09/2024.")
 
 
 # --------------------------------------------------------------------------- responses
-
-
-def _day(label: Any, *, required: bool = True) -> forms.DateField:
-    return forms.DateField(
-        required=required, input_formats=DATE_FORMATS, error_messages={"invalid": DATE_ERROR}, label=label
-    )
 
 
 def _choice(queryset: Any, label: str) -> forms.ModelChoiceField:
@@ -92,11 +85,9 @@ def _choice(queryset: Any, label: str) -> forms.ModelChoiceField:
     )
 
 
-class ResponseFilterForm(forms.Form):
-    """Parses the list's query string; anything it refuses gives a 400 with its message."""
+class ResponseFilterForm(ListFilterForm):
+    """The responses list's query string."""
 
-    date_from = _day(gettext_lazy("From"), required=False)
-    date_to = _day(gettext_lazy("To"), required=False)
     channel = forms.ChoiceField(
         required=False, choices=[("", ""), *Channel.choices], label=gettext_lazy("Channel")
     )
@@ -108,15 +99,6 @@ class ResponseFilterForm(forms.Form):
         choices=[("", ""), *((k, k) for k in REVIEW_FILTERS)],
         label=gettext_lazy("Counted in the figures"),
     )
-    page = forms.IntegerField(
-        required=False,
-        label=gettext_lazy("Page"),
-        min_value=1,
-        error_messages={
-            "invalid": gettext_lazy("The page number must be a whole number."),
-            "min_value": gettext_lazy("The page number must be a whole number."),
-        },
-    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -125,16 +107,6 @@ class ResponseFilterForm(forms.Form):
         self.fields["procedure"] = _choice(Procedure.objects.all(), _("procedure"))
         self.fields["staff"] = _choice(StaffMember.objects.all(), _("civil servant"))
         self.fields["desk"] = _choice(Desk.objects.all(), _("desk"))
-        for name in ("channel", "satisfaction", "review"):
-            self.fields[name].error_messages["invalid_choice"] = _("This filter value is not in the list.")
-
-    def clean(self) -> dict[str, Any]:
-        super().clean()
-        data = self.cleaned_data
-        start, end = data.get("date_from"), data.get("date_to")
-        if start and end and end < start:
-            self.add_error("date_to", _("The period ends before it starts."))
-        return data
 
     def filters(self) -> ResponseFilter:
         d = self.cleaned_data
@@ -250,32 +222,10 @@ def response(request: UnitRequest, public_id: uuid.UUID) -> HttpResponse:
 # --------------------------------------------------------------------------- review of held answers
 
 
-class ReviewFilterForm(forms.Form):
+class ReviewFilterForm(ListFilterForm):
     """Which held answers the queue shows, and which a decision "for all" applies to."""
 
     flag = forms.ChoiceField(required=False, choices=[("", ""), *((k, k) for k in sorted(HELD_FLAGS))])
-    date_from = _day(gettext_lazy("From"), required=False)
-    date_to = _day(gettext_lazy("To"), required=False)
-    page = forms.IntegerField(
-        required=False,
-        min_value=1,
-        error_messages={
-            "invalid": gettext_lazy("The page number must be a whole number."),
-            "min_value": gettext_lazy("The page number must be a whole number."),
-        },
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["flag"].error_messages["invalid_choice"] = _("This filter value is not in the list.")
-
-    def clean(self) -> dict[str, Any]:
-        super().clean()
-        data = self.cleaned_data
-        start, end = data.get("date_from"), data.get("date_to")
-        if start and end and end < start:
-            self.add_error("date_to", _("The period ends before it starts."))
-        return data
 
     def queue(self) -> Any:
         d = self.cleaned_data
@@ -386,8 +336,8 @@ class PaperBatchForm(forms.Form):
     campaign = forms.ModelChoiceField(queryset=Campaign.objects.none(), label=gettext_lazy("Campaign"))
     desk = forms.ModelChoiceField(queryset=Desk.objects.none(), required=False, label=gettext_lazy("Desk"))
     box_label = forms.CharField(max_length=100, label=gettext_lazy("Ballot box"))
-    collected_from = _day(gettext_lazy("Collected from"))
-    collected_to = _day(gettext_lazy("Collected until"))
+    collected_from = day_field(gettext_lazy("Collected from"), required=True)
+    collected_to = day_field(gettext_lazy("Collected until"), required=True)
     declared_count = forms.IntegerField(
         min_value=1, max_value=MAX_DECLARED_COUNT, label=gettext_lazy("Valid ballots in the box")
     )

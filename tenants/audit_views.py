@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from .audit import audit_actor, audit_csv_rows, audit_describe, audit_events
+from .forms import ListFilterForm
 from .http import SignedInRequest
 from .models import AuditAction, AuditEvent, Level, Structure, Unit
 from .permissions import Action, unit_perm_required
@@ -23,44 +24,14 @@ from .spreadsheets import csv_lines
 from .vietnam import language_of
 
 PAGE_SIZE = 100
-DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
-DATE_ERROR = gettext_lazy("Write the date as dd/mm/yyyy, e.g. 01/09/2024.")
 
 
-def _day(label: Any) -> forms.DateField:
-    return forms.DateField(
-        required=False, input_formats=DATE_FORMATS, error_messages={"invalid": DATE_ERROR}, label=label
-    )
+class AuditFilterForm(ListFilterForm):
+    """The log's query string."""
 
-
-class AuditFilterForm(forms.Form):
-    """The log's query string; anything it refuses gives a 400 with its message."""
-
-    date_from = _day(gettext_lazy("From"))
-    date_to = _day(gettext_lazy("To"))
     action = forms.ChoiceField(
         required=False, choices=[("", gettext_lazy("Every action")), *AuditAction.choices]
     )
-    page = forms.IntegerField(
-        required=False,
-        min_value=1,
-        error_messages={
-            "invalid": gettext_lazy("The page number must be a whole number."),
-            "min_value": gettext_lazy("The page number must be a whole number."),
-        },
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["action"].error_messages["invalid_choice"] = _("This filter value is not in the list.")
-
-    def clean(self) -> dict[str, Any]:
-        super().clean()
-        data = self.cleaned_data
-        start, end = data.get("date_from"), data.get("date_to")
-        if start and end and end < start:
-            self.add_error("date_to", _("The period ends before it starts."))
-        return data
 
     def events(self, unit: Unit | None) -> QuerySet[AuditEvent]:
         d = self.cleaned_data
