@@ -12,6 +12,7 @@ import dataclasses
 import datetime as dt
 import functools
 import hashlib
+import json
 import re
 import time
 import uuid
@@ -21,7 +22,7 @@ from typing import Any
 from django.core import signing
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.template import loader
 from django.utils import timezone, translation
@@ -31,7 +32,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
-from django_tenants.utils import tenant_context
+from django_tenants.utils import get_public_schema_name, tenant_context
 
 from tenants.embedding import embeddable
 from tenants.http import client_address
@@ -86,6 +87,16 @@ CONTENT_SECURITY_POLICY = (
 # catalog (_render_form); bounded, emptied when full.
 _FRESH_QUESTIONS: dict[tuple, SafeString] = {}
 FRESH_QUESTIONS_MAX = 256
+# A printed code's unit (with the parent and grandparent its page header names), per process: the public
+# look-up of the code is then skipped. Never believed alone: the statement that reads the link in the
+# unit's schema reads the unit's row through the code again (_QR_STATEMENT), and any difference
+# (offboarded, renamed, moved, deleted, or the code now elsewhere) drops the entry for the full look-up.
+_QR_UNITS: dict[str, Unit] = {}
+QR_UNITS_MAX = 4096
+# A catalog as the form offers it (sorted, in one language), by the rows the database returned as JSON
+# text: keyed by the content itself, so a changed catalog is a new key and never an old answer.
+_CATALOGS: dict[tuple[str, str, frozenset[str]], "Catalog"] = {}
+CATALOGS_MAX = 256
 
 
 # --------------------------------------------------------------------------- the signed form token
@@ -171,6 +182,8 @@ class Target:
     link: QRLink | None = None
     dossier: DossierToken | None = None
     nonce: str = ""
+    # The unit's catalog as JSON text (_CATALOG_SQL), when the statement that found the link read it too.
+    catalog_json: str | None = None
 
     @property
     def staff(self) -> StaffMember | None:
@@ -226,7 +239,7 @@ def _qr_link(code: str, *, active_only: bool = True) -> QRLink | None:
     return _unique(links.filter(is_active=True) if active_only else links)
 
 
-def _qr_target(unit: Unit, link: QRLink) -> Target:
+def _qr_target(unit: Unit, link: QRLink, catalog_json: str | None = None) -> Target:
     return Target(
         unit=unit,
         campaign=link.campaign,
@@ -235,7 +248,105 @@ def _qr_target(unit: Unit, link: QRLink) -> Target:
         form_path=f"/q/{link.code}",
         thanks_path=f"/q/{link.code}/cam-on",
         link=link,
+        catalog_json=catalog_json,
     )
+
+
+# The unit's active procedures (with their field's names) and active fields, as _catalog_of reads them.
+_CATALOG_ROWS = (
+    "SELECT true AS k, p.id, p.name_vi, p.name_en, p.field_id, f.name_vi AS fvi, f.name_en AS fen"
+    " FROM {procedure} p LEFT JOIN {field} f ON f.id = p.field_id WHERE p.is_active"
+    " UNION ALL SELECT false, id, name_vi, name_en, NULL, NULL, NULL FROM {field} WHERE is_active"
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Columns:
+    """One model's columns in a hand-written statement, and its instance built from them as the ORM would
+    (field converters applied): the form's one look-up then costs no query compilation."""
+
+    model: type[Model]
+    fields: tuple[Any, ...]
+
+    @classmethod
+    def of(cls, model: type[Model], *, defer: tuple[str, ...] = ()) -> "_Columns":
+        return cls(model, tuple(f for f in model._meta.concrete_fields if f.attname not in defer))
+
+    def sql(self, alias: str) -> str:
+        return ", ".join(f"{alias}.{connection.ops.quote_name(f.column)}" for f in self.fields)
+
+    def build(self, row: tuple[Any, ...], start: int) -> Model | None:
+        values = list(row[start : start + len(self.fields)])
+        if values[0] is None:  # the primary key of an outer join that found nothing
+            return None
+        for i, f in enumerate(self.fields):
+            for convert in f.get_db_converters(connection):
+                values[i] = convert(values[i], f.get_col(f.model._meta.db_table), connection)
+        return self.model.from_db(connection.alias, [f.attname for f in self.fields], values)
+
+
+@functools.cache
+def _qr_statement() -> tuple[str, tuple[_Columns, ...]]:
+    """One statement in the unit's schema: the active link by code with its campaign, version (without the
+    definition, read once per process), desk and civil servant; the unit's row as seen from the code in
+    the public schema (to check _QR_UNITS against), and the unit's catalog as JSON text."""
+    from surveys.models import QuestionnaireVersion
+
+    parts = (
+        _Columns.of(QRLink),
+        _Columns.of(Campaign),
+        _Columns.of(QuestionnaireVersion, defer=("definition",)),
+        _Columns.of(Desk),
+        _Columns.of(StaffMember),
+    )
+    link, campaign, version, desk, staff = parts
+    q = connection.ops.quote_name
+    public = q(get_public_schema_name())
+    table = {m.model: q(m.model._meta.db_table) for m in parts}
+    units, shorts = q(Unit._meta.db_table), q(ShortLink._meta.db_table)
+    # Our table and column names only; the code and the two flags are parameters.
+    sql = (
+        f"SELECT {link.sql('l')}, {campaign.sql('c')}, {version.sql('v')}, {desk.sql('d')}, {staff.sql('m')},"  # noqa: S608
+        " (SELECT concat_ws(chr(31), u.id, u.schema_name, u.name, p.name, g.name)"
+        f" FROM {public}.{shorts} s JOIN {public}.{units} u ON u.id = s.unit_id"
+        f" LEFT JOIN {public}.{units} p ON p.id = u.parent_id"
+        f" LEFT JOIN {public}.{units} g ON g.id = p.parent_id"
+        " WHERE s.code = l.code AND u.onboarded_at IS NOT NULL),"
+        f" CASE WHEN %s THEN ({_catalog_sql()}) END"
+        f" FROM {table[QRLink]} l JOIN {table[Campaign]} c ON c.id = l.campaign_id"
+        f" JOIN {table[QuestionnaireVersion]} v ON v.id = c.version_id"
+        f" LEFT JOIN {table[Desk]} d ON d.id = l.desk_id"
+        f" LEFT JOIN {table[StaffMember]} m ON m.id = l.staff_id"
+        " WHERE l.code = %s AND (l.is_active OR NOT %s)"
+    )
+    return sql, parts
+
+
+def _unit_stamp(unit: Unit) -> str:
+    """What _qr_statement reads of a unit, as Python sees the cached one (concat_ws skips NULLs)."""
+    parent = unit.parent
+    grand = parent.parent if parent is not None else None
+    names = [unit.name, parent.name if parent else None, grand.name if grand else None]
+    return "\x1f".join([str(unit.pk), unit.schema_name, *(n for n in names if n is not None)])
+
+
+def _qr_link_checked(code: str, unit: Unit, *, active_only: bool, catalog: bool) -> Target | None:
+    """The link of a code in the cached unit's schema (the connection's), in one statement; None when
+    there is no such link or the cached unit no longer matches the database."""
+    sql, parts = _qr_statement()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [catalog, code, active_only])
+        row = cursor.fetchone()
+    if row is None or row[-2] != _unit_stamp(unit):
+        return None
+    built, start = [], 0
+    for part in parts:
+        built.append(part.build(row, start))
+        start += len(part.fields)
+    link, campaign, version, desk, staff = built
+    campaign.version = version
+    link.campaign, link.desk, link.staff = campaign, desk, staff
+    return _qr_target(unit, link, catalog_json=row[-1])
 
 
 def _dossier_target(unit: Unit, token: DossierToken, nonce: str, signed: str) -> Target:
@@ -281,9 +392,23 @@ def _at_qr_code(request: HttpRequest, code: str, page: Page, *, active_only: boo
     lang = _language(request)
     code = code.strip().lower()
     with translation.override(lang):
-        unit = _qr_unit(code) if CODE_RE.fullmatch(code) else None
+        if not CODE_RE.fullmatch(code):
+            return _not_found(request, lang)
+        cached = _QR_UNITS.get(code)
+        if cached is not None:
+            with tenant_context(cached):
+                target = _qr_link_checked(
+                    code, cached, active_only=active_only, catalog=request.method != "POST"
+                )
+                if target is not None:
+                    return page(request, lang, target)
+            _QR_UNITS.pop(code, None)
+        unit = _qr_unit(code)
         if unit is None:
             return _not_found(request, lang)
+        if len(_QR_UNITS) >= QR_UNITS_MAX:
+            _QR_UNITS.clear()
+        _QR_UNITS[code] = unit
         with tenant_context(unit):
             link = _qr_link(code, active_only=active_only)
             if link is None:
@@ -608,13 +733,13 @@ def _render_form(
     errors = errors or {}
     version = target.campaign.version
     definition = version_definition(version=version)
-    catalog = _catalog(definition, lang, target.known)
+    catalog, rows = _catalog(definition, lang, target.known, target.catalog_json)
     summary = [{"href": None, "text": errors["__all__"]}] if errors.get("__all__") else []
     # A fresh form (no answers, no errors) is the same markup for everyone who opens the same version
     # in the same language with the same catalog: drawn once per process, then reused.
     key = None
     if not errors and data is None and version.published_at is not None:
-        key = (target.unit.schema_name, version.pk, version.published_at, lang, target.known, repr(catalog))
+        key = (target.unit.schema_name, version.pk, version.published_at, lang, target.known, rows)
     questions_html = _FRESH_QUESTIONS.get(key) if key else None
     if questions_html is None:
         questions = question_views(
@@ -668,48 +793,57 @@ def _sort_key(text: str) -> str:
 Catalog = tuple[list[dict[str, Any]], list[tuple[str, str]]]
 
 
-def _catalog(definition: Definition, lang: str, known: frozenset[str]) -> Catalog:
-    """What the form's catalog questions offer, read only if it asks them."""
-    return _catalog_of({q["kind"] for q in definition.questions} - known, lang)
+def _catalog(
+    definition: Definition, lang: str, known: frozenset[str], rows: str | None = None
+) -> tuple[Catalog, str]:
+    """What the form's catalog questions offer, read only if it asks them (`rows`: already read)."""
+    return _catalog_of({q["kind"] for q in definition.questions} - known, lang, rows)
 
 
 def _catalog_groups(lang: str) -> list[dict[str, Any]]:
     """The unit's active procedures grouped by field (the feedback page's "procedure concerned")."""
-    return _catalog_of({"procedure"}, lang)[0]
+    return _catalog_of({"procedure"}, lang)[0][0]
 
 
-def _catalog_of(kinds: set[str], lang: str) -> Catalog:
-    """In one statement: the unit's active procedures grouped by field (kind "procedure") and its
-    active fields (kind "field"), all in alphabetical order."""
-    procedure, field = Procedure._meta.db_table, Field._meta.db_table
-    parts = []
-    if "procedure" in kinds:
-        parts.append(
-            "SELECT true, p.id, p.name_vi, p.name_en, p.field_id, f.name_vi, f.name_en"  # noqa: S608
-            f" FROM {procedure} p"
-            f" LEFT JOIN {field} f ON f.id = p.field_id WHERE p.is_active"
-        )
-    if "field" in kinds:
-        parts.append(f"SELECT false, id, name_vi, name_en, NULL, NULL, NULL FROM {field} WHERE is_active")  # noqa: S608
-    if not parts:
-        return [], []
-    with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(parts))  # noqa: S608 - our table names, no parameters
-        rows = cursor.fetchall()
+def _catalog_sql() -> str:
+    """The unit's catalog rows (_CATALOG_ROWS) as one JSON text: what _catalog_of is keyed by."""
+    q = connection.ops.quote_name
+    rows = _CATALOG_ROWS.format(procedure=q(Procedure._meta.db_table), field=q(Field._meta.db_table))
+    row = "json_build_array(r.k, r.id, r.name_vi, r.name_en, r.field_id, r.fvi, r.fen)"
+    return f"SELECT coalesce(json_agg({row}), '[]')::text FROM ({rows}) r"  # noqa: S608
+
+
+def _catalog_of(kinds: set[str], lang: str, rows: str | None = None) -> tuple[Catalog, str]:
+    """The unit's active procedures grouped by field (kind "procedure") and its active fields (kind
+    "field"), all in alphabetical order, and the rows they were built from: `rows` (_catalog_sql's
+    text) or read in one statement. Built once per process for the same rows, language and kinds."""
+    if not kinds & {"procedure", "field"}:
+        return ([], []), ""
+    if rows is None:
+        with connection.cursor() as cursor:
+            cursor.execute(_catalog_sql())
+            rows = cursor.fetchone()[0]
+    key = (rows, lang, frozenset(kinds & {"procedure", "field"}))
+    catalog = _CATALOGS.get(key)
+    if catalog is not None:
+        return catalog, rows
     groups: dict[int, dict[str, Any]] = {}
     fields = []
-    for is_procedure, pk, name_vi, name_en, field_id, field_vi, field_en in rows:
-        if is_procedure:
+    for is_procedure, pk, name_vi, name_en, field_id, field_vi, field_en in json.loads(rows):
+        if is_procedure and "procedure" in kinds:
             group = groups.setdefault(
                 field_id, {"label": localized_name(field_vi, field_en, lang), "options": []}
             )
             group["options"].append((str(pk), localized_name(name_vi, name_en, lang)))
-        else:
+        elif not is_procedure and "field" in kinds:
             fields.append((str(pk), localized_name(name_vi, name_en, lang)))
     ordered = sorted(groups.values(), key=lambda g: _sort_key(g["label"]))
     for group in ordered:
         group["options"].sort(key=lambda option: _sort_key(option[1]))
-    return ordered, sorted(fields, key=lambda f: _sort_key(f[1]))
+    if len(_CATALOGS) >= CATALOGS_MAX:
+        _CATALOGS.clear()
+    catalog = _CATALOGS[key] = (ordered, sorted(fields, key=lambda f: _sort_key(f[1])))
+    return catalog, rows
 
 
 def _options_html(
@@ -772,7 +906,7 @@ def question_views(
     catalog: Catalog | None = None,
 ) -> list[dict[str, Any]]:
     """What the template needs for each question asked, in the chosen language, with posted values kept."""
-    procedures, fields = catalog if catalog is not None else _catalog(definition, lang, known)
+    procedures, fields = catalog if catalog is not None else _catalog(definition, lang, known)[0]
     views: list[dict[str, Any]] = []
     number, sub = 0, 0
     for q in definition.questions:
