@@ -93,9 +93,10 @@ FRESH_QUESTIONS_MAX = 256
 # (offboarded, renamed, moved, deleted, or the code now elsewhere) drops the entry for the full look-up.
 _QR_UNITS: dict[str, Unit] = {}
 QR_UNITS_MAX = 4096
-# A catalog as the form offers it (sorted, in one language), by the rows the database returned as JSON
-# text: keyed by the content itself, so a changed catalog is a new key and never an old answer.
-_CATALOGS: dict[tuple[str, str, frozenset[str]], "Catalog"] = {}
+# A unit's catalog as the form offers it (sorted, in one language), by schema and either the catalog's
+# stamp (_CATALOG_STAMP, read with the link) or the rows themselves: a changed catalog is a new key,
+# never an old answer.
+_CATALOGS: dict[tuple[str, str, str, frozenset[str]], "Catalog"] = {}
 CATALOGS_MAX = 256
 
 
@@ -182,8 +183,8 @@ class Target:
     link: QRLink | None = None
     dossier: DossierToken | None = None
     nonce: str = ""
-    # The unit's catalog as JSON text (_CATALOG_SQL), when the statement that found the link read it too.
-    catalog_json: str | None = None
+    # The stamp of the unit's catalog (_CATALOG_STAMP), when the statement that found the link read it.
+    catalog_stamp: str | None = None
 
     @property
     def staff(self) -> StaffMember | None:
@@ -239,7 +240,7 @@ def _qr_link(code: str, *, active_only: bool = True) -> QRLink | None:
     return _unique(links.filter(is_active=True) if active_only else links)
 
 
-def _qr_target(unit: Unit, link: QRLink, catalog_json: str | None = None) -> Target:
+def _qr_target(unit: Unit, link: QRLink, catalog_stamp: str | None = None) -> Target:
     return Target(
         unit=unit,
         campaign=link.campaign,
@@ -248,7 +249,7 @@ def _qr_target(unit: Unit, link: QRLink, catalog_json: str | None = None) -> Tar
         form_path=f"/q/{link.code}",
         thanks_path=f"/q/{link.code}/cam-on",
         link=link,
-        catalog_json=catalog_json,
+        catalog_stamp=catalog_stamp,
     )
 
 
@@ -257,6 +258,14 @@ _CATALOG_ROWS = (
     "SELECT true AS k, p.id, p.name_vi, p.name_en, p.field_id, f.name_vi AS fvi, f.name_en AS fen"
     " FROM {procedure} p LEFT JOIN {field} f ON f.id = p.field_id WHERE p.is_active"
     " UNION ALL SELECT false, id, name_vi, name_en, NULL, NULL, NULL FROM {field} WHERE is_active"
+)
+
+
+# A digest of every row of the unit's catalog tables, whole: any added, changed or removed procedure or
+# field changes it, in this transaction or any other. Reading it costs a fraction of reading the catalog.
+_CATALOG_STAMP = (
+    "md5(concat_ws('|', (SELECT string_agg(p::text, ',') FROM {procedure} p),"
+    " (SELECT string_agg(f::text, ',') FROM {field} f)))"
 )
 
 
@@ -289,7 +298,7 @@ class _Columns:
 def _qr_statement() -> tuple[str, tuple[_Columns, ...]]:
     """One statement in the unit's schema: the active link by code with its campaign, version (without the
     definition, read once per process), desk and civil servant; the unit's row as seen from the code in
-    the public schema (to check _QR_UNITS against), and the unit's catalog as JSON text."""
+    the public schema (to check _QR_UNITS against), and the stamp of the unit's catalog."""
     from surveys.models import QuestionnaireVersion
 
     parts = (
@@ -304,6 +313,7 @@ def _qr_statement() -> tuple[str, tuple[_Columns, ...]]:
     public = q(get_public_schema_name())
     table = {m.model: q(m.model._meta.db_table) for m in parts}
     units, shorts = q(Unit._meta.db_table), q(ShortLink._meta.db_table)
+    stamp = _CATALOG_STAMP.format(procedure=q(Procedure._meta.db_table), field=q(Field._meta.db_table))
     # Our table and column names only; the code and the two flags are parameters.
     sql = (
         f"SELECT {link.sql('l')}, {campaign.sql('c')}, {version.sql('v')}, {desk.sql('d')}, {staff.sql('m')},"  # noqa: S608
@@ -312,7 +322,7 @@ def _qr_statement() -> tuple[str, tuple[_Columns, ...]]:
         f" LEFT JOIN {public}.{units} p ON p.id = u.parent_id"
         f" LEFT JOIN {public}.{units} g ON g.id = p.parent_id"
         " WHERE s.code = l.code AND u.onboarded_at IS NOT NULL),"
-        f" CASE WHEN %s THEN ({_catalog_sql()}) END"
+        f" CASE WHEN %s THEN {stamp} END"
         f" FROM {table[QRLink]} l JOIN {table[Campaign]} c ON c.id = l.campaign_id"
         f" JOIN {table[QuestionnaireVersion]} v ON v.id = c.version_id"
         f" LEFT JOIN {table[Desk]} d ON d.id = l.desk_id"
@@ -346,7 +356,7 @@ def _qr_link_checked(code: str, unit: Unit, *, active_only: bool, catalog: bool)
     link, campaign, version, desk, staff = built
     campaign.version = version
     link.campaign, link.desk, link.staff = campaign, desk, staff
-    return _qr_target(unit, link, catalog_json=row[-1])
+    return _qr_target(unit, link, catalog_stamp=row[-1])
 
 
 def _dossier_target(unit: Unit, token: DossierToken, nonce: str, signed: str) -> Target:
@@ -733,7 +743,7 @@ def _render_form(
     errors = errors or {}
     version = target.campaign.version
     definition = version_definition(version=version)
-    catalog, rows = _catalog(definition, lang, target.known, target.catalog_json)
+    catalog, rows = _catalog(definition, lang, target.known, target.catalog_stamp)
     summary = [{"href": None, "text": errors["__all__"]}] if errors.get("__all__") else []
     # A fresh form (no answers, no errors) is the same markup for everyone who opens the same version
     # in the same language with the same catalog: drawn once per process, then reused.
@@ -794,10 +804,10 @@ Catalog = tuple[list[dict[str, Any]], list[tuple[str, str]]]
 
 
 def _catalog(
-    definition: Definition, lang: str, known: frozenset[str], rows: str | None = None
+    definition: Definition, lang: str, known: frozenset[str], stamp: str | None = None
 ) -> tuple[Catalog, str]:
-    """What the form's catalog questions offer, read only if it asks them (`rows`: already read)."""
-    return _catalog_of({q["kind"] for q in definition.questions} - known, lang, rows)
+    """What the form's catalog questions offer, read only if it asks them."""
+    return _catalog_of({q["kind"] for q in definition.questions} - known, lang, stamp)
 
 
 def _catalog_groups(lang: str) -> list[dict[str, Any]]:
@@ -806,27 +816,32 @@ def _catalog_groups(lang: str) -> list[dict[str, Any]]:
 
 
 def _catalog_sql() -> str:
-    """The unit's catalog rows (_CATALOG_ROWS) as one JSON text: what _catalog_of is keyed by."""
+    """The unit's catalog rows (_CATALOG_ROWS) as one JSON text."""
     q = connection.ops.quote_name
     rows = _CATALOG_ROWS.format(procedure=q(Procedure._meta.db_table), field=q(Field._meta.db_table))
     row = "json_build_array(r.k, r.id, r.name_vi, r.name_en, r.field_id, r.fvi, r.fen)"
     return f"SELECT coalesce(json_agg({row}), '[]')::text FROM ({rows}) r"  # noqa: S608
 
 
-def _catalog_of(kinds: set[str], lang: str, rows: str | None = None) -> tuple[Catalog, str]:
+def _catalog_of(kinds: set[str], lang: str, stamp: str | None = None) -> tuple[Catalog, str]:
     """The unit's active procedures grouped by field (kind "procedure") and its active fields (kind
-    "field"), all in alphabetical order, and the rows they were built from: `rows` (_catalog_sql's
-    text) or read in one statement. Built once per process for the same rows, language and kinds."""
-    if not kinds & {"procedure", "field"}:
+    "field"), all in alphabetical order, and what identifies them: `stamp` (_CATALOG_STAMP, read in the
+    same request) or the rows read here in one statement. Built once per process per schema, stamp (or
+    rows), language and kinds; a catalog cached under the request's stamp is not read again."""
+    wanted = frozenset(kinds & {"procedure", "field"})
+    if not wanted:
         return ([], []), ""
-    if rows is None:
-        with connection.cursor() as cursor:
-            cursor.execute(_catalog_sql())
-            rows = cursor.fetchone()[0]
-    key = (rows, lang, frozenset(kinds & {"procedure", "field"}))
-    catalog = _CATALOGS.get(key)
-    if catalog is not None:
-        return catalog, rows
+    schema = connection.schema_name
+    if stamp is not None:
+        catalog = _CATALOGS.get((schema, stamp, lang, wanted))
+        if catalog is not None:
+            return catalog, stamp
+    with connection.cursor() as cursor:
+        cursor.execute(_catalog_sql())
+        rows = cursor.fetchone()[0]
+    # Read after the stamp: if the catalog changed in between, a stamp no longer current keys newer rows.
+    identity = stamp if stamp is not None else rows
+    key = (schema, identity, lang, wanted)
     groups: dict[int, dict[str, Any]] = {}
     fields = []
     for is_procedure, pk, name_vi, name_en, field_id, field_vi, field_en in json.loads(rows):
@@ -843,7 +858,7 @@ def _catalog_of(kinds: set[str], lang: str, rows: str | None = None) -> tuple[Ca
     if len(_CATALOGS) >= CATALOGS_MAX:
         _CATALOGS.clear()
     catalog = _CATALOGS[key] = (ordered, sorted(fields, key=lambda f: _sort_key(f[1])))
-    return catalog, rows
+    return catalog, identity
 
 
 def _options_html(
