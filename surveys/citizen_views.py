@@ -231,15 +231,6 @@ def _qr_unit(code: str) -> Unit | None:
     return short.unit if short else None
 
 
-def _qr_link(code: str, *, active_only: bool = True) -> QRLink | None:
-    links = (
-        QRLink.objects.select_related("campaign__version", "desk", "staff")
-        .defer("campaign__version__definition")  # version_definition reads it once per process
-        .filter(code=code)
-    )
-    return _unique(links.filter(is_active=True) if active_only else links)
-
-
 def _qr_target(unit: Unit, link: QRLink, catalog_stamp: str | None = None) -> Target:
     return Target(
         unit=unit,
@@ -340,14 +331,16 @@ def _unit_stamp(unit: Unit) -> str:
     return "\x1f".join([str(unit.pk), unit.schema_name, *(n for n in names if n is not None)])
 
 
-def _qr_link_checked(code: str, unit: Unit, *, active_only: bool, catalog: bool) -> Target | None:
-    """The link of a code in the cached unit's schema (the connection's), in one statement; None when
-    there is no such link or the cached unit no longer matches the database."""
+def _qr_link_read(
+    code: str, unit: Unit, *, check_unit: bool, active_only: bool, catalog: bool
+) -> Target | None:
+    """The link of a code in `unit`'s schema (the connection's), in one statement; None when there is no
+    such link, or when `check_unit` (a cached unit) and the unit no longer matches the database."""
     sql, parts = _qr_statement()
     with connection.cursor() as cursor:
         cursor.execute(sql, [catalog, code, active_only])
         row = cursor.fetchone()
-    if row is None or row[-2] != _unit_stamp(unit):
+    if row is None or (check_unit and row[-2] != _unit_stamp(unit)):
         return None
     built, start = [], 0
     for part in parts:
@@ -404,11 +397,12 @@ def _at_qr_code(request: HttpRequest, code: str, page: Page, *, active_only: boo
     with translation.override(lang):
         if not CODE_RE.fullmatch(code):
             return _not_found(request, lang)
+        catalog = request.method != "POST"
         cached = _QR_UNITS.get(code)
         if cached is not None:
             with tenant_context(cached):
-                target = _qr_link_checked(
-                    code, cached, active_only=active_only, catalog=request.method != "POST"
+                target = _qr_link_read(
+                    code, cached, check_unit=True, active_only=active_only, catalog=catalog
                 )
                 if target is not None:
                     return page(request, lang, target)
@@ -420,10 +414,10 @@ def _at_qr_code(request: HttpRequest, code: str, page: Page, *, active_only: boo
             _QR_UNITS.clear()
         _QR_UNITS[code] = unit
         with tenant_context(unit):
-            link = _qr_link(code, active_only=active_only)
-            if link is None:
+            target = _qr_link_read(code, unit, check_unit=False, active_only=active_only, catalog=catalog)
+            if target is None:
                 return _not_found(request, lang, unit=unit)
-            return page(request, lang, _qr_target(unit, link))
+            return page(request, lang, target)
 
 
 def _at_dossier_link(request: HttpRequest, token: str, page: Page) -> HttpResponse:
