@@ -87,6 +87,11 @@ CONTENT_SECURITY_POLICY = (
 # catalog (_render_form); bounded, emptied when full.
 _FRESH_QUESTIONS: dict[tuple, SafeString] = {}
 FRESH_QUESTIONS_MAX = 256
+# Fresh forms' whole pages (_page with a token), by everything they show but the token, which is written
+# into TOKEN_SLOT; bounded, emptied when full.
+_FRESH_PAGES: dict[tuple, str] = {}
+FRESH_PAGES_MAX = 512
+TOKEN_SLOT = "\x00form-token\x00"  # noqa: S105 - not a secret; never in a page otherwise (NUL is refused)
 # A printed code's unit (with the parent and grandparent its page header names), per process: the public
 # look-up of the code is then skipped. Never believed alone: the statement that reads the link in the
 # unit's schema reads the unit's row through the code again (_QR_STATEMENT), and any difference
@@ -664,27 +669,46 @@ def _not_found(request: HttpRequest, lang: str, unit: Unit | None = None) -> Htt
 
 def _unit_context(unit: Unit | None) -> dict[str, Any]:
     if unit is None:
-        return {"unit": None, "unit_parents": []}
-    parents = [p.name for p in (unit.parent, unit.parent.parent if unit.parent else None) if p is not None]
-    return {"unit": unit, "unit_parents": parents}
+        return {"unit_name": "", "unit_parents": ()}
+    parents = tuple(
+        p.name for p in (unit.parent, unit.parent.parent if unit.parent else None) if p is not None
+    )
+    return {"unit_name": unit.name, "unit_parents": parents}
 
 
 def _page(
-    request: HttpRequest, lang: str, template: str, context: Mapping[str, Any], status: int
+    request: HttpRequest,
+    lang: str,
+    template: str,
+    context: Mapping[str, Any],
+    status: int,
+    *,
+    token: str | None = None,
 ) -> HttpResponse:
+    """The page drawn from `template`. With `token`, the context holds plain values only (strings,
+    numbers, dates, tuples, with TOKEN_SLOT for the token): the page is drawn once per process for the
+    same values and the token written into each copy."""
     other = "vi" if lang == "en" else "en"
+    full = {
+        **context,
+        "lang": lang,
+        "switch_lang": other,
+        "switch_url": _with_lang(request.path, other),
+        "switch_label": "Tiếng Việt" if other == "vi" else "English",
+    }
     # No RequestContext: the console's context processors (session, user, unit menu) have no business
     # on a citizen's page, and skipping them keeps it free of session look-ups.
-    html = loader.render_to_string(
-        template,
-        {
-            **context,
-            "lang": lang,
-            "switch_lang": other,
-            "switch_url": _with_lang(request.path, other),
-            "switch_label": "Tiếng Việt" if other == "vi" else "English",
-        },
-    )
+    if token is None:
+        html = loader.render_to_string(template, full)
+    else:
+        key = (template, *sorted(full.items()))
+        drawn = _FRESH_PAGES.get(key)
+        if drawn is None:
+            drawn = loader.render_to_string(template, full)
+            if len(_FRESH_PAGES) >= FRESH_PAGES_MAX:
+                _FRESH_PAGES.clear()
+            _FRESH_PAGES[key] = drawn
+        html = drawn.replace(TOKEN_SLOT, escape(token))
     response = HttpResponse(html, status=status)
     response.headers["Content-Language"] = lang
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
@@ -767,25 +791,29 @@ def _render_form(
             if len(_FRESH_QUESTIONS) >= FRESH_QUESTIONS_MAX:
                 _FRESH_QUESTIONS.clear()
             _FRESH_QUESTIONS[key] = questions_html
-    staff, desk = target.staff, target.desk
+    staff, desk, campaign = target.staff, target.desk, target.campaign
     procedure = target.dossier.procedure if target.dossier is not None else None
+    # Plain values only: a fresh form's page is cached by them (_page).
     context = {
         **_unit_context(target.unit),
         "title": Definition.text(definition.raw.get("title"), lang),
         "description": Definition.text(definition.raw.get("description"), lang),
-        "campaign": target.campaign,
-        "staff": staff,
-        "desk": desk,
+        "campaign_name": campaign.name,
+        "campaign_starts_on": campaign.starts_on,
+        "campaign_ends_on": campaign.ends_on,
+        "staff_name": staff.full_name if staff else "",
+        "staff_position": staff.position if staff else "",
+        "desk_name": desk.name if desk else "",
         "procedure_name": localized_name(procedure.name_vi, procedure.name_en, lang) if procedure else "",
         "questions_html": questions_html,
-        "summary": summary,
+        "summary": tuple(summary),
         "action": _with_lang(target.form_path, lang),
-        "token": token,
+        "token": TOKEN_SLOT if key else token,
         "token_field": TOKEN_FIELD,
         "honeypot_field": HONEYPOT_FIELD,
         "form_script": mark_safe(FORM_SCRIPT),  # noqa: S308 - a constant
     }
-    return _page(request, lang, "citizen/form.html", context, status)
+    return _page(request, lang, "citizen/form.html", context, status, token=token if key else None)
 
 
 @functools.lru_cache(maxsize=8192)
