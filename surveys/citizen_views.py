@@ -290,11 +290,12 @@ class _Columns:
         return self.model.from_db(connection.alias, [f.attname for f in self.fields], values)
 
 
-@functools.cache
-def _qr_statement() -> tuple[str, tuple[_Columns, ...]]:
-    """One statement in the unit's schema: the active link by code with its campaign, version (without the
-    definition, read once per process), desk and civil servant; the unit's row as seen from the code in
-    the public schema (to check _QR_UNITS against), and the stamp of the unit's catalog."""
+@functools.lru_cache(maxsize=4096)
+def _qr_statement(schema: str) -> tuple[str, tuple[_Columns, ...]]:
+    """One statement, every table named with its schema (so it needs no `SET search_path`): in `schema`,
+    the active link by code with its campaign, version (without the definition, read once per process),
+    desk and civil servant; the unit's row as seen from the code in the public schema (to check
+    _QR_UNITS against), and the stamp of the unit's catalog."""
     from surveys.models import QuestionnaireVersion
 
     parts = (
@@ -306,10 +307,12 @@ def _qr_statement() -> tuple[str, tuple[_Columns, ...]]:
     )
     link, campaign, version, desk, staff = parts
     q = connection.ops.quote_name
-    public = q(get_public_schema_name())
-    table = {m.model: q(m.model._meta.db_table) for m in parts}
+    public, own = q(get_public_schema_name()), q(schema)
+    table = {m.model: f"{own}.{q(m.model._meta.db_table)}" for m in parts}
     units, shorts = q(Unit._meta.db_table), q(ShortLink._meta.db_table)
-    stamp = _CATALOG_STAMP.format(procedure=q(Procedure._meta.db_table), field=q(Field._meta.db_table))
+    stamp = _CATALOG_STAMP.format(
+        procedure=f"{own}.{q(Procedure._meta.db_table)}", field=f"{own}.{q(Field._meta.db_table)}"
+    )
     # Our table and column names only; the code and the two flags are parameters.
     sql = (
         f"SELECT {link.sql('l')}, {campaign.sql('c')}, {version.sql('v')}, {desk.sql('d')}, {staff.sql('m')},"  # noqa: S608
@@ -339,9 +342,9 @@ def _unit_stamp(unit: Unit) -> str:
 def _qr_link_read(
     code: str, unit: Unit, *, check_unit: bool, active_only: bool, catalog: bool
 ) -> Target | None:
-    """The link of a code in `unit`'s schema (the connection's), in one statement; None when there is no
-    such link, or when `check_unit` (a cached unit) and the unit no longer matches the database."""
-    sql, parts = _qr_statement()
+    """The link of a code in `unit`'s schema, in one statement; None when there is no such link, or when
+    `check_unit` (a cached unit) and the unit no longer matches the database."""
+    sql, parts = _qr_statement(unit.schema_name)
     with connection.cursor() as cursor:
         cursor.execute(sql, [catalog, code, active_only])
         row = cursor.fetchone()
@@ -403,13 +406,12 @@ def _at_qr_code(request: HttpRequest, code: str, page: Page, *, active_only: boo
         if not CODE_RE.fullmatch(code):
             return _not_found(request, lang)
         catalog = request.method != "POST"
+        # The link is read before switching to the unit's schema: a fresh form then needs no switch.
         cached = _QR_UNITS.get(code)
         if cached is not None:
-            with tenant_context(cached):
-                target = _qr_link_read(
-                    code, cached, check_unit=True, active_only=active_only, catalog=catalog
-                )
-                if target is not None:
+            target = _qr_link_read(code, cached, check_unit=True, active_only=active_only, catalog=catalog)
+            if target is not None:
+                with tenant_context(cached):
                     return page(request, lang, target)
             _QR_UNITS.pop(code, None)
         unit = _qr_unit(code)
@@ -418,8 +420,8 @@ def _at_qr_code(request: HttpRequest, code: str, page: Page, *, active_only: boo
         if len(_QR_UNITS) >= QR_UNITS_MAX:
             _QR_UNITS.clear()
         _QR_UNITS[code] = unit
+        target = _qr_link_read(code, unit, check_unit=False, active_only=active_only, catalog=catalog)
         with tenant_context(unit):
-            target = _qr_link_read(code, unit, check_unit=False, active_only=active_only, catalog=catalog)
             if target is None:
                 return _not_found(request, lang, unit=unit)
             return page(request, lang, target)
