@@ -17,7 +17,7 @@ import re
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core import signing
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
@@ -44,9 +44,23 @@ from .builtin.questionnaires import ELEMENTS, OTHER_CHOICE, SCALES, THANK_YOU
 from .customer_services import customer_unsubscribe
 from .definition import Definition
 from .devices import desk_device_from_cookie, device_cookie_name
-from .models import Campaign, Channel, Desk, DeskDevice, DossierToken, Field, Procedure, QRLink, StaffMember
+from .models import (
+    Campaign,
+    Channel,
+    Desk,
+    DeskDevice,
+    DossierToken,
+    Field,
+    Procedure,
+    QRLink,
+    QuestionnaireVersion,
+    StaffMember,
+)
 from .selectors import version_definition
 from .services import SubmissionError, client_hash, dossier_token_check, dossier_token_read, response_submit
+
+if TYPE_CHECKING:
+    from django_tenants.postgresql_backend.base import DatabaseWrapper as TenantDatabaseWrapper
 
 # The paths of urls_citizen, written out: django-tenants clears the URL caches on every request, so a
 # reverse() here would rebuild the whole resolver each time (16 ms). The tests check they agree.
@@ -296,8 +310,6 @@ def _qr_statement(schema: str) -> tuple[str, tuple[_Columns, ...]]:
     the active link by code with its campaign, version (without the definition, read once per process),
     desk and civil servant; the unit's row as seen from the code in the public schema (to check
     _QR_UNITS against), and the stamp of the unit's catalog."""
-    from surveys.models import QuestionnaireVersion
-
     parts = (
         _Columns.of(QRLink),
         _Columns.of(Campaign),
@@ -354,9 +366,11 @@ def _qr_link_read(
     for part in parts:
         built.append(part.build(row, start))
         start += len(part.fields)
-    link, campaign, version, desk, staff = built
-    campaign.version = version
-    link.campaign, link.desk, link.staff = campaign, desk, staff
+    # Inner joins: the link, its campaign and version are there; the desk and civil servant may not be.
+    link, campaign = cast("QRLink", built[0]), cast("Campaign", built[1])
+    campaign.version = cast("QuestionnaireVersion", built[2])
+    link.campaign = campaign
+    link.desk, link.staff = cast("Desk | None", built[3]), cast("StaffMember | None", built[4])
     return _qr_target(unit, link, catalog_stamp=row[-1])
 
 
@@ -700,6 +714,7 @@ def _page(
     }
     # No RequestContext: the console's context processors (session, user, unit menu) have no business
     # on a citizen's page, and skipping them keeps it free of session look-ups.
+    html: str
     if token is None:
         html = loader.render_to_string(template, full)
     else:
@@ -855,7 +870,7 @@ def _catalog_of(kinds: set[str], lang: str, stamp: str | None = None) -> tuple[C
     wanted = frozenset(kinds & {"procedure", "field"})
     if not wanted:
         return ([], []), ""
-    schema = connection.schema_name
+    schema = cast("TenantDatabaseWrapper", connection).schema_name
     if stamp is not None:
         catalog = _CATALOGS.get((schema, stamp, lang, wanted))
         if catalog is not None:

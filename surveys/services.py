@@ -550,8 +550,8 @@ def response_submit(
                 Invitation.objects.filter(token=token).update(status=Invitation.Status.ANSWERED, token=None)
     except IntegrityError:
         # Two taps raced past the first check: the other request stored it.
-        existing = Response.objects.filter(submission_key=submission_key).first()
-        if existing is None:
+        raced = Response.objects.filter(submission_key=submission_key).first()
+        if raced is None:
             raise
-        return existing, False
+        return raced, False
     return response, True
