@@ -57,6 +57,10 @@ class FactCounts(models.Model):
     reasons. Only rows some figure reads are written (analytics.facts.services.FACTS_SQL says which):
     every rating, response and unsatisfied respondent's reason in the total (dim = ""); in each
     breakdown the overall-question ratings, and per procedure the responses (quotas).
+
+    The unit and node columns of the fact tables carry no database foreign key: a fold writes tens of
+    thousands of rows, each of which would be checked against the registry by a trigger (a fifth of
+    the write); the ids come from the registry itself, and Django still protects and cascades on delete.
     """
 
     kind = models.CharField(max_length=10, choices=FactKind.choices)
@@ -78,7 +82,9 @@ class FactCounts(models.Model):
 class DailyFact(FactCounts):
     """A unit's own answers on one local day (its schema's raw rows, folded): the leaf level."""
 
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", db_index=False)
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
     day = models.DateField()
 
     class Meta:
@@ -97,7 +103,9 @@ class RollupDay(FactCounts):
     subtree, and for a current unit the legacy units merged into it), summed. Figures read whole
     months from RollupMonth and the days at a period's edges from here."""
 
-    node = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+", db_index=False)
+    node = models.ForeignKey(
+        Unit, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
     day = models.DateField()
 
     class Meta:
@@ -124,7 +132,9 @@ class RollupDay(FactCounts):
 class RollupMonth(FactCounts):
     """A node's counts of one calendar month (`month` is its first day): the sum of its RollupDay rows."""
 
-    node = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+", db_index=False)
+    node = models.ForeignKey(
+        Unit, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
     month = models.DateField()
 
     class Meta:
