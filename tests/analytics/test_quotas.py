@@ -297,7 +297,7 @@ def test_the_admin_edits_the_policy_in_the_console(world, commune_admin):
     assert policy_effective(world.commune).threshold == f.Decimal("0.3")
     # Shown as Vietnamese numbers: a comma, no trailing zeros, in the summary and in the field.
     shown = client.get(url, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
-    assert "30 %" in shown and 'value="0,3"' in shown
+    assert "30\xa0%" in shown and 'value="0,3"' in shown
     assert "30.0" not in shown and "0.30" not in shown and "0.3" not in shown
 
 
