@@ -284,7 +284,7 @@ def policy(request: UnitRequest) -> HttpResponse:
     effective = policy_effective(unit)
     rows = [
         (_("Quota rule"), QUOTA_RULE_LABELS.get(str(effective.quota_rule.value)), effective.quota_rule),
-        (_("Staff alert threshold"), f"{_shown(effective.threshold * 100)}\u00a0%", effective.alert_threshold),
+        (_("Staff alert threshold"), f"{_shown(effective.threshold * 100)} %", effective.alert_threshold),
         (_("Minimum answers for an alert"), effective.minimum, effective.alert_minimum),
         (_("Rolling window (days)"), effective.window_days, effective.alert_window_days),
         (_("Minimum answers for a figure"), effective.figure_minimum_n, effective.minimum_n),
