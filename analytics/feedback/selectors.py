@@ -76,54 +76,91 @@ class FeedbackCounts:
             "feedback_unrateable": self.unrateable,
         }
 
+    def add(self, other: FeedbackCounts) -> None:
+        """Pool another part of the subtree into these counts: sums, never averages."""
+        self.received += other.received
+        self.by_category.update(other.by_category)
+        self.by_source.update(other.by_source)
+        self.due += other.due
+        self.on_time += other.on_time
+        self.pending += other.pending
+        self.replied += other.replied
+        self.ratings = self.ratings + other.ratings
+        self.unrated += other.unrated
+        self.unrateable += other.unrateable
+        self.schemas += other.schemas
+
+
+def _schema_counts(source: Unit, period: Period, today: dt.date) -> FeedbackCounts:
+    """One schema's own feedback counts for the period."""
+    start, end = local_bounds(period)
+    counts = FeedbackCounts(schemas=1)
+    with tenant_context(source):
+        received = Feedback.objects.filter(received_at__gte=start, received_at__lt=end)
+        groups = received.values("category", "source").annotate(n=Count("pk")).order_by()
+        for category, source_name, n in groups.values_list("category", "source", "n"):
+            counts.by_category[category] += n
+            counts.by_source[source_name] += n
+            counts.received += n
+        due = Feedback.objects.filter(due_on__range=(period.start, period.end))
+        settled = Q(replied_at__isnull=False) | Q(due_on__lt=today)
+        totals = due.aggregate(
+            settled=Count("pk", filter=settled),
+            pending=Count("pk", filter=~settled),
+        )
+        # On time: replied on or before the due day, in local time; the day is compared in Python
+        # for the few replied rows, so the rule reads exactly as METHODOLOGY.md states it.
+        answered = due.filter(replied_at__isnull=False).values_list("replied_at", "due_on")
+        counts.on_time = sum(
+            1 for replied_at, due_on in answered if timezone.localtime(replied_at).date() <= due_on
+        )
+        replied = Feedback.objects.filter(replied_at__gte=start, replied_at__lt=end)
+        rated = replied.aggregate(
+            replied=Count("pk"),
+            satisfied=Count("pk", filter=Q(rating_bucket="satisfied")),
+            neutral=Count("pk", filter=Q(rating_bucket="neutral")),
+            unsatisfied=Count("pk", filter=Q(rating_bucket="unsatisfied")),
+            unrated=Count("pk", filter=Q(rateable=True, rated_at__isnull=True)),
+            unrateable=Count("pk", filter=Q(rateable=False)),
+        )
+    counts.due, counts.pending = totals["settled"], totals["pending"]
+    counts.replied, counts.unrated, counts.unrateable = (
+        rated["replied"],
+        rated["unrated"],
+        rated["unrateable"],
+    )
+    counts.ratings = f.Tally(
+        satisfied=rated["satisfied"], neutral=rated["neutral"], unsatisfied=rated["unsatisfied"]
+    )
+    return counts
+
 
 def feedback_counts(*, unit: Unit, period: Period, today: dt.date | None = None) -> FeedbackCounts:
     """The unit's feedback counts for the period, pooled over every schema that contributes to it."""
     today = today or timezone.localdate()
-    start, end = local_bounds(period)
     counts = FeedbackCounts()
-    satisfied = neutral = unsatisfied = 0
     for source in schemas_present(contributing_units(unit).order_by("path")):
-        with tenant_context(source):
-            received = Feedback.objects.filter(received_at__gte=start, received_at__lt=end)
-            groups = received.values("category", "source").annotate(n=Count("pk")).order_by()
-            for category, source_name, n in groups.values_list("category", "source", "n"):
-                counts.by_category[category] += n
-                counts.by_source[source_name] += n
-                counts.received += n
-            due = Feedback.objects.filter(due_on__range=(period.start, period.end))
-            settled = Q(replied_at__isnull=False) | Q(due_on__lt=today)
-            totals = due.aggregate(
-                settled=Count("pk", filter=settled),
-                pending=Count("pk", filter=~settled),
-            )
-            # On time: replied on or before the due day, in local time; the day is compared in Python
-            # for the few replied rows, so the rule reads exactly as METHODOLOGY.md states it.
-            answered = due.filter(replied_at__isnull=False).values_list("replied_at", "due_on")
-            on_time = sum(
-                1 for replied_at, due_on in answered if timezone.localtime(replied_at).date() <= due_on
-            )
-            replied = Feedback.objects.filter(replied_at__gte=start, replied_at__lt=end)
-            rated = replied.aggregate(
-                replied=Count("pk"),
-                satisfied=Count("pk", filter=Q(rating_bucket="satisfied")),
-                neutral=Count("pk", filter=Q(rating_bucket="neutral")),
-                unsatisfied=Count("pk", filter=Q(rating_bucket="unsatisfied")),
-                unrated=Count("pk", filter=Q(rateable=True, rated_at__isnull=True)),
-                unrateable=Count("pk", filter=Q(rateable=False)),
-            )
-        counts.due += totals["settled"]
-        counts.pending += totals["pending"]
-        counts.on_time += on_time
-        counts.replied += rated["replied"]
-        satisfied += rated["satisfied"]
-        neutral += rated["neutral"]
-        unsatisfied += rated["unsatisfied"]
-        counts.unrated += rated["unrated"]
-        counts.unrateable += rated["unrateable"]
-        counts.schemas += 1
-    counts.ratings = f.Tally(satisfied=satisfied, neutral=neutral, unsatisfied=unsatisfied)
+        counts.add(_schema_counts(source, period, today))
     return counts
+
+
+def feedback_by_child(
+    *, unit: Unit, period: Period, today: dt.date | None = None
+) -> list[tuple[Unit, FeedbackCounts]]:
+    """The feedback counts of each unit directly below, each pooling its own subtree (and the legacy
+    units merged into it), in the order of the tree. Each schema is read once, however many of the
+    children it contributes to."""
+    today = today or timezone.localdate()
+    read: dict[int, FeedbackCounts] = {}
+    rows = []
+    for child in unit.children.order_by("path"):
+        counts = FeedbackCounts()
+        for source in schemas_present(contributing_units(child).order_by("path")):
+            if source.pk not in read:
+                read[source.pk] = _schema_counts(source, period, today)
+            counts.add(read[source.pk])
+        rows.append((child, counts))
+    return rows
 
 
 def on_time_figure(counts: FeedbackCounts, *, minimum_n: int) -> f.Figure:
