@@ -26,7 +26,7 @@ from django.db.models import Count, Q
 from django.utils import timezone, translation
 from django_tenants.utils import tenant_context
 
-from analytics.dashboards.selectors import figure_view
+from analytics.dashboards.selectors import figure_view, unit_is_pooled
 from analytics.figures.selectors import Period, contributing_units, local_bounds, schemas_present
 from analytics.methodology import formulas as f
 from analytics.methodology.methods import method_name
@@ -234,12 +234,14 @@ def public_feedback(*, unit: Unit, period: Period, minimum_n: int, language: str
 
 
 def feedback_dashboard(*, unit: Unit, period: Period, language: str) -> dict[str, Any]:
-    """The feedback section of a unit's results page (console): counts and both rates, no content.
+    """The feedback section of a unit's results page (console): counts and both rates, no content; a
+    unit with units below also gets each one's (`units`, those without any feedback in `quiet`).
 
     Cached like the public page's (feedback is not folded into the fact tables: a province's figure
     scans every schema below it)."""
     minimum_n = policy_effective(unit).figure_minimum_n
-    key = f"console-feedback:{unit.pk}:{period.start}:{period.end}:{minimum_n}:{language}"
+    # ":2:" the shape with the units below: a deploy never reads a dictionary cached in the older shape
+    key = f"console-feedback:2:{unit.pk}:{period.start}:{period.end}:{minimum_n}:{language}"
     computed = cache.get_or_set(
         key, lambda: _dashboard(unit, period, minimum_n, language), PUBLIC_CACHE_SECONDS
     )
@@ -248,6 +250,17 @@ def feedback_dashboard(*, unit: Unit, period: Period, language: str) -> dict[str
 
 def _dashboard(unit: Unit, period: Period, minimum_n: int, language: str) -> dict[str, Any]:
     counts = feedback_counts(unit=unit, period=period)
+    units, quiet = [], []  # the roll-up: each unit below with its own subtree's counts and rates
+    if unit_is_pooled(unit=unit):
+        for child, child_counts in feedback_by_child(unit=unit, period=period):
+            if not (child_counts.received or child_counts.due or child_counts.ratings.valid):
+                quiet.append(child)
+                continue
+            on_time = figure_view(on_time_figure(child_counts, minimum_n=minimum_n), language=language)
+            handling = figure_view(handling_figure(child_counts, minimum_n=minimum_n), language=language)
+            units.append(
+                {"unit": child, "received": child_counts.received, "on_time": on_time, "handling": handling}
+            )
     with translation.override(language):
         labels = dict(FeedbackCategory.choices)
         categories = [(str(labels.get(k, k)), n) for k, n in counts.by_category.most_common()]
@@ -259,6 +272,8 @@ def _dashboard(unit: Unit, period: Period, minimum_n: int, language: str) -> dic
         "pending": counts.pending,
         "unrateable": counts.unrateable,
         "unrated": counts.unrated,
+        "units": units,
+        "quiet": quiet,
     }
 
 
