@@ -208,15 +208,15 @@ REPORT_TEXT: dict[str, dict[str, str]] = {
         ),
         "feedback_pending": "Đang xử lý, chưa đến hạn (không tính vào tỷ lệ): {n}.",
         "feedback_handling": (
-            "Tỷ lệ hài lòng với việc giải quyết phản ánh, kiến nghị: {percent} (khoảng tin cậy 95 %: "
+            "Tỷ lệ hài lòng với việc xử lý phản ánh, kiến nghị: {percent} (khoảng tin cậy 95 %: "
             "{interval}; n = {n})."
         ),
         "feedback_handling_few": (
-            "Tỷ lệ hài lòng với việc giải quyết phản ánh, kiến nghị: chưa đủ ý kiến (n = {n}); tỷ lệ chỉ "
+            "Tỷ lệ hài lòng với việc xử lý phản ánh, kiến nghị: chưa đủ ý kiến (n = {n}); tỷ lệ chỉ "
             "được công bố khi có từ {minimum} ý kiến hợp lệ."
         ),
         "feedback_handling_none": (
-            "Tỷ lệ hài lòng với việc giải quyết phản ánh, kiến nghị: trong kỳ chưa có ý kiến đánh giá."
+            "Tỷ lệ hài lòng với việc xử lý phản ánh, kiến nghị: trong kỳ chưa có ý kiến đánh giá."
         ),
         "feedback_unrateable": (
             "Đã trả lời nhưng người gửi không để lại thông tin liên hệ nên không thể đánh giá (không tính "

@@ -292,4 +292,4 @@ def test_the_district_results_page_rolls_the_feedback_up_by_commune(world, distr
     assert rows[world.sibling.pk]["url"].startswith(unit_reverse(world.sibling, "unit:results"))
     assert feedback["quiet"] and world.commune not in feedback["quiet"]
     body = page.content.decode()
-    assert "Hài lòng với việc giải quyết" in body and "không có phản ánh, kiến nghị trong kỳ" in body
+    assert "Hài lòng với việc xử lý" in body and "không có phản ánh, kiến nghị trong kỳ" in body

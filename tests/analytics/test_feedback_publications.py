@@ -97,7 +97,7 @@ def test_the_official_report_prints_the_three_figures_with_n_and_too_few(complai
     assert "Số phản ánh, kiến nghị tiếp nhận trong kỳ: 4." in text
     # 4 and 2 under the minimum of 30: no rate, "chưa đủ ý kiến (n = …)" like every figure
     assert "được xử lý đúng hạn: chưa đủ ý kiến (n = 4)" in text
-    assert "giải quyết phản ánh, kiến nghị: chưa đủ ý kiến (n = 2)" in text
+    assert "hài lòng với việc xử lý phản ánh, kiến nghị: chưa đủ ý kiến (n = 2)" in text
     assert "không thể đánh giá (không tính vào tỷ lệ): 1." in text
     assert "50,00 %" not in text
     assert [(line.label, line.count) for line in section.categories] == [
@@ -119,7 +119,7 @@ def test_at_the_minimum_the_report_prints_the_rates_with_comma_decimals(complain
 
     assert "được xử lý đúng hạn: 50,00 % (khoảng tin cậy 95 %: " in lines
     assert "n = 4 phản ánh, kiến nghị đến hạn trong kỳ" in lines
-    assert "giải quyết phản ánh, kiến nghị: 50,00 % (khoảng tin cậy 95 %:" in lines
+    assert "hài lòng với việc xử lý phản ánh, kiến nghị: 50,00 % (khoảng tin cậy 95 %:" in lines
 
 
 def test_the_district_report_lists_each_communes_feedback(complaints):
@@ -144,7 +144,7 @@ def test_the_pdf_prints_all_three_and_the_public_page_counts_and_the_on_time_rat
     pdf = pdf_text(bytes(publication.pdf), tmp_path)
     assert "Tiếp nhận, xử lý phản ánh, kiến nghị" in pdf
     assert "được xử lý đúng hạn: chưa đủ ý kiến (n = 4)" in pdf
-    assert "giải quyết phản ánh, kiến nghị: chưa đủ ý kiến (n = 2)" in pdf
+    assert "hài lòng với việc xử lý phản ánh, kiến nghị: chưa đủ ý kiến (n = 2)" in pdf
     assert "Chi phí không chính thức" in pdf
     assert SECRET not in pdf
 
@@ -154,7 +154,7 @@ def test_the_pdf_prints_all_three_and_the_public_page_counts_and_the_on_time_rat
     assert "Số phản ánh, kiến nghị tiếp nhận trong kỳ: 4." in body
     assert "được xử lý đúng hạn: chưa đủ ý kiến (n = 4)" in body
     assert "Chi phí không chính thức" in body
-    assert "giải quyết phản ánh, kiến nghị" not in body  # satisfaction with handling: the report only
+    assert "hài lòng với việc xử lý phản ánh" not in body  # satisfaction with handling: the report only
     assert SECRET not in body and REFERENCE not in body
 
 
