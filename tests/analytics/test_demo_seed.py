@@ -7,7 +7,7 @@ from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from analytics.demo import DEMO_FEEDBACK, demo_feedback_seed, demo_survey_seed
+from analytics.demo import DEMO_FEEDBACK, demo_feedback_seed, demo_feedback_seed_all, demo_survey_seed
 from analytics.feedback.selectors import feedback_counts
 from analytics.figures.selectors import Period, unit_figures
 from surveys.models import Feedback, FeedbackContact, Response
@@ -60,3 +60,15 @@ def test_the_demo_feedback_is_handled_on_time_or_late_rated_and_reported_to_the_
     # the demo's public page shows them: counts by category and the on-time rate
     body = Client().get(f"/ket-qua/{world.commune.schema_name}/").content.decode()
     assert "Chi phí không chính thức" in body and "Xử lý đúng hạn" in body
+
+
+def test_each_demo_commune_gets_its_feedback_handled_by_its_officer_or_the_operator(
+    world, commune_officer, operator
+):
+    seeded = demo_feedback_seed_all()
+    assert seeded == {world.commune: len(DEMO_FEEDBACK), world.other: len(DEMO_FEEDBACK)}
+    with tenant_context(world.commune):
+        assert set(Feedback.objects.values_list("entered_by", flat=True)) == {commune_officer.pk}
+    with tenant_context(world.other):  # Nam Dong has no member in this world: the operator handles it
+        assert set(Feedback.objects.values_list("assigned_to", flat=True)) == {operator.pk}
+    assert demo_feedback_seed_all() == {}  # a second run changes nothing
