@@ -528,6 +528,36 @@ FACT_TABLES = ("analytics_dailyfact", "analytics_rollupday", "analytics_rollupmo
 FACT_TABLES_VACUUM = "VACUUM (ANALYZE) " + ", ".join(f"public.{t}" for t in FACT_TABLES)
 
 
+class StatementTimes:
+    """Django's statements timed while the context is open, to say where a fold's time went."""
+
+    def __init__(self) -> None:
+        self.times: dict[str, list[float]] = {}
+
+    def __call__(self, execute, sql, params, many, context):
+        start = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            # the statement's first words and table name it; the arrays of ids and days do not
+            key = " ".join(sql.split())[:72]
+            self.times.setdefault(key, []).append(time.perf_counter() - start)
+
+    def __enter__(self) -> "StatementTimes":
+        from django.db import connection
+
+        self._context = connection.execute_wrapper(self)
+        self._context.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._context.__exit__(*exc)
+
+    def lines(self, top: int = 6) -> list[str]:
+        ranked = sorted(self.times.items(), key=lambda item: -sum(item[1]))[:top]
+        return [f"  {sum(t):8.2f} s  × {len(t):4d}  {key}…" for key, t in ranked]
+
+
 def vacuum_facts(raw) -> float:
     """VACUUM (ANALYZE) the fact tables (outside a transaction); returns the seconds it took."""
     raw.commit()
@@ -843,7 +873,8 @@ def main() -> None:  # noqa: C901 - one linear script, phase after phase
     if args.skip_rebuild:
         report.say("skipped (--skip-rebuild): the facts an earlier run built are kept")
     else:
-        written, rebuild_time = timed(facts_rebuild)
+        with StatementTimes() as rebuild_statements:
+            written, rebuild_time = timed(facts_rebuild)
         # Autovacuum would vacuum and analyze the freshly filled tables within minutes (PostgreSQL 13+
         # vacuums after inserts too); without it the planner believes they are tiny and no page is
         # marked all-visible, so the dashboard below would measure a stale plan and no index-only scan.
@@ -860,6 +891,9 @@ def main() -> None:  # noqa: C901 - one linear script, phase after phase
             f"floor: GROUP BY answered_on, question_key, value over all {counted_all:,} answers, "
             f"one query per schema ({len(communes)} schemas): {secs(floor_all)} ({groups_all:,} groups)"
         )
+        report.say("where the rebuild's time went (its statements, slowest first):")
+        for line in rebuild_statements.lines():
+            report.say(line)
         report.row("full rebuild (facts_rebuild, all units)", secs(rebuild_time), secs(floor_all), "")
         summary["rebuild_s"] = round(rebuild_time, 2)
         summary["rebuild_floor_s"] = round(floor_all, 2)
@@ -893,9 +927,10 @@ def main() -> None:  # noqa: C901 - one linear script, phase after phase
     )
     calls, refreshed = 0, 0
     start = time.perf_counter()
-    while DirtyDay.objects.exists():
-        refreshed += facts_refresh()
-        calls += 1
+    with StatementTimes() as refresh_statements:
+        while DirtyDay.objects.exists():
+            refreshed += facts_refresh()
+            calls += 1
     refresh_time = time.perf_counter() - start
     day_facts = DailyFact.objects.filter(day=TODAY).count()
     floor_day, _g, counted_day = floor_loop(raw, [p.schema for p in plans], "AND r.answered_on = %s", [TODAY])
@@ -904,6 +939,9 @@ def main() -> None:  # noqa: C901 - one linear script, phase after phase
         f"{day_facts:,} fact rows; floor over the day's {counted_day:,} answers "
         f"(one query per schema, {len(plans)} schemas): {secs(floor_day)}"
     )
+    report.say("where the refresh's time went (its statements, slowest first):")
+    for line in refresh_statements.lines():
+        report.say(line)
     report.row(
         f"refresh after one day ({day_stats.responses:,} responses, {len(picks)} unit-days)",
         secs(refresh_time),
