@@ -844,8 +844,9 @@ def main() -> None:  # noqa: C901 - one linear script, phase after phase
     )
     report.say(
         f"loaded {stats.responses:,} responses and {stats.answers:,} answers in {secs(load_wall)} "
-        f"(generating {secs(stats.seconds_generate)}, COPY {secs(stats.seconds_copy)}: "
-        f"{(stats.responses + stats.answers) / max(stats.seconds_copy, 1e-9):,.0f} rows/s); "
+        f"(generating {secs(stats.seconds_generate)}, COPY {secs(stats.seconds_copy)}"
+        + ("" if args.resume else f": {(stats.responses + stats.answers) / stats.seconds_copy:,.0f} rows/s")
+        + "); "
         f"ANALYZE {secs(analyze)}" + (" [resumed: regenerated, not written]" if args.resume else "")
     )
     report.say(
