@@ -208,13 +208,20 @@ class VillageAnswers:
     buckets: tuple[str, ...]
 
 
-def village_answers(*, survey_round: HouseholdRound, question_key: str) -> list[VillageAnswers]:
-    """Per selected village, the buckets of the counted questionnaires' answers to `question_key`.
+def village_answers(
+    *, survey_round: HouseholdRound, question_key: str, under: str = ""
+) -> list[VillageAnswers]:
+    """Per selected village (of the communes whose registry path starts with `under`, when given), the
+    buckets of the counted questionnaires' answers to `question_key`.
 
     A responding household is a slot with a counted questionnaire; one that left the question
     unanswered counts as a respondent with no answer (it still carries the village's weight)."""
     villages = list(
-        Village.objects.filter(round_commune__round=survey_round, selected=True)
+        Village.objects.filter(
+            round_commune__round=survey_round,
+            selected=True,
+            round_commune__commune__path__startswith=under,
+        )
         .select_related("round_commune")
         .order_by("round_commune__commune__path", "position")
     )
