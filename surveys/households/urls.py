@@ -15,5 +15,5 @@ urlpatterns = [
     path("ho-gia-dinh/dong-bo/", v.sync, name="household_sync"),
     path("ho-gia-dinh/<int:pk>/ung-dung/", v.offline_app, name="household_app"),
     path("ho-gia-dinh/<int:pk>/ung-dung/sw.js", v.offline_worker, name="household_worker"),
-    path("ho-gia-dinh/manifest.webmanifest", v.offline_manifest, name="household_manifest"),
+    path("ho-gia-dinh/<int:pk>/ung-dung/manifest.webmanifest", v.offline_manifest, name="household_manifest"),
 ]

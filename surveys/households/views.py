@@ -614,17 +614,25 @@ def offline_worker(request: UnitRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def offline_manifest(request: UnitRequest) -> JsonResponse:
-    """The web app manifest: the form can be added to the phone's home screen."""
+def offline_manifest(request: UnitRequest, pk: int) -> JsonResponse:
+    """The web app manifest of a round's offline form: added to the phone's home screen, it opens the
+    form itself, which its service worker keeps (so it starts without a connection)."""
+    from django.templatetags.static import static
+
+    survey_round = get_object_or_404(HouseholdRound, pk=pk)
+    app = reverse("unit:household_app", args=[pk])
     return JsonResponse(
         {
-            "name": _("Household survey"),
+            "id": app,
+            "name": f"{_('Household survey')}: {survey_round.name}",
             "short_name": _("Household survey"),
-            "start_url": reverse("unit:household_mine"),
+            "start_url": app,
+            "scope": app,
             "display": "standalone",
             "lang": "vi",
             "background_color": "#ffffff",
             "theme_color": "#1f4e79",
+            "icons": [{"src": static("favicon.svg"), "sizes": "any", "type": "image/svg+xml"}],
         },
         content_type="application/manifest+json",
     )

@@ -225,6 +225,11 @@ def test_the_offline_form_keeps_two_answers_without_network_and_sends_each_once(
                 " (await (await caches.open(k)).keys()).map((r) => new URL(r.url).pathname)))).flat())",
             )
             assert app in cached and "/static/household-app.js" in cached, cached
+            # Installable: the manifest (fetched with the enumerator's session) opens this very form.
+            manifest = browser.send("Page.getAppManifest", {}, page)
+            assert manifest["errors"] == [] and json.loads(manifest["data"])["start_url"] == app, manifest
+            problems = browser.send("Page.getInstallabilityErrors", {}, page)["installabilityErrors"]
+            assert problems == [], problems
             workers = [
                 e["params"]["sessionId"]
                 for e in browser.events

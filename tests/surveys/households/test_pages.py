@@ -205,8 +205,9 @@ def test_the_offline_form_carries_only_the_enumerators_slots_and_its_worker(
     worker = client.get(payload["worker_url"])
     assert worker.status_code == 200 and worker["Content-Type"].startswith("text/javascript")
     assert url(quang_tri, f"{drawn.pk}/ung-dung/") in worker.content.decode()
-    manifest = client.get(url(quang_tri, "manifest.webmanifest")).json()
-    assert manifest["start_url"] == url(quang_tri, "cua-toi/") and manifest["display"] == "standalone"
+    manifest = client.get(url(quang_tri, f"{drawn.pk}/ung-dung/manifest.webmanifest")).json()
+    app = url(quang_tri, f"{drawn.pk}/ung-dung/")
+    assert manifest["start_url"] == manifest["scope"] == app and manifest["display"] == "standalone"
     # someone not assigned in this round gets nothing
     stranger = User.objects.create_user(username="x@x.test", email="x@x.test", password="x")
     assert signed_in(stranger).get(url(quang_tri, f"{drawn.pk}/ung-dung/")).status_code == 404
