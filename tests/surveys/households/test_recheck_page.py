@@ -12,7 +12,9 @@ from surveys.households.models import HouseholdRound, Recheck, Slot, Village
 from surveys.households.services import enumerator_assign, household_answer_submit, households_draw
 from tenants.models import Role, User
 from tests.conftest import signed_in
+from tests.crawl import crawl
 from tests.surveys.households.conftest import seed_round, seed_villages
+from tests.test_console_crawl import internal_codes
 
 pytestmark = pytest.mark.django_db
 
@@ -194,3 +196,16 @@ def test_only_the_rounds_managers_use_the_recheck(collected, round_manager, quan
     admin = User.objects.create_user(username="qt@quangtri.test", email="qt@quangtri.test", password="x")
     admin.memberships.create(unit=quang_tri, role=Role.ADMIN)
     assert signed_in(admin).get(page(quang_tri, collected)).status_code == 200
+
+
+def test_the_managers_pages_of_a_round_show_no_internal_code(collected, round_manager, quang_tri):
+    client = signed_in(round_manager)
+    client.post(page(quang_tri, collected), {"action": "draw", "size": "2", "seed": "5"})
+    drawn = Recheck.objects.order_by("draw_order").first()
+    outcome = {"handed_out": "yes", "collected": "no", "answers_match": "unknown"}
+    client.post(page(quang_tri, collected), {"action": "record", "serial": drawn.slot.serial} | outcome)
+    base = f"/u/{quang_tri.slug}/ho-gia-dinh/"
+    starts = [f"{base}{collected.pk}/{path}" for path in ("", "phuc-tra/", "ket-qua/", "nhap-phieu/")]
+    result = crawl(client, starts, limit=len(starts))
+    assert [v.status for v in result.visits] == [200] * len(starts)
+    assert {v.url: internal_codes(v.text) for v in result.visits} == {url: [] for url in starts}

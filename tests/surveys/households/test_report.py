@@ -23,6 +23,7 @@ from surveys.households.services import (
 )
 from tenants.models import User
 from tests.conftest import TODAY, signed_in
+from tests.test_console_crawl import internal_codes
 
 pytestmark = pytest.mark.django_db
 
@@ -122,6 +123,7 @@ def test_the_report_is_a_decree_30_document_with_weighted_and_unweighted_figures
     for r in rates:  # per enumerator: re-checked, with a discrepancy, rate
         expected = f"{r.enumerator} {r.checked} {r.discrepant} {comma(display_percent(r.rate))}"
         assert any(expected in row for row in rows), rows
+    assert internal_codes(text) == []
     # no household's name or address
     for household in Household.objects.filter(village__round_commune__round=reported):
         assert household.head_name not in text
