@@ -15,7 +15,9 @@ from surveys.households.models import Slot, Village
 from surveys.households.services import household_answer_submit
 from tenants.models import Level, Role, Structure, Unit, User
 from tests.conftest import TODAY, signed_in
+from tests.crawl import page_parse
 from tests.surveys.households.conftest import SEED_COMMUNES
+from tests.test_console_crawl import internal_codes
 
 pytestmark = pytest.mark.django_db
 
@@ -67,6 +69,15 @@ def test_a_rule_set_scores_the_household_satisfaction_index(answered, quang_tri)
     assert fraction_from(row.inputs["points"]) == Fraction(40, 11)
     # the index is part of what the contribution read, so a new answer makes it stale
     assert row.inputs["sources"]["household"] == [4, "6/11", 2]
+    # the province's page of the contribution names the input and its method
+    admin = User.objects.create_user(username="qt@quangtri.test", email="qt@quangtri.test", password="x")
+    admin.memberships.create(unit=quang_tri, role=Role.ADMIN)
+    detail = signed_in(admin).get(f"/u/{quang_tri.slug}/par/{TODAY.year}/units/{answered.pk}/")
+    assert detail.status_code == 200
+    text = detail.content.decode()
+    assert "Có trọng số, khoảng tin cậy theo cụm thôn" in text and "54,55" in text  # 6/11
+    assert "chỉ số hài lòng của hộ gia đình" in text
+    assert internal_codes(page_parse(text)[1]) == []
 
 
 def test_units_without_household_answers_are_not_applicable(answered, quang_tri, villages):
