@@ -49,7 +49,14 @@ from .models import (
 )
 from .pdf import SERIF_STACK, html_to_pdf
 from .qr import qr_svg_inline
-from .services import dossier_token_issue, dossier_token_sign, dossier_url, response_submit
+from .services import (
+    dossier_token_issue,
+    dossier_token_sign,
+    dossier_url,
+    personal_codes_issue,
+    personal_url,
+    response_submit,
+)
 
 UNSUBSCRIBE_SIGNER = signing.Signer(salt="surveys.unsubscribe")
 # Where each way of reaching a customer needs their contact: the field it reads.
@@ -62,6 +69,8 @@ NEEDS = {
 }
 OPEN_STATUSES = (Invitation.Status.PENDING, Invitation.Status.CONTACTED)
 LETTERS_PER_PAGE = 4
+SMS_SEGMENT = 160  # GSM-7 characters in one text message
+SMS_ESCAPED = frozenset("^{}\\[~]|€")  # GSM-7 sends these as two characters
 
 
 # --------------------------------------------------------------------------------------------------
@@ -168,7 +177,8 @@ def customer_survey_create(
         # a token's number nor its rank among the invitations says which customer it was.
         random.SystemRandom().shuffle(chosen)
         invitations = []
-        for pk in chosen:
+        codes = personal_codes_issue(unit=unit, count=len(chosen))
+        for pk, code in zip(chosen, codes, strict=True):
             token, _signed = dossier_token_issue(
                 unit=unit,
                 campaign=campaign,
@@ -176,6 +186,7 @@ def customer_survey_create(
                 procedure=customers[pk].procedure,
                 valid_for=expires - timezone.now(),
                 channel=Channel.LIST,
+                short_code=code,
             )
             invitations.append(Invitation(survey=survey, customer_id=pk, token=token))
         invitations.sort(key=lambda invitation: invitation.customer_id)
@@ -189,9 +200,12 @@ def customer_survey_create(
 
 
 def invitation_link(*, unit: Unit, invitation: Invitation) -> str:
-    """The customer's one-time link; "" once answered (the link was let go)."""
+    """The customer's one-time link, by its short address (/k/<code>; the signed /d/ one for a survey
+    started before short addresses); "" once answered (the link was let go)."""
     if invitation.token is None:
         return ""
+    if invitation.token.short_code:
+        return personal_url(invitation.token.short_code)
     return dossier_url(dossier_token_sign(unit=unit, token=invitation.token))
 
 
@@ -245,20 +259,37 @@ def _plain(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
+# The message, longest first: a text message takes the first that fits one segment (a unit's long
+# name or a long dossier code drops the parts a customer can best do without).
+MESSAGES = (
+    "{committee}{nhac} mời Ông/Bà đánh giá sự phục vụ khi giải quyết hồ sơ {code}: {link} "
+    "(không ghi tên, dùng một lần). Xin cảm ơn!",
+    "{committee}{nhac} mời Ông/Bà đánh giá việc giải quyết hồ sơ {code}: {link} "
+    "(không ghi tên, dùng một lần). Xin cảm ơn!",
+    "{committee}{nhac} mời Ông/Bà đánh giá việc giải quyết hồ sơ {code}: {link} (không ghi tên). Xin cảm ơn!",
+    "{committee}{nhac} mời Ông/Bà đánh giá việc giải quyết hồ sơ: {link} (không ghi tên). Xin cảm ơn!",
+)
+
+
+def sms_length(text: str) -> int:
+    """Characters a text message spends on `text` in GSM-7. Text beyond GSM-7 goes as UCS-2, 70 to a
+    segment: counted here at 160/70 a character, so it fits SMS_SEGMENT exactly when it fits 70."""
+    if not all((" " <= c <= "~" and c != "`") or c == "€" for c in text):
+        return -(-len(text) * SMS_SEGMENT // 70)
+    return len(text) + sum(c in SMS_ESCAPED for c in text)
+
+
 def _message(unit: Unit, invitation: Invitation, link: str, *, method: str, reminder: bool) -> str:
-    words = _unit_words(unit)
-    text = (
-        (
-            "{committee} nhắc: mời Ông/Bà đánh giá sự phục vụ khi giải quyết hồ sơ {code}: {link} "
-            "(không ghi tên, dùng một lần). Xin cảm ơn!"
-        )
-        if reminder
-        else (
-            "{committee} mời Ông/Bà đánh giá sự phục vụ khi giải quyết hồ sơ {code}: {link} "
-            "(không ghi tên, dùng một lần). Xin cảm ơn!"
-        )
-    ).format(committee=words["committee"], code=invitation.customer.dossier_code, link=link)
-    return _plain(text) if method == Invitation.Method.SMS else text
+    values = {
+        "committee": _unit_words(unit)["committee"],
+        "nhac": " nhắc:" if reminder else "",
+        "code": invitation.customer.dossier_code,
+        "link": link,
+    }
+    if method != Invitation.Method.SMS:
+        return MESSAGES[0].format(**values)
+    texts = [_plain(template.format(**values)) for template in MESSAGES]
+    return next((text for text in texts if sms_length(text) <= SMS_SEGMENT), texts[-1])
 
 
 def invitations_messages_export(

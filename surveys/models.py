@@ -223,6 +223,9 @@ class DossierToken(models.Model):
     procedure = models.ForeignKey(Procedure, null=True, blank=True, on_delete=models.SET_NULL)
     staff = models.ForeignKey(StaffMember, null=True, blank=True, on_delete=models.SET_NULL)
     nonce = models.CharField(max_length=32)
+    # The short personal link of a listed customer (/k/<code>, for a text message): the code alone is
+    # the secret, so it is longer than a printed code's; indexed publicly in tenants.ShortLink.
+    short_code = models.CharField(max_length=12, null=True, blank=True, unique=True)
     # The channel its answer is counted under: a receipt's link, or a link sent to a listed customer
     # (whose answers an officer may also record by phone).
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.DOSSIER)

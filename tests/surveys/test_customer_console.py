@@ -70,7 +70,7 @@ def test_an_officer_goes_from_the_export_to_letters_and_a_phone_interview(world,
         unit_reverse(unit, "unit:customer_messages", campaign.pk), {"method": "zalo"}
     )
     body = b"".join(csv_page.streaming_content).decode("utf-8-sig")
-    assert body.count("/d/") == 5
+    assert body.count("/k/") == 5
     letters = officer_client.post(unit_reverse(unit, "unit:customer_letters", campaign.pk))
     assert letters["Content-Type"] == "application/pdf" and letters.content.startswith(b"%PDF")
     with tenant_context(unit):
