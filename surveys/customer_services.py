@@ -68,6 +68,8 @@ NEEDS = {
     Invitation.Method.LETTER: "address",
 }
 OPEN_STATUSES = (Invitation.Status.PENDING, Invitation.Status.CONTACTED)
+# What an officer may record of an attempt (an answer by phone is recorded with its answers).
+OUTCOMES = (Invitation.Status.CONTACTED, Invitation.Status.REFUSED, Invitation.Status.UNREACHABLE)
 LETTERS_PER_PAGE = 4
 SMS_SEGMENT = 160  # GSM-7 characters in one text message
 SMS_ESCAPED = frozenset("^{}\\[~]|€")  # GSM-7 sends these as two characters
@@ -233,10 +235,19 @@ def invitations_to_reach(
 
 
 def _outreach_record(
-    invitations: Sequence[Invitation], *, method: str, by: User | None, reminder: bool, now: dt.datetime
+    invitations: Sequence[Invitation],
+    *,
+    method: str,
+    by: User | None,
+    reminder: bool,
+    now: dt.datetime,
+    outcome: str = Invitation.Status.CONTACTED,
 ) -> None:
     Outreach.objects.bulk_create(
-        [Outreach(invitation=i, method=method, at=now, by=by, is_reminder=reminder) for i in invitations],
+        [
+            Outreach(invitation=i, method=method, at=now, by=by, is_reminder=reminder, outcome=outcome)
+            for i in invitations
+        ],
         batch_size=2000,
     )
     ids = [i.pk for i in invitations]
@@ -459,7 +470,12 @@ def invitation_phone_answer(
             # The call is kept by its day only: its exact time beside the response's would pair them.
             day = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
             _outreach_record(
-                [invitation], method=Invitation.Method.PHONE, by=officer, reminder=False, now=day
+                [invitation],
+                method=Invitation.Method.PHONE,
+                by=officer,
+                reminder=False,
+                now=day,
+                outcome=Invitation.Status.ANSWERED,
             )
     return response
 
@@ -467,17 +483,20 @@ def invitation_phone_answer(
 def invitation_outcome(
     *, unit: Unit, invitation: Invitation, status: str, method: str, by: User
 ) -> Invitation:
-    """Record that the customer refused or could not be reached by `method`."""
-    if status not in (Invitation.Status.REFUSED, Invitation.Status.UNREACHABLE):
-        raise ValidationError({"status": _("Choose refused or unreachable.")})
+    """Record an officer's attempt by `method`: the customer was reached (and will answer by their
+    link), refused, or could not be reached."""
+    if status not in OUTCOMES:
+        raise ValidationError({"status": _("Choose reached, refused or unreachable.")})
     if method not in Invitation.Method.values:
         raise ValidationError({"method": _("Choose how the customer was contacted.")})
     with tenant_context(unit), transaction.atomic():
-        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        invitation = Invitation.objects.select_for_update().select_related("customer").get(pk=invitation.pk)
         if invitation.status == Invitation.Status.ANSWERED:
             raise ValidationError({"status": _("This customer has already answered.")})
+        if invitation.customer.contact_erased_at is not None:
+            raise ValidationError({"status": _("This customer's contact data was erased.")})
         now = timezone.now()
-        Outreach.objects.create(invitation=invitation, method=method, at=now, by=by)
+        Outreach.objects.create(invitation=invitation, method=method, at=now, by=by, outcome=status)
         invitation.status = status
         invitation.last_contacted_at = now
         invitation.save(update_fields=["status", "last_contacted_at"])

@@ -743,6 +743,11 @@ class Outreach(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     is_reminder = models.BooleanField(default=False)
+    # What came of it: a message sent counts as contacted; an officer's call records what the customer
+    # said (answered on the phone, refused) or that nobody could be reached.
+    outcome = models.CharField(
+        max_length=12, choices=Invitation.Status.choices, default=Invitation.Status.CONTACTED
+    )
 
     class Meta:
         ordering = ["at"]
