@@ -48,7 +48,7 @@ from .models import (
     Response,
 )
 from .pdf import SERIF_STACK, html_to_pdf
-from .qr import qr_svg_inline
+from .qr import qr_png_data_uri
 from .services import (
     dossier_token_issue,
     dossier_token_sign,
@@ -422,7 +422,7 @@ def invitations_letters_pdf(*, unit: Unit, survey: CustomerSurvey, by: User) -> 
                     "procedure": customer.procedure.name_vi if customer.procedure else "",
                     "received_on": customer.received_on,
                     "link": link,
-                    "qr": qr_svg_inline(link),
+                    "qr": qr_png_data_uri(link),
                 }
             )
         pages = [cards[i : i + LETTERS_PER_PAGE] for i in range(0, len(cards), LETTERS_PER_PAGE)]
