@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from tenants.decorators import unit_permission_required
 from tenants.http import UnitRequest
 from tenants.models import Membership, User
-from tenants.permissions import Action
+from tenants.permissions import Action, ancestor_paths
 from tenants.spreadsheets import ImportRejected, csv_cell, csv_lines
 
 from .customer_imports import COLUMNS, HEADER_NAMES, MAX_BYTES, customers_from_dossiers, customers_import
@@ -421,7 +421,8 @@ def _plan_page(
 ) -> HttpResponse:
     plan = SurveyPlan.objects.filter(campaign=campaign).first()
     members = User.objects.filter(
-        pk__in=Membership.objects.filter(unit__path__in=_ancestor_paths(request.tenant.path)).values("user")
+        # Roles are inherited down the tree: the members of the units above may be responsible too.
+        pk__in=Membership.objects.filter(unit__path__in=ancestor_paths(request.tenant)).values("user")
     ).order_by("email")
     context = {
         "campaign": campaign,
@@ -433,12 +434,6 @@ def _plan_page(
         "errors": errors or [],
     }
     return render(request, "console/customers/plan.html", context, status=status)
-
-
-def _ancestor_paths(path: str) -> list[str]:
-    """The unit's path and those of the units above it: roles are inherited down the tree."""
-    parts = path.split(".")
-    return [".".join(parts[: i + 1]) for i in range(len(parts))]
 
 
 @operate

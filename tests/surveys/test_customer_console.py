@@ -295,3 +295,14 @@ def test_a_customer_is_found_by_dossier_code(world, officer_client, survey):
     assert officer_client.get(find, {"dossier_code": ""}).status_code == 400
     assert officer_client.get(find, {"dossier_code": "x" * 61}).status_code == 400
     assert officer_client.post(find, {"dossier_code": "H37.10-00002"}).status_code == 405
+
+
+def test_a_plan_step_can_be_given_to_members_of_the_unit_and_of_the_units_above(
+    world, officer_client, campaign, province_admin, sibling_officer
+):
+    officer_client.post(
+        unit_reverse(world.commune, "unit:plan_draft", campaign.pk), {"kind": "customer_list"}
+    )
+    page = officer_client.get(unit_reverse(world.commune, "unit:plan", campaign.pk)).content.decode()
+    assert "officer@hongthai.test</option>" in page and "admin@langson.test</option>" in page
+    assert "officer@sibling.test" not in page
