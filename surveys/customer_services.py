@@ -50,7 +50,7 @@ from .models import (
 from .pdf import SERIF_STACK, html_to_pdf
 from .qr import qr_png_data_uri
 from .services import (
-    dossier_token_issue,
+    dossier_token_defaults,
     dossier_token_sign,
     dossier_url,
     personal_codes_issue,
@@ -178,19 +178,28 @@ def customer_survey_create(
         # Links are issued in a shuffled order and invitations stored in the customers' order: neither
         # a token's number nor its rank among the invitations says which customer it was.
         random.SystemRandom().shuffle(chosen)
-        invitations = []
         codes = personal_codes_issue(unit=unit, count=len(chosen))
-        for pk, code in zip(chosen, codes, strict=True):
-            token, _signed = dossier_token_issue(
-                unit=unit,
-                campaign=campaign,
-                dossier_code=f"kh-{secrets.token_hex(10)}",
-                procedure=customers[pk].procedure,
-                valid_for=expires - timezone.now(),
-                channel=Channel.LIST,
-                short_code=code,
-            )
-            invitations.append(Invitation(survey=survey, customer_id=pk, token=token))
+        # One INSERT for all the links (a link each was three queries: 20,000 took minutes).
+        tokens = DossierToken.objects.bulk_create(
+            [
+                DossierToken(
+                    dossier_code=f"kh-{secrets.token_hex(10)}",
+                    short_code=code,
+                    **dossier_token_defaults(
+                        campaign=campaign,
+                        procedure=customers[pk].procedure,
+                        valid_for=expires - timezone.now(),
+                        channel=Channel.LIST,
+                    ),
+                )
+                for pk, code in zip(chosen, codes, strict=True)
+            ],
+            batch_size=2000,
+        )
+        invitations = [
+            Invitation(survey=survey, customer_id=pk, token=token)
+            for pk, token in zip(chosen, tokens, strict=True)
+        ]
         invitations.sort(key=lambda invitation: invitation.customer_id)
         Invitation.objects.bulk_create(invitations, batch_size=2000)
     return survey

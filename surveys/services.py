@@ -342,17 +342,14 @@ def dossier_token_issue(
     staff: StaffMember | None = None,
     valid_for: dt.timedelta = dt.timedelta(days=30),
     channel: str = Channel.DOSSIER,
-    short_code: str | None = None,
 ) -> tuple[DossierToken, str]:
-    """One signed link per dossier; asking again for the same dossier returns the same unused link.
-    `short_code` (from personal_codes_issue) gives a new link its short address too."""
+    """One signed link per dossier; asking again for the same dossier returns the same unused link."""
     with tenant_context(unit), transaction.atomic():
         token, _created = DossierToken.objects.get_or_create(
             dossier_code=dossier_code,
             defaults=dossier_token_defaults(
                 campaign=campaign, procedure=procedure, staff=staff, valid_for=valid_for, channel=channel
-            )
-            | {"short_code": short_code},
+            ),
         )
     return token, dossier_token_sign(unit=unit, token=token)
 
