@@ -71,6 +71,9 @@ OPEN_STATUSES = (Invitation.Status.PENDING, Invitation.Status.CONTACTED)
 # What an officer may record of an attempt (an answer by phone is recorded with its answers).
 OUTCOMES = (Invitation.Status.CONTACTED, Invitation.Status.REFUSED, Invitation.Status.UNREACHABLE)
 LETTERS_PER_PAGE = 4
+# Cards per PDF file: a file is rendered inside the officer's request, which the web server cuts at
+# 60 s; 200 cards take about 15 s on a loaded machine (tests/benchmarks/results/customers-*.txt).
+LETTERS_PER_FILE = 200
 SMS_SEGMENT = 160  # GSM-7 characters in one text message
 SMS_ESCAPED = frozenset("^{}\\[~]|€")  # GSM-7 sends these as two characters
 
@@ -411,14 +414,35 @@ def customer_unsubscribe(signed: str) -> bool:
         return Customer.objects.filter(pk=int(customer_hex, 16)).exists()
 
 
-def invitations_letters_pdf(*, unit: Unit, survey: CustomerSurvey, by: User) -> bytes:
+def letters_parts(*, survey: CustomerSurvey) -> list[tuple[int, int, int]]:
+    """The letter files of the survey as (part, first card, last card), LETTERS_PER_FILE cards each."""
+    total = invitations_to_reach(survey=survey, method=Invitation.Method.LETTER).count()
+    return [
+        (part, first + 1, min(first + LETTERS_PER_FILE, total))
+        for part, first in enumerate(range(0, total, LETTERS_PER_FILE), start=1)
+    ]
+
+
+def invitations_letters_pdf(*, unit: Unit, survey: CustomerSurvey, by: User, part: int = 1) -> bytes:
     """A mail-merge PDF: one card per customer with a postal address, four to an A4 page (A6 each,
-    cut along the lines), each with the customer's own QR code and link."""
+    cut along the lines), each with the customer's own QR code and link; `part` says which
+    LETTERS_PER_FILE customers (in dossier-code order) the file holds."""
     now = timezone.now()
     words = _unit_words(unit)
-    # Rendered outside any transaction (a thousand cards take minutes); recorded once it exists.
+    # Rendered outside any transaction (200 cards take seconds); recorded once it exists.
     with tenant_context(unit):
-        invitations = list(invitations_to_reach(survey=survey, method=Invitation.Method.LETTER))
+        parts = len(letters_parts(survey=survey))
+        if not 1 <= part <= max(parts, 1):
+            raise ValidationError(
+                _("There is no letter file %(part)s: this survey has %(parts)s.")
+                % {"part": part, "parts": parts}
+            )
+        first = (part - 1) * LETTERS_PER_FILE
+        invitations = list(
+            invitations_to_reach(survey=survey, method=Invitation.Method.LETTER)[
+                first : first + LETTERS_PER_FILE
+            ]
+        )
         cards = []
         for invitation in invitations:
             link = invitation_link(unit=unit, invitation=invitation)

@@ -29,6 +29,7 @@ from tenants.spreadsheets import ImportRejected, csv_cell, csv_lines
 from .customer_imports import COLUMNS, HEADER_NAMES, MAX_BYTES, customers_from_dossiers, customers_import
 from .customer_selectors import customer_contact_history, customer_survey_progress
 from .customer_services import (
+    LETTERS_PER_FILE,
     OUTCOMES,
     customer_contact_erase,
     invitation_outcome,
@@ -37,6 +38,7 @@ from .customer_services import (
     invitations_letters_pdf,
     invitations_messages_export,
     invitations_to_reach,
+    letters_parts,
 )
 from .definition import Definition
 from .forms import DayField
@@ -269,18 +271,24 @@ def _survey(campaign_pk: int) -> CustomerSurvey:
 @operate
 @require_GET
 def customer_survey(request: UnitRequest, pk: int) -> HttpResponse:
+    return _survey_page(request, pk)
+
+
+def _survey_page(request: UnitRequest, pk: int, *, errors: list[str] | None = None) -> HttpResponse:
     campaign = get_object_or_404(Campaign, pk=pk, channels__contains=[Channel.LIST])
     survey = CustomerSurvey.objects.filter(campaign=campaign).first()
-    context: dict[str, Any] = {"campaign": campaign, "survey": survey}
+    context: dict[str, Any] = {"campaign": campaign, "survey": survey, "errors": errors or []}
     if survey is None:
         context["period_form"] = PeriodForm()
         context["modes"] = CustomerSurvey.Mode.choices
     else:
         context["progress"] = customer_survey_progress(survey=survey)
+        context["letter_parts"] = letters_parts(survey=survey)
+        context["per_file"] = LETTERS_PER_FILE
         context["phone_list"] = list(
             invitations_to_reach(survey=survey, method=Invitation.Method.PHONE)[:PHONE_LIST_MAX]
         )
-    return render(request, "console/customers/survey.html", context)
+    return render(request, "console/customers/survey.html", context, status=400 if errors else 200)
 
 
 def _download(rows: list[list[str]], filename: str) -> StreamingHttpResponse:
@@ -312,9 +320,17 @@ def customer_messages(request: UnitRequest, pk: int) -> HttpResponse | Streaming
 @operate
 @require_POST
 def customer_letters(request: UnitRequest, pk: int) -> HttpResponse:
-    pdf = invitations_letters_pdf(unit=request.tenant, survey=_survey(pk), by=request.user)
+    survey = _survey(pk)
+    raw = request.POST.get("part", "1")
+    try:
+        pdf = invitations_letters_pdf(
+            unit=request.tenant, survey=survey, by=request.user, part=int(raw) if raw.isdigit() else 0
+        )
+    except ValidationError as error:
+        return _survey_page(request, pk, errors=error.messages)
     response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="thu-moi-{timezone.localdate():%Y%m%d}.pdf"'
+    name = f"thu-moi-{timezone.localdate():%Y%m%d}-phan-{raw}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
 

@@ -75,8 +75,13 @@ def test_an_officer_goes_from_the_export_to_letters_and_a_phone_interview(world,
     )
     body = b"".join(csv_page.streaming_content).decode("utf-8-sig")
     assert body.count("/k/") == 5
-    letters = officer_client.post(unit_reverse(unit, "unit:customer_letters", campaign.pk))
+    letters = officer_client.post(unit_reverse(unit, "unit:customer_letters", campaign.pk), {"part": "1"})
     assert letters["Content-Type"] == "application/pdf" and letters.content.startswith(b"%PDF")
+    for part in ("2", "x", "-1", ""):
+        refused = officer_client.post(
+            unit_reverse(unit, "unit:customer_letters", campaign.pk), {"part": part}
+        )
+        assert refused.status_code == 400 and "tệp thư" in refused.content.decode(), part
     with tenant_context(unit):
         invitation = Invitation.objects.order_by("pk").first()
     phone_url = unit_reverse(unit, "unit:invitation_phone", campaign.pk, invitation.pk)

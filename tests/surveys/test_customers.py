@@ -8,6 +8,7 @@ import uuid
 import pytest
 from django.conf import settings
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import tenant_context
@@ -16,6 +17,7 @@ from openpyxl import Workbook
 from analytics.facts.services import facts_refresh
 from analytics.figures.selectors import Period, breakdown
 from analytics.quotas.services import customer_sample_sizes
+from surveys import customer_services
 from surveys.customer_imports import customers_from_dossiers, customers_import
 from surveys.customer_selectors import customer_survey_progress
 from surveys.customer_services import (
@@ -31,6 +33,8 @@ from surveys.customer_services import (
     invitations_email_send,
     invitations_letters_pdf,
     invitations_messages_export,
+    invitations_to_reach,
+    letters_parts,
     sms_length,
     unsubscribe_token,
 )
@@ -605,6 +609,25 @@ def test_the_letters_pdf_carries_each_name_and_a_qr_code_decoding_to_that_custom
     )
     with tenant_context(unit):
         assert Outreach.objects.filter(method="letter").count() == 6
+
+
+def test_letters_come_in_files_of_a_bounded_size_and_a_file_that_does_not_exist_is_refused(
+    unit, survey, commune_officer, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(customer_services, "LETTERS_PER_FILE", 4)
+    with tenant_context(unit):
+        assert letters_parts(survey=survey) == [(1, 1, 4), (2, 5, 6)]
+        names = [
+            i.customer.contact.name
+            for i in invitations_to_reach(survey=survey, method=Invitation.Method.LETTER)
+        ]
+    second = pdf_text(invitations_letters_pdf(unit=unit, survey=survey, by=commune_officer, part=2), tmp_path)
+    assert [n for n in names if n in second] == names[4:]
+    for part in (0, 3):
+        with pytest.raises(ValidationError):
+            invitations_letters_pdf(unit=unit, survey=survey, by=commune_officer, part=part)
+    with tenant_context(unit):
+        assert Outreach.objects.filter(method="letter").count() == 2  # only the file made
 
 
 def test_response_rates_per_way_of_reaching_people_and_phone_answers_apart_in_the_figures(
