@@ -1,7 +1,8 @@
-"""Survey set-up and a year of synthetic answers for the demo units, so `make demo` shows real pages.
+"""Survey set-up and a year of synthetic answers for the demo units, so `make demo` shows real pages;
+a handful of feedback records per demo commune, received, handled and rated through the services.
 
-Idempotent: a unit that already has a campaign is left as it is. The answers are random but seeded,
-so every demo shows the same figures.
+Idempotent: a unit that already has a campaign (or feedback) is left as it is. The answers are random
+but seeded, so every demo shows the same figures.
 """
 
 import datetime as dt
@@ -15,10 +16,29 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from analytics.facts.services import facts_rebuild
-from surveys.models import Campaign, Procedure, QRLink, Response
+from surveys.feedback import (
+    FeedbackInput,
+    feedback_assign,
+    feedback_rate,
+    feedback_record,
+    feedback_reply,
+    rating_url,
+)
+from surveys.models import (
+    Campaign,
+    Feedback,
+    FeedbackCategory,
+    FeedbackSource,
+    FeedbackStatus,
+    FeedbackStatusChange,
+    Procedure,
+    QRLink,
+    ReplyMethod,
+    Response,
+)
 from surveys.services import campaign_create, catalog_seed, questionnaire_install_builtin, response_submit
 from surveys.setup_services import campaign_link_ensure, desk_create, staff_member_create
-from tenants.models import Structure, Unit
+from tenants.models import Membership, Role, Structure, Unit, User
 
 # (structure, code) → the seed questionnaire the unit used, and how many answers to make up.
 DEMO_SURVEYS = {
@@ -135,4 +155,165 @@ def demo_surveys_seed() -> list[DemoSurvey]:
         unit = Unit.objects.filter(structure=structure, code=code, onboarded_at__isnull=False).first()
         if unit is not None and (result := demo_survey_seed(unit=unit, questionnaire_key=key, count=count)):
             seeded.append(result)
+    return seeded
+
+
+# Feedback and complaints
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DemoFeedback:
+    """One record: received `days_ago`, then replied `reply_offset` days after its due date (negative:
+    before it; None: no reply yet) and rated 1–5 by the citizen when they left contact details."""
+
+    days_ago: int
+    source: str
+    category: str
+    content: str
+    contact: dict[str, str] | None
+    reply_offset: int | None
+    rating: int | None = None
+
+
+DEMO_FEEDBACK = [
+    DemoFeedback(
+        200,
+        FeedbackSource.LETTER,
+        FeedbackCategory.PROCEDURE,
+        "Đề nghị niêm yết rõ thành phần hồ sơ đăng ký khai sinh tại Bộ phận một cửa.",
+        {"name": "Nguyễn Văn Bình", "phone": "0912 345 678"},
+        -3,
+        rating=5,
+    ),
+    DemoFeedback(
+        150,
+        FeedbackSource.HOTLINE,
+        FeedbackCategory.RESULT,
+        "Hồ sơ chứng thực trả chậm hai ngày so với giấy hẹn.",
+        {"name": "Trần Thị Hoa", "phone": "0987 654 321"},
+        4,
+        rating=2,
+    ),
+    DemoFeedback(
+        120,
+        FeedbackSource.MEETING,
+        FeedbackCategory.ATTITUDE,
+        "Công chức tiếp nhận hướng dẫn tận tình, đề nghị biểu dương.",
+        None,
+        -1,
+    ),
+    DemoFeedback(
+        90,
+        FeedbackSource.MAILBOX,
+        FeedbackCategory.UNOFFICIAL_COSTS,
+        "Có người đề nghị nộp thêm tiền ngoài lệ phí khi làm thủ tục đất đai.",
+        None,
+        0,
+    ),
+    DemoFeedback(
+        60,
+        FeedbackSource.MEETING,
+        FeedbackCategory.SUGGESTION,
+        "Đề nghị bố trí thêm ghế chờ và quạt tại Bộ phận một cửa.",
+        {"name": "Lê Văn Tâm", "address": "Thôn Nà Lầu"},
+        -2,
+        rating=4,
+    ),
+    DemoFeedback(
+        40,
+        FeedbackSource.LETTER,
+        FeedbackCategory.ACCESS,
+        "Khó tìm thông tin về giờ làm việc sáng thứ Bảy.",
+        {"phone": "0203 3880 123"},
+        2,
+        rating=3,
+    ),
+    DemoFeedback(
+        25,
+        FeedbackSource.HOTLINE,
+        FeedbackCategory.RESULT,
+        "Chưa nhận được kết quả cấp đổi giấy chứng nhận quyền sử dụng đất.",
+        None,
+        None,
+    ),
+    DemoFeedback(
+        2,
+        FeedbackSource.MAILBOX,
+        FeedbackCategory.OTHER,
+        "Đề nghị sửa lại biển chỉ dẫn vào trụ sở.",
+        None,
+        None,
+    ),
+]
+
+
+def _demo_handler(unit: Unit) -> User | None:
+    """Who handles the demo feedback: the unit's officer, else its admin, else the platform operator
+    (the demo accounts); None without any of them."""
+    for role in (Role.OFFICER, Role.ADMIN):
+        membership = Membership.objects.filter(unit=unit, role=role, user__is_active=True).first()
+        if membership is not None:
+            return membership.user
+    return User.objects.filter(is_superuser=True, is_active=True).order_by("pk").first()
+
+
+def demo_feedback_seed(*, unit: Unit, handler: User) -> int:
+    """DEMO_FEEDBACK in the unit, entered, assigned, replied and rated through the services, then dated
+    back as the demo answers are. None made when the unit has feedback already; returns how many."""
+    with tenant_context(unit):
+        if Feedback.objects.exists():
+            return 0
+    today = timezone.localdate()
+    tz = timezone.get_default_timezone()
+    for item in DEMO_FEEDBACK:
+        received = today - dt.timedelta(days=item.days_ago)
+        while received.weekday() >= 5:
+            received -= dt.timedelta(days=1)
+        data = FeedbackInput(category=item.category, content=item.content, contact=item.contact)
+        feedback = feedback_record(
+            unit=unit, data=data, source=item.source, received_on=received, entered_by=handler
+        )
+        feedback = feedback_assign(unit=unit, feedback=feedback, official=handler, by=handler)
+        assigned_at = feedback.received_at + dt.timedelta(hours=2)
+        with tenant_context(unit):
+            Feedback.objects.filter(pk=feedback.pk).update(assigned_at=assigned_at)
+            history = FeedbackStatusChange.objects.filter(feedback=feedback)
+            history.filter(status=FeedbackStatus.ASSIGNED).update(at=assigned_at)
+        if item.reply_offset is None:
+            continue
+        feedback = feedback_reply(
+            unit=unit,
+            feedback=feedback,
+            reply="Ủy ban nhân dân đã tiếp nhận, kiểm tra và xử lý theo quy định. Cảm ơn ông/bà đã phản ánh.",
+            method=ReplyMethod.PRINTED,
+            by=handler,
+        )
+        if item.rating is not None and feedback.rateable:
+            signed = rating_url(unit=unit, feedback=feedback).rsplit("/", 1)[-1]
+            feedback_rate(signed=signed, value=str(item.rating))
+        replied_at = dt.datetime.combine(
+            feedback.due_on + dt.timedelta(days=item.reply_offset), dt.time(15), tzinfo=tz
+        )
+        with tenant_context(unit):
+            Feedback.objects.filter(pk=feedback.pk).update(
+                replied_at=replied_at,
+                rated_at=replied_at + dt.timedelta(days=2) if item.rating is not None else None,
+            )
+            history.filter(status=FeedbackStatus.REPLIED).update(at=replied_at)
+    return len(DEMO_FEEDBACK)
+
+
+def demo_feedback_seed_all() -> dict[Unit, int]:
+    """The demo feedback in each demo commune that has a handler among the demo accounts."""
+    seeded = {}
+    for structure, code in DEMO_SURVEYS:
+        unit = Unit.objects.filter(structure=structure, code=code, onboarded_at__isnull=False).first()
+        handler = _demo_handler(unit) if unit is not None else None
+        if (
+            unit is not None
+            and handler is not None
+            and (made := demo_feedback_seed(unit=unit, handler=handler))
+        ):
+            seeded[unit] = made
     return seeded

@@ -47,6 +47,7 @@ FACT_KEY: Final = (
 
 
 OVERALL_TOTALS: Final = models.Q(dim="", kind="rating", element="OVERALL")
+OVERALL_READ: Final = ["scale", "value", "bucket", "count"]
 
 
 class FactCounts(models.Model):
@@ -56,6 +57,10 @@ class FactCounts(models.Model):
     reasons. Only rows some figure reads are written (analytics.facts.services.FACTS_SQL says which):
     every rating, response and unsatisfied respondent's reason in the total (dim = ""); in each
     breakdown the overall-question ratings, and per procedure the responses (quotas).
+
+    The unit and node columns of the fact tables carry no database foreign key: a fold writes tens of
+    thousands of rows, each of which would be checked against the registry by a trigger (a fifth of
+    the write); the ids come from the registry itself, and Django still protects and cascades on delete.
     """
 
     kind = models.CharField(max_length=10, choices=FactKind.choices)
@@ -77,7 +82,9 @@ class FactCounts(models.Model):
 class DailyFact(FactCounts):
     """A unit's own answers on one local day (its schema's raw rows, folded): the leaf level."""
 
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", db_index=False)
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
     day = models.DateField()
 
     class Meta:
@@ -96,7 +103,9 @@ class RollupDay(FactCounts):
     subtree, and for a current unit the legacy units merged into it), summed. Figures read whole
     months from RollupMonth and the days at a period's edges from here."""
 
-    node = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+", db_index=False)
+    node = models.ForeignKey(
+        Unit, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
     day = models.DateField()
 
     class Meta:
@@ -105,8 +114,16 @@ class RollupDay(FactCounts):
                 fields=["node", "day", *FACT_KEY], nulls_distinct=False, name="rollup_day_key"
             )
         ]
-        # Rankings and desk boards read only the overall question's totals of many nodes.
-        indexes = [models.Index(fields=["node", "day"], condition=OVERALL_TOTALS, name="rollup_day_overall")]
+        # Rankings and desk boards read only the overall question's totals of many nodes: the index
+        # covers what they read (analytics.figures.selectors.OVERALL_SQL), for index-only scans.
+        indexes = [
+            models.Index(
+                fields=["node", "day"],
+                include=OVERALL_READ,
+                condition=OVERALL_TOTALS,
+                name="rollup_day_overall",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"node {self.node_id} {self.day} {self.kind} ×{self.count}"
@@ -115,7 +132,9 @@ class RollupDay(FactCounts):
 class RollupMonth(FactCounts):
     """A node's counts of one calendar month (`month` is its first day): the sum of its RollupDay rows."""
 
-    node = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+", db_index=False)
+    node = models.ForeignKey(
+        Unit, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
     month = models.DateField()
 
     class Meta:
@@ -125,7 +144,12 @@ class RollupMonth(FactCounts):
             )
         ]
         indexes = [
-            models.Index(fields=["node", "month"], condition=OVERALL_TOTALS, name="rollup_month_overall")
+            models.Index(
+                fields=["node", "month"],
+                include=OVERALL_READ,
+                condition=OVERALL_TOTALS,
+                name="rollup_month_overall",
+            )
         ]
 
     def __str__(self) -> str:

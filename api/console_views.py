@@ -81,6 +81,19 @@ def api_client_action(
     client = get_object_or_404(ApiClient, pk=pk, unit=unit)
     key = None
     if action == "rotate" and client.is_active:
+        asked = confirmation_step(
+            request,
+            title=_("Issue a new key for “%(name)s”?") % {"name": client.name},
+            consequences=[
+                _("The current key stops working at once; the new one is shown once, on the next page."),
+                _("Every system calling the API with the current key is refused until it gets the new one."),
+            ],
+            button=_("Issue a new key"),
+            cancel_url=reverse("console:api_clients", args=[unit.structure, unit.code]),
+            in_unit=False,
+        )
+        if asked is not None:
+            return asked
         key = api_client_rotate(client=client, actor=request.user)
     elif action == "revoke":
         if client.is_active:

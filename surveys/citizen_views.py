@@ -374,26 +374,28 @@ def _qr_link_read(
     return _qr_target(unit, link, catalog_stamp=row[-1])
 
 
-def _dossier_target(unit: Unit, token: DossierToken, nonce: str, signed: str) -> Target:
+def _dossier_target(unit: Unit, token: DossierToken, nonce: str, form_path: str) -> Target:
+    """A one-time link's target, at its signed address (/d/…) or its short one (/k/…)."""
     return Target(
         unit=unit,
         campaign=token.campaign,
         channel=token.channel,
         link_id=f"d:{token.pk}",
-        form_path=f"/d/{signed}",
-        thanks_path=f"/d/{signed}/cam-on",
+        form_path=form_path,
+        thanks_path=f"{form_path}/cam-on",
         dossier=token,
         nonce=nonce,
     )
 
 
-def _dossier_token(token_id: int) -> DossierToken | None:
-    return (
-        DossierToken.objects.select_related("campaign__version", "procedure", "staff")
-        .defer("campaign__version__definition")
-        .filter(pk=token_id)
-        .first()
+def _dossier_tokens() -> QuerySet[DossierToken]:
+    return DossierToken.objects.select_related("campaign__version", "procedure", "staff").defer(
+        "campaign__version__definition"
     )
+
+
+def _dossier_token(token_id: int) -> DossierToken | None:
+    return _unique(_dossier_tokens().filter(pk=token_id))
 
 
 def _dossier_unit(signed: str) -> tuple[Unit, int, str] | None:
@@ -453,7 +455,23 @@ def _at_dossier_link(request: HttpRequest, token: str, page: Page) -> HttpRespon
             dossier = _dossier_token(token_id)
             if dossier is None:
                 return _not_found(request, lang, unit=unit)
-            return page(request, lang, _dossier_target(unit, dossier, nonce, token))
+            return page(request, lang, _dossier_target(unit, dossier, nonce, f"/d/{token}"))
+
+
+def _at_personal_link(request: HttpRequest, code: str, page: Page) -> HttpResponse:
+    """The same for a listed customer's short personal link: its code alone finds the one-time link,
+    which then answers exactly as its signed address does."""
+    lang = _language(request)
+    code = code.strip().lower()
+    with translation.override(lang):
+        unit = _qr_unit(code) if CODE_RE.fullmatch(code) else None
+        if unit is None:
+            return _not_found(request, lang)
+        with tenant_context(unit):
+            dossier = _unique(_dossier_tokens().filter(short_code=code))
+            if dossier is None:
+                return _not_found(request, lang, unit=unit)
+            return page(request, lang, _dossier_target(unit, dossier, dossier.nonce, f"/k/{code}"))
 
 
 @embeddable
@@ -472,6 +490,15 @@ def qr_form(request: HttpRequest, code: str) -> HttpResponse:
 def dossier_form(request: HttpRequest, token: str) -> HttpResponse:
     """The form behind a one-time link printed on one dossier's receipt."""
     return _at_dossier_link(request, token, _dossier_form)
+
+
+@embeddable
+@csrf_exempt
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def personal_form(request: HttpRequest, code: str) -> HttpResponse:
+    """The same form behind a listed customer's short link (a text message, an e-mail, a letter)."""
+    return _at_personal_link(request, code, _dossier_form)
 
 
 def _dossier_form(request: HttpRequest, lang: str, target: Target) -> HttpResponse:
@@ -499,6 +526,13 @@ def qr_thanks(request: HttpRequest, code: str) -> HttpResponse:
 @require_http_methods(["GET", "HEAD"])
 def dossier_thanks(request: HttpRequest, token: str) -> HttpResponse:
     return _at_dossier_link(request, token, _thanks)
+
+
+@embeddable
+@never_cache
+@require_http_methods(["GET", "HEAD"])
+def personal_thanks(request: HttpRequest, code: str) -> HttpResponse:
+    return _at_personal_link(request, code, _thanks)
 
 
 # --------------------------------------------------------------------------- the form's steps

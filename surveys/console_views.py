@@ -629,6 +629,20 @@ def questionnaire_switch(request: UnitRequest, pk: int) -> HttpResponse:
 @require_POST
 def questionnaire_discard(request: UnitRequest, pk: int) -> HttpResponse:
     questionnaire = get_object_or_404(Questionnaire, pk=pk)
+    draft = selectors.questionnaire_draft(questionnaire=questionnaire)
+    if draft is not None:
+        asked = confirmation_step(
+            request,
+            title=_("Discard the draft v%(n)s of “%(name)s”?") % {"n": draft.number, "name": questionnaire},
+            consequences=[
+                _("Its changes are deleted and cannot be recovered."),
+                _("The published versions and their answers stay as they are."),
+            ],
+            button=_("Discard the draft"),
+            cancel_url=reverse("unit:questionnaire", args=[pk]),
+        )
+        if asked is not None:
+            return asked
     try:
         questionnaire_draft_discard(questionnaire=questionnaire)
     except ValidationError as error:

@@ -1,14 +1,14 @@
-"""Reads of customer surveys: progress and response rates per way of reaching people. Counts only:
-nothing here joins an invitation to a response."""
+"""Reads of customer surveys: progress and response rates per way of reaching people, and each
+customer's contact history. Nothing here joins an invitation to a response."""
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
 
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q
 
-from .models import CustomerSurvey, Invitation
+from .models import Customer, CustomerSurvey, Invitation, Outreach
 
 
 @dataclass(frozen=True)
@@ -54,3 +54,26 @@ def customer_survey_progress(*, survey: CustomerSurvey) -> SurveyProgress:
         )
         methods.append(MethodRate(method, str(label), counts["contacted"], counts["answered"]))
     return SurveyProgress(total=sum(statuses.values()), statuses=dict(statuses), methods=methods)
+
+
+@dataclass(frozen=True)
+class ContactHistory:
+    invitation: Invitation
+    attempts: list[Outreach]
+
+    @property
+    def reminders(self) -> int:
+        return sum(attempt.is_reminder for attempt in self.attempts)
+
+
+def customer_contact_history(*, customer: Customer) -> list[ContactHistory]:
+    """Each survey the customer was invited to, the latest first, with every attempt to reach them:
+    how, when, by whom and what came of it (current unit's schema). An invitation keeps nothing of an
+    answer, so neither does its history."""
+    invitations = (
+        Invitation.objects.filter(customer=customer)
+        .select_related("survey__campaign")
+        .prefetch_related(Prefetch("attempts", queryset=Outreach.objects.select_related("by")))
+        .order_by("-survey__campaign__starts_on", "-pk")
+    )
+    return [ContactHistory(invitation, list(invitation.attempts.all())) for invitation in invitations]

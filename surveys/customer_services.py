@@ -48,8 +48,15 @@ from .models import (
     Response,
 )
 from .pdf import SERIF_STACK, html_to_pdf
-from .qr import qr_svg_inline
-from .services import dossier_token_issue, dossier_token_sign, dossier_url, response_submit
+from .qr import qr_png_data_uri
+from .services import (
+    dossier_token_defaults,
+    dossier_token_sign,
+    dossier_url,
+    personal_codes_issue,
+    personal_url,
+    response_submit,
+)
 
 UNSUBSCRIBE_SIGNER = signing.Signer(salt="surveys.unsubscribe")
 # Where each way of reaching a customer needs their contact: the field it reads.
@@ -61,7 +68,14 @@ NEEDS = {
     Invitation.Method.LETTER: "address",
 }
 OPEN_STATUSES = (Invitation.Status.PENDING, Invitation.Status.CONTACTED)
+# What an officer may record of an attempt (an answer by phone is recorded with its answers).
+OUTCOMES = (Invitation.Status.CONTACTED, Invitation.Status.REFUSED, Invitation.Status.UNREACHABLE)
 LETTERS_PER_PAGE = 4
+# Cards per PDF file: a file is rendered inside the officer's request, which the web server cuts at
+# 60 s; 200 cards take about 15 s on a loaded machine (tests/benchmarks/results/customers-*.txt).
+LETTERS_PER_FILE = 200
+SMS_SEGMENT = 160  # GSM-7 characters in one text message
+SMS_ESCAPED = frozenset("^{}\\[~]|€")  # GSM-7 sends these as two characters
 
 
 # --------------------------------------------------------------------------------------------------
@@ -167,17 +181,28 @@ def customer_survey_create(
         # Links are issued in a shuffled order and invitations stored in the customers' order: neither
         # a token's number nor its rank among the invitations says which customer it was.
         random.SystemRandom().shuffle(chosen)
-        invitations = []
-        for pk in chosen:
-            token, _signed = dossier_token_issue(
-                unit=unit,
-                campaign=campaign,
-                dossier_code=f"kh-{secrets.token_hex(10)}",
-                procedure=customers[pk].procedure,
-                valid_for=expires - timezone.now(),
-                channel=Channel.LIST,
-            )
-            invitations.append(Invitation(survey=survey, customer_id=pk, token=token))
+        codes = personal_codes_issue(unit=unit, count=len(chosen))
+        # One INSERT for all the links (a link each was three queries: 20,000 took minutes).
+        tokens = DossierToken.objects.bulk_create(
+            [
+                DossierToken(
+                    dossier_code=f"kh-{secrets.token_hex(10)}",
+                    short_code=code,
+                    **dossier_token_defaults(
+                        campaign=campaign,
+                        procedure=customers[pk].procedure,
+                        valid_for=expires - timezone.now(),
+                        channel=Channel.LIST,
+                    ),
+                )
+                for pk, code in zip(chosen, codes, strict=True)
+            ],
+            batch_size=2000,
+        )
+        invitations = [
+            Invitation(survey=survey, customer_id=pk, token=token)
+            for pk, token in zip(chosen, tokens, strict=True)
+        ]
         invitations.sort(key=lambda invitation: invitation.customer_id)
         Invitation.objects.bulk_create(invitations, batch_size=2000)
     return survey
@@ -189,9 +214,12 @@ def customer_survey_create(
 
 
 def invitation_link(*, unit: Unit, invitation: Invitation) -> str:
-    """The customer's one-time link; "" once answered (the link was let go)."""
+    """The customer's one-time link, by its short address (/k/<code>; the signed /d/ one for a survey
+    started before short addresses); "" once answered (the link was let go)."""
     if invitation.token is None:
         return ""
+    if invitation.token.short_code:
+        return personal_url(invitation.token.short_code)
     return dossier_url(dossier_token_sign(unit=unit, token=invitation.token))
 
 
@@ -219,10 +247,19 @@ def invitations_to_reach(
 
 
 def _outreach_record(
-    invitations: Sequence[Invitation], *, method: str, by: User | None, reminder: bool, now: dt.datetime
+    invitations: Sequence[Invitation],
+    *,
+    method: str,
+    by: User | None,
+    reminder: bool,
+    now: dt.datetime,
+    outcome: str = Invitation.Status.CONTACTED,
 ) -> None:
     Outreach.objects.bulk_create(
-        [Outreach(invitation=i, method=method, at=now, by=by, is_reminder=reminder) for i in invitations],
+        [
+            Outreach(invitation=i, method=method, at=now, by=by, is_reminder=reminder, outcome=outcome)
+            for i in invitations
+        ],
         batch_size=2000,
     )
     ids = [i.pk for i in invitations]
@@ -245,20 +282,37 @@ def _plain(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
+# The message, longest first: a text message takes the first that fits one segment (a unit's long
+# name or a long dossier code drops the parts a customer can best do without).
+MESSAGES = (
+    "{committee}{nhac} mời Ông/Bà đánh giá sự phục vụ khi giải quyết hồ sơ {code}: {link} "
+    "(không ghi tên, dùng một lần). Xin cảm ơn!",
+    "{committee}{nhac} mời Ông/Bà đánh giá việc giải quyết hồ sơ {code}: {link} "
+    "(không ghi tên, dùng một lần). Xin cảm ơn!",
+    "{committee}{nhac} mời Ông/Bà đánh giá việc giải quyết hồ sơ {code}: {link} (không ghi tên). Xin cảm ơn!",
+    "{committee}{nhac} mời Ông/Bà đánh giá việc giải quyết hồ sơ: {link} (không ghi tên). Xin cảm ơn!",
+)
+
+
+def sms_length(text: str) -> int:
+    """Characters a text message spends on `text` in GSM-7. Text beyond GSM-7 goes as UCS-2, 70 to a
+    segment: counted here at 160/70 a character, so it fits SMS_SEGMENT exactly when it fits 70."""
+    if not all((" " <= c <= "~" and c != "`") or c == "€" for c in text):
+        return -(-len(text) * SMS_SEGMENT // 70)
+    return len(text) + sum(c in SMS_ESCAPED for c in text)
+
+
 def _message(unit: Unit, invitation: Invitation, link: str, *, method: str, reminder: bool) -> str:
-    words = _unit_words(unit)
-    text = (
-        (
-            "{committee} nhắc: mời Ông/Bà đánh giá sự phục vụ khi giải quyết hồ sơ {code}: {link} "
-            "(không ghi tên, dùng một lần). Xin cảm ơn!"
-        )
-        if reminder
-        else (
-            "{committee} mời Ông/Bà đánh giá sự phục vụ khi giải quyết hồ sơ {code}: {link} "
-            "(không ghi tên, dùng một lần). Xin cảm ơn!"
-        )
-    ).format(committee=words["committee"], code=invitation.customer.dossier_code, link=link)
-    return _plain(text) if method == Invitation.Method.SMS else text
+    values = {
+        "committee": _unit_words(unit)["committee"],
+        "nhac": " nhắc:" if reminder else "",
+        "code": invitation.customer.dossier_code,
+        "link": link,
+    }
+    if method != Invitation.Method.SMS:
+        return MESSAGES[0].format(**values)
+    texts = [_plain(template.format(**values)) for template in MESSAGES]
+    return next((text for text in texts if sms_length(text) <= SMS_SEGMENT), texts[-1])
 
 
 def invitations_messages_export(
@@ -360,14 +414,35 @@ def customer_unsubscribe(signed: str) -> bool:
         return Customer.objects.filter(pk=int(customer_hex, 16)).exists()
 
 
-def invitations_letters_pdf(*, unit: Unit, survey: CustomerSurvey, by: User) -> bytes:
+def letters_parts(*, survey: CustomerSurvey) -> list[tuple[int, int, int]]:
+    """The letter files of the survey as (part, first card, last card), LETTERS_PER_FILE cards each."""
+    total = invitations_to_reach(survey=survey, method=Invitation.Method.LETTER).count()
+    return [
+        (part, first + 1, min(first + LETTERS_PER_FILE, total))
+        for part, first in enumerate(range(0, total, LETTERS_PER_FILE), start=1)
+    ]
+
+
+def invitations_letters_pdf(*, unit: Unit, survey: CustomerSurvey, by: User, part: int = 1) -> bytes:
     """A mail-merge PDF: one card per customer with a postal address, four to an A4 page (A6 each,
-    cut along the lines), each with the customer's own QR code and link."""
+    cut along the lines), each with the customer's own QR code and link; `part` says which
+    LETTERS_PER_FILE customers (in dossier-code order) the file holds."""
     now = timezone.now()
     words = _unit_words(unit)
-    # Rendered outside any transaction (a thousand cards take minutes); recorded once it exists.
+    # Rendered outside any transaction (200 cards take seconds); recorded once it exists.
     with tenant_context(unit):
-        invitations = list(invitations_to_reach(survey=survey, method=Invitation.Method.LETTER))
+        parts = len(letters_parts(survey=survey))
+        if not 1 <= part <= max(parts, 1):
+            raise ValidationError(
+                _("There is no letter file %(part)s: this survey has %(parts)s.")
+                % {"part": part, "parts": parts}
+            )
+        first = (part - 1) * LETTERS_PER_FILE
+        invitations = list(
+            invitations_to_reach(survey=survey, method=Invitation.Method.LETTER)[
+                first : first + LETTERS_PER_FILE
+            ]
+        )
         cards = []
         for invitation in invitations:
             link = invitation_link(unit=unit, invitation=invitation)
@@ -380,7 +455,7 @@ def invitations_letters_pdf(*, unit: Unit, survey: CustomerSurvey, by: User) -> 
                     "procedure": customer.procedure.name_vi if customer.procedure else "",
                     "received_on": customer.received_on,
                     "link": link,
-                    "qr": qr_svg_inline(link),
+                    "qr": qr_png_data_uri(link),
                 }
             )
         pages = [cards[i : i + LETTERS_PER_PAGE] for i in range(0, len(cards), LETTERS_PER_PAGE)]
@@ -428,7 +503,12 @@ def invitation_phone_answer(
             # The call is kept by its day only: its exact time beside the response's would pair them.
             day = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
             _outreach_record(
-                [invitation], method=Invitation.Method.PHONE, by=officer, reminder=False, now=day
+                [invitation],
+                method=Invitation.Method.PHONE,
+                by=officer,
+                reminder=False,
+                now=day,
+                outcome=Invitation.Status.ANSWERED,
             )
     return response
 
@@ -436,17 +516,20 @@ def invitation_phone_answer(
 def invitation_outcome(
     *, unit: Unit, invitation: Invitation, status: str, method: str, by: User
 ) -> Invitation:
-    """Record that the customer refused or could not be reached by `method`."""
-    if status not in (Invitation.Status.REFUSED, Invitation.Status.UNREACHABLE):
-        raise ValidationError({"status": _("Choose refused or unreachable.")})
+    """Record an officer's attempt by `method`: the customer was reached (and will answer by their
+    link), refused, or could not be reached."""
+    if status not in OUTCOMES:
+        raise ValidationError({"status": _("Choose reached, refused or unreachable.")})
     if method not in Invitation.Method.values:
         raise ValidationError({"method": _("Choose how the customer was contacted.")})
     with tenant_context(unit), transaction.atomic():
-        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        invitation = Invitation.objects.select_for_update().select_related("customer").get(pk=invitation.pk)
         if invitation.status == Invitation.Status.ANSWERED:
             raise ValidationError({"status": _("This customer has already answered.")})
+        if invitation.customer.contact_erased_at is not None:
+            raise ValidationError({"status": _("This customer's contact data was erased.")})
         now = timezone.now()
-        Outreach.objects.create(invitation=invitation, method=method, at=now, by=by)
+        Outreach.objects.create(invitation=invitation, method=method, at=now, by=by, outcome=status)
         invitation.status = status
         invitation.last_contacted_at = now
         invitation.save(update_fields=["status", "last_contacted_at"])

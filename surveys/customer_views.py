@@ -23,12 +23,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from tenants.decorators import unit_permission_required
 from tenants.http import UnitRequest
 from tenants.models import Membership, User
-from tenants.permissions import Action
+from tenants.permissions import Action, ancestor_paths
 from tenants.spreadsheets import ImportRejected, csv_cell, csv_lines
 
 from .customer_imports import COLUMNS, HEADER_NAMES, MAX_BYTES, customers_from_dossiers, customers_import
-from .customer_selectors import customer_survey_progress
+from .customer_selectors import customer_contact_history, customer_survey_progress
 from .customer_services import (
+    LETTERS_PER_FILE,
+    OUTCOMES,
     customer_contact_erase,
     invitation_outcome,
     invitation_phone_answer,
@@ -36,6 +38,7 @@ from .customer_services import (
     invitations_letters_pdf,
     invitations_messages_export,
     invitations_to_reach,
+    letters_parts,
 )
 from .definition import Definition
 from .forms import DayField
@@ -44,6 +47,7 @@ from .models import (
     Channel,
     Customer,
     CustomerColumns,
+    CustomerContact,
     CustomerSurvey,
     Invitation,
     PlanStep,
@@ -80,6 +84,32 @@ class EraseForm(forms.Form):
     reason = forms.CharField(label=gettext_lazy("Reason"), max_length=300)
 
 
+class FindForm(forms.Form):
+    dossier_code = forms.CharField(label=gettext_lazy("Dossier code"), max_length=60)
+
+
+class SurveyChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Invitation) -> str:
+        return obj.survey.campaign.name
+
+
+class AttemptForm(forms.Form):
+    """An officer's attempt to reach the customer for one of their open invitations."""
+
+    invitation = SurveyChoiceField(queryset=Invitation.objects.none(), label=gettext_lazy("Survey"))
+    method = forms.ChoiceField(choices=Invitation.Method.choices, label=gettext_lazy("How"))
+    status = forms.ChoiceField(choices=[(s.value, s.label) for s in OUTCOMES], label=gettext_lazy("Outcome"))
+
+    def __init__(self, *args: Any, customer: Customer, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.open_invitations = Invitation.objects.filter(
+            customer=customer, status__in=[Invitation.Status.PENDING, *OUTCOMES]
+        ).select_related("survey__campaign")
+        field = self.fields["invitation"]
+        assert isinstance(field, SurveyChoiceField)  # noqa: S101 - declared above
+        field.queryset = self.open_invitations
+
+
 class PlanForm(forms.ModelForm):
     class Meta:
         model = SurveyPlan
@@ -104,6 +134,7 @@ def _customers_page(
         "import_form": ImportForm(),
         "period_form": PeriodForm(),
         "erase_form": EraseForm(),
+        "find_form": FindForm(auto_id="find_%s"),
         "columns": [(c, HEADER_NAMES[c], remembered.get(c, "")) for c in COLUMNS],
         "campaigns": campaigns,
         "problems": problems or [],
@@ -179,6 +210,53 @@ def customer_erase(request: UnitRequest) -> HttpResponse:
     return redirect("unit:customers")
 
 
+@operate
+@require_GET
+def customer_find(request: UnitRequest) -> HttpResponse:
+    form = FindForm(request.GET)
+    if not form.is_valid():
+        return _customers_page(
+            request, problems=[str(m) for ms in form.errors.values() for m in ms], status=400
+        )
+    customer = Customer.objects.filter(dossier_code=form.cleaned_data["dossier_code"].strip()).first()
+    if customer is None:
+        return _customers_page(request, problems=[_("No customer has this dossier code.")], status=404)
+    return redirect("unit:customer_history", pk=customer.pk)
+
+
+@operate
+@require_http_methods(["GET", "POST"])
+def customer_history(request: UnitRequest, pk: int) -> HttpResponse:
+    """Every attempt to reach one customer, survey by survey; an officer records a call here."""
+    customer = get_object_or_404(Customer.objects.select_related("procedure"), pk=pk)
+    form = AttemptForm(request.POST if request.method == "POST" else None, customer=customer)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                invitation_outcome(
+                    unit=request.tenant,
+                    invitation=form.cleaned_data["invitation"],
+                    status=form.cleaned_data["status"],
+                    method=form.cleaned_data["method"],
+                    by=request.user,
+                )
+            except ValidationError as error:
+                form.add_error(None, error.messages)
+            else:
+                messages.success(request, _("The attempt was recorded."))
+                return redirect("unit:customer_history", pk=pk)
+        status = 400
+    context = {
+        "customer": customer,
+        "contact": CustomerContact.objects.filter(customer=customer).first(),
+        "history": customer_contact_history(customer=customer),
+        "form": form,
+        "can_record": customer.contact_erased_at is None and form.open_invitations.exists(),
+    }
+    return render(request, "console/customers/history.html", context, status=status)
+
+
 # --------------------------------------------------------------------------------------------------
 # One campaign's customers
 # --------------------------------------------------------------------------------------------------
@@ -193,18 +271,24 @@ def _survey(campaign_pk: int) -> CustomerSurvey:
 @operate
 @require_GET
 def customer_survey(request: UnitRequest, pk: int) -> HttpResponse:
+    return _survey_page(request, pk)
+
+
+def _survey_page(request: UnitRequest, pk: int, *, errors: list[str] | None = None) -> HttpResponse:
     campaign = get_object_or_404(Campaign, pk=pk, channels__contains=[Channel.LIST])
     survey = CustomerSurvey.objects.filter(campaign=campaign).first()
-    context: dict[str, Any] = {"campaign": campaign, "survey": survey}
+    context: dict[str, Any] = {"campaign": campaign, "survey": survey, "errors": errors or []}
     if survey is None:
         context["period_form"] = PeriodForm()
         context["modes"] = CustomerSurvey.Mode.choices
     else:
         context["progress"] = customer_survey_progress(survey=survey)
+        context["letter_parts"] = letters_parts(survey=survey)
+        context["per_file"] = LETTERS_PER_FILE
         context["phone_list"] = list(
             invitations_to_reach(survey=survey, method=Invitation.Method.PHONE)[:PHONE_LIST_MAX]
         )
-    return render(request, "console/customers/survey.html", context)
+    return render(request, "console/customers/survey.html", context, status=400 if errors else 200)
 
 
 def _download(rows: list[list[str]], filename: str) -> StreamingHttpResponse:
@@ -236,9 +320,17 @@ def customer_messages(request: UnitRequest, pk: int) -> HttpResponse | Streaming
 @operate
 @require_POST
 def customer_letters(request: UnitRequest, pk: int) -> HttpResponse:
-    pdf = invitations_letters_pdf(unit=request.tenant, survey=_survey(pk), by=request.user)
+    survey = _survey(pk)
+    raw = request.POST.get("part", "1")
+    try:
+        pdf = invitations_letters_pdf(
+            unit=request.tenant, survey=survey, by=request.user, part=int(raw) if raw.isdigit() else 0
+        )
+    except ValidationError as error:
+        return _survey_page(request, pk, errors=error.messages)
     response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="thu-moi-{timezone.localdate():%Y%m%d}.pdf"'
+    name = f"thu-moi-{timezone.localdate():%Y%m%d}-phan-{raw}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
 
@@ -345,7 +437,8 @@ def _plan_page(
 ) -> HttpResponse:
     plan = SurveyPlan.objects.filter(campaign=campaign).first()
     members = User.objects.filter(
-        pk__in=Membership.objects.filter(unit__path__in=_ancestor_paths(request.tenant.path)).values("user")
+        # Roles are inherited down the tree: the members of the units above may be responsible too.
+        pk__in=Membership.objects.filter(unit__path__in=ancestor_paths(request.tenant)).values("user")
     ).order_by("email")
     context = {
         "campaign": campaign,
@@ -357,12 +450,6 @@ def _plan_page(
         "errors": errors or [],
     }
     return render(request, "console/customers/plan.html", context, status=status)
-
-
-def _ancestor_paths(path: str) -> list[str]:
-    """The unit's path and those of the units above it: roles are inherited down the tree."""
-    parts = path.split(".")
-    return [".".join(parts[: i + 1]) for i in range(len(parts))]
 
 
 @operate

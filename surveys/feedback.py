@@ -249,7 +249,8 @@ def feedback_record(
 # --------------------------------------------------------------------------- the national portal
 
 
-#: The portal's names of the fields a check may refuse.
+#: The API's names of the fields a check may refuse, in the national portal's naming style; not verified
+#: against a published specification of the portal's feedback interface (none was available).
 PORTAL_FIELDS = {
     "category": "PhanLoai",
     "content": "NoiDung",
@@ -264,7 +265,8 @@ PORTAL_FIELDS = {
 
 @dataclass(frozen=True)
 class PortalFeedback:
-    """One feedback event of the national portal (its field names are kept in the API)."""
+    """One feedback event for the national portal (the API's field names, in the portal's naming style;
+    unverified against a specification of the portal's interface)."""
 
     code: str  # MaPAKN
     sent_at: dt.datetime  # NgayGui

@@ -223,6 +223,9 @@ class DossierToken(models.Model):
     procedure = models.ForeignKey(Procedure, null=True, blank=True, on_delete=models.SET_NULL)
     staff = models.ForeignKey(StaffMember, null=True, blank=True, on_delete=models.SET_NULL)
     nonce = models.CharField(max_length=32)
+    # The short personal link of a listed customer (/k/<code>, for a text message): the code alone is
+    # the secret, so it is longer than a printed code's; indexed publicly in tenants.ShortLink.
+    short_code = models.CharField(max_length=12, null=True, blank=True, unique=True)
     # The channel its answer is counted under: a receipt's link, or a link sent to a listed customer
     # (whose answers an officer may also record by phone).
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.DOSSIER)
@@ -740,6 +743,11 @@ class Outreach(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     is_reminder = models.BooleanField(default=False)
+    # What came of it: a message sent counts as contacted; an officer's call records what the customer
+    # said (answered on the phone, refused) or that nobody could be reached.
+    outcome = models.CharField(
+        max_length=12, choices=Invitation.Status.choices, default=Invitation.Status.CONTACTED
+    )
 
     class Meta:
         ordering = ["at"]

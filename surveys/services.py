@@ -49,6 +49,10 @@ from .signals import responses_changed
 # Short codes avoid letters and digits that are confused when typed from a poster (0/O, 1/l/I).
 CODE_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
 CODE_LENGTH = 7
+# A listed customer's personal link (/k/<code>) is reached by its code alone, so the code is longer:
+# 31**10 ≈ 2**49.5 codes. With 20,000 links live in a unit, a blind guess finds one once in ~4*10**10
+# tries; the links also stop working when the campaign ends.
+PERSONAL_CODE_LENGTH = 10
 BURST_WINDOW = dt.timedelta(minutes=10)
 BURST_LIMIT = 20  # answers from one address in the window before they are flagged for review
 # A registered desk device serves one citizen after another: it is flagged only when it goes faster
@@ -227,8 +231,8 @@ def campaign_create(
     )
 
 
-def _new_code() -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+def _new_code(length: int = CODE_LENGTH) -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
 
 
 def qr_link_create(
@@ -252,6 +256,28 @@ def qr_link_create(
 
 def short_url(code: str) -> str:
     return f"{settings.BASE_URL}/q/{code}"
+
+
+def personal_codes_issue(*, unit: Unit, count: int) -> list[str]:
+    """`count` new codes of personal links, indexed publicly (one INSERT) for /k/<code>."""
+    for _attempt in range(5):
+        codes = list({_new_code(PERSONAL_CODE_LENGTH) for _ in range(count)})
+        if len(codes) < count:
+            continue
+        try:
+            with transaction.atomic():
+                ShortLink.objects.bulk_create(
+                    [ShortLink(code=code, unit=unit) for code in codes], batch_size=5000
+                )
+            return codes
+        except IntegrityError:
+            continue  # a collision with a code already issued: astronomically rare, draw them again
+    raise RuntimeError("Could not allocate unique personal codes")
+
+
+def personal_url(code: str) -> str:
+    """The short address of a listed customer's one-time link, short enough for a text message."""
+    return f"{settings.BASE_URL}/k/{code}"
 
 
 def dossier_url(signed: str) -> str:

@@ -15,7 +15,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_exists, tenant_context
 
-from analytics.figures.selectors import Period, contributing_units, period_parse, rollup_counts, tally_of
+from analytics.figures.selectors import (
+    Period,
+    contributing_units,
+    overall_tallies,
+    period_parse,
+    rollup_counts,
+)
 from analytics.methodology import formulas as f
 from analytics.methodology.methods import method_description, method_name
 from analytics.methodology.policy import policy_effective
@@ -299,8 +305,8 @@ def response_count(*, unit: Unit, period: Period) -> int:
 
 def overall_rate(*, unit: Unit, period: Period, minimum_n: int) -> f.Figure:
     """Overall satisfaction of the unit in the period, without the rest of `unit_figures`."""
-    rows = rollup_counts(nodes=[unit.pk], period=period, only="overall_ratings")
-    return f.rate_figure(tally_of(rows), minimum_n=minimum_n)
+    tally = overall_tallies(nodes=[unit.pk], period=period).get(unit.pk, f.Tally())
+    return f.rate_figure(tally, minimum_n=minimum_n)
 
 
 def facts_pending(*, unit: Unit) -> bool:

@@ -160,15 +160,19 @@ def breakdown_rows(*, unit: Unit, period: Period, dim: str, minimum_n: int, lang
     return [Row(labels.get(r.value, r.value), figure_view(r.figure, language=language)) for r in rows]
 
 
+def drill_url(child: Unit, period: Period) -> str:
+    """Where a unit below leads: its dashboard for the same period if onboarded, else its registry page."""
+    if child.is_onboarded:
+        return f"{unit_reverse(child, 'unit:results')}?{_query(period)}"
+    return public_reverse("console:unit", child.structure, child.code)
+
+
 def ranking_views(*, unit: Unit, period: Period, minimum_n: int, language: str) -> list[RankView]:
     """The child ranking with a drill-down link each: its dashboard if onboarded, else its registry page."""
     views = []
     for row in child_ranking(unit=unit, period=period, minimum_n=minimum_n):
         child = row.unit
-        if child.is_onboarded:
-            url = f"{unit_reverse(child, 'unit:results')}?{_query(period)}"
-        else:
-            url = public_reverse("console:unit", child.structure, child.code)
+        url = drill_url(child, period)
         reason = ""
         if row.rank is None:
             reason = (
@@ -314,6 +318,7 @@ def results(request: UnitRequest) -> HttpResponse:
     context = _page_context(request, period)
     breakdown_url = reverse("unit:results_breakdown", args=["__dim__"]) + "?" + context["query"]
     dashboard = dashboard_build(unit=unit, period=period, language=language_of(), breakdown_url=breakdown_url)
+    feedback = feedback_dashboard(unit=unit, period=period, language=language_of())
     context |= {
         "d": dashboard,
         "pooled": unit_is_pooled(unit=unit),
@@ -322,7 +327,8 @@ def results(request: UnitRequest) -> HttpResponse:
         "quotas_url": unit_page_url(request, "unit:quotas"),
         "alerts_url": unit_page_url(request, "unit:alerts"),
         "public_url": public_reverse("public_results", unit.slug),
-        "feedback": feedback_dashboard(unit=unit, period=period, language=language_of()),
+        "feedback": feedback,
+        "feedback_units": [{**row, "url": drill_url(row["unit"], period)} for row in feedback["units"]],
         # Held answers are the unit's own raw answers: only its officers review them.
         "review_url": unit_page_url(request, "unit:review"),
     }

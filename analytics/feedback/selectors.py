@@ -26,7 +26,7 @@ from django.db.models import Count, Q
 from django.utils import timezone, translation
 from django_tenants.utils import tenant_context
 
-from analytics.dashboards.selectors import figure_view
+from analytics.dashboards.selectors import figure_view, unit_is_pooled
 from analytics.figures.selectors import Period, contributing_units, local_bounds, schemas_present
 from analytics.methodology import formulas as f
 from analytics.methodology.methods import method_name
@@ -76,54 +76,91 @@ class FeedbackCounts:
             "feedback_unrateable": self.unrateable,
         }
 
+    def add(self, other: FeedbackCounts) -> None:
+        """Pool another part of the subtree into these counts: sums, never averages."""
+        self.received += other.received
+        self.by_category.update(other.by_category)
+        self.by_source.update(other.by_source)
+        self.due += other.due
+        self.on_time += other.on_time
+        self.pending += other.pending
+        self.replied += other.replied
+        self.ratings = self.ratings + other.ratings
+        self.unrated += other.unrated
+        self.unrateable += other.unrateable
+        self.schemas += other.schemas
+
+
+def _schema_counts(source: Unit, period: Period, today: dt.date) -> FeedbackCounts:
+    """One schema's own feedback counts for the period."""
+    start, end = local_bounds(period)
+    counts = FeedbackCounts(schemas=1)
+    with tenant_context(source):
+        received = Feedback.objects.filter(received_at__gte=start, received_at__lt=end)
+        groups = received.values("category", "source").annotate(n=Count("pk")).order_by()
+        for category, source_name, n in groups.values_list("category", "source", "n"):
+            counts.by_category[category] += n
+            counts.by_source[source_name] += n
+            counts.received += n
+        due = Feedback.objects.filter(due_on__range=(period.start, period.end))
+        settled = Q(replied_at__isnull=False) | Q(due_on__lt=today)
+        totals = due.aggregate(
+            settled=Count("pk", filter=settled),
+            pending=Count("pk", filter=~settled),
+        )
+        # On time: replied on or before the due day, in local time; the day is compared in Python
+        # for the few replied rows, so the rule reads exactly as METHODOLOGY.md states it.
+        answered = due.filter(replied_at__isnull=False).values_list("replied_at", "due_on")
+        counts.on_time = sum(
+            1 for replied_at, due_on in answered if timezone.localtime(replied_at).date() <= due_on
+        )
+        replied = Feedback.objects.filter(replied_at__gte=start, replied_at__lt=end)
+        rated = replied.aggregate(
+            replied=Count("pk"),
+            satisfied=Count("pk", filter=Q(rating_bucket="satisfied")),
+            neutral=Count("pk", filter=Q(rating_bucket="neutral")),
+            unsatisfied=Count("pk", filter=Q(rating_bucket="unsatisfied")),
+            unrated=Count("pk", filter=Q(rateable=True, rated_at__isnull=True)),
+            unrateable=Count("pk", filter=Q(rateable=False)),
+        )
+    counts.due, counts.pending = totals["settled"], totals["pending"]
+    counts.replied, counts.unrated, counts.unrateable = (
+        rated["replied"],
+        rated["unrated"],
+        rated["unrateable"],
+    )
+    counts.ratings = f.Tally(
+        satisfied=rated["satisfied"], neutral=rated["neutral"], unsatisfied=rated["unsatisfied"]
+    )
+    return counts
+
 
 def feedback_counts(*, unit: Unit, period: Period, today: dt.date | None = None) -> FeedbackCounts:
     """The unit's feedback counts for the period, pooled over every schema that contributes to it."""
     today = today or timezone.localdate()
-    start, end = local_bounds(period)
     counts = FeedbackCounts()
-    satisfied = neutral = unsatisfied = 0
     for source in schemas_present(contributing_units(unit).order_by("path")):
-        with tenant_context(source):
-            received = Feedback.objects.filter(received_at__gte=start, received_at__lt=end)
-            groups = received.values("category", "source").annotate(n=Count("pk")).order_by()
-            for category, source_name, n in groups.values_list("category", "source", "n"):
-                counts.by_category[category] += n
-                counts.by_source[source_name] += n
-                counts.received += n
-            due = Feedback.objects.filter(due_on__range=(period.start, period.end))
-            settled = Q(replied_at__isnull=False) | Q(due_on__lt=today)
-            totals = due.aggregate(
-                settled=Count("pk", filter=settled),
-                pending=Count("pk", filter=~settled),
-            )
-            # On time: replied on or before the due day, in local time; the day is compared in Python
-            # for the few replied rows, so the rule reads exactly as METHODOLOGY.md states it.
-            answered = due.filter(replied_at__isnull=False).values_list("replied_at", "due_on")
-            on_time = sum(
-                1 for replied_at, due_on in answered if timezone.localtime(replied_at).date() <= due_on
-            )
-            replied = Feedback.objects.filter(replied_at__gte=start, replied_at__lt=end)
-            rated = replied.aggregate(
-                replied=Count("pk"),
-                satisfied=Count("pk", filter=Q(rating_bucket="satisfied")),
-                neutral=Count("pk", filter=Q(rating_bucket="neutral")),
-                unsatisfied=Count("pk", filter=Q(rating_bucket="unsatisfied")),
-                unrated=Count("pk", filter=Q(rateable=True, rated_at__isnull=True)),
-                unrateable=Count("pk", filter=Q(rateable=False)),
-            )
-        counts.due += totals["settled"]
-        counts.pending += totals["pending"]
-        counts.on_time += on_time
-        counts.replied += rated["replied"]
-        satisfied += rated["satisfied"]
-        neutral += rated["neutral"]
-        unsatisfied += rated["unsatisfied"]
-        counts.unrated += rated["unrated"]
-        counts.unrateable += rated["unrateable"]
-        counts.schemas += 1
-    counts.ratings = f.Tally(satisfied=satisfied, neutral=neutral, unsatisfied=unsatisfied)
+        counts.add(_schema_counts(source, period, today))
     return counts
+
+
+def feedback_by_child(
+    *, unit: Unit, period: Period, today: dt.date | None = None
+) -> list[tuple[Unit, FeedbackCounts]]:
+    """The feedback counts of each unit directly below, each pooling its own subtree (and the legacy
+    units merged into it), in the order of the tree. Each schema is read once, however many of the
+    children it contributes to."""
+    today = today or timezone.localdate()
+    read: dict[int, FeedbackCounts] = {}
+    rows = []
+    for child in unit.children.order_by("path"):
+        counts = FeedbackCounts()
+        for source in schemas_present(contributing_units(child).order_by("path")):
+            if source.pk not in read:
+                read[source.pk] = _schema_counts(source, period, today)
+            counts.add(read[source.pk])
+        rows.append((child, counts))
+    return rows
 
 
 def on_time_figure(counts: FeedbackCounts, *, minimum_n: int) -> f.Figure:
@@ -197,12 +234,14 @@ def public_feedback(*, unit: Unit, period: Period, minimum_n: int, language: str
 
 
 def feedback_dashboard(*, unit: Unit, period: Period, language: str) -> dict[str, Any]:
-    """The feedback section of a unit's results page (console): counts and both rates, no content.
+    """The feedback section of a unit's results page (console): counts and both rates, no content; a
+    unit with units below also gets each one's (`units`, those without any feedback in `quiet`).
 
     Cached like the public page's (feedback is not folded into the fact tables: a province's figure
     scans every schema below it)."""
     minimum_n = policy_effective(unit).figure_minimum_n
-    key = f"console-feedback:{unit.pk}:{period.start}:{period.end}:{minimum_n}:{language}"
+    # ":2:" the shape with the units below: a deploy never reads a dictionary cached in the older shape
+    key = f"console-feedback:2:{unit.pk}:{period.start}:{period.end}:{minimum_n}:{language}"
     computed = cache.get_or_set(
         key, lambda: _dashboard(unit, period, minimum_n, language), PUBLIC_CACHE_SECONDS
     )
@@ -211,6 +250,17 @@ def feedback_dashboard(*, unit: Unit, period: Period, language: str) -> dict[str
 
 def _dashboard(unit: Unit, period: Period, minimum_n: int, language: str) -> dict[str, Any]:
     counts = feedback_counts(unit=unit, period=period)
+    units, quiet = [], []  # the roll-up: each unit below with its own subtree's counts and rates
+    if unit_is_pooled(unit=unit):
+        for child, child_counts in feedback_by_child(unit=unit, period=period):
+            if not (child_counts.received or child_counts.due or child_counts.ratings.valid):
+                quiet.append(child)
+                continue
+            on_time = figure_view(on_time_figure(child_counts, minimum_n=minimum_n), language=language)
+            handling = figure_view(handling_figure(child_counts, minimum_n=minimum_n), language=language)
+            units.append(
+                {"unit": child, "received": child_counts.received, "on_time": on_time, "handling": handling}
+            )
     with translation.override(language):
         labels = dict(FeedbackCategory.choices)
         categories = [(str(labels.get(k, k)), n) for k, n in counts.by_category.most_common()]
@@ -222,6 +272,8 @@ def _dashboard(unit: Unit, period: Period, minimum_n: int, language: str) -> dic
         "pending": counts.pending,
         "unrateable": counts.unrateable,
         "unrated": counts.unrated,
+        "units": units,
+        "quiet": quiet,
     }
 
 

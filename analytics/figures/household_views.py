@@ -1,7 +1,6 @@
 """The figures page of a household round (/u/<province>/ho-gia-dinh/<id>/ket-qua/): design-weighted
-rates with their clustered interval beside the unweighted ones, with n, the response rate and the method."""
-
-from fractions import Fraction
+rates with their clustered interval beside the unweighted ones, with n, the response rate and the method;
+and the round's report as a Decree-30 PDF (…/bao-cao.pdf) for the round's managers."""
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -12,32 +11,21 @@ from analytics.methodology.formulas import display_percent
 from analytics.methodology.methods import method_description, method_name
 from surveys.households.models import HouseholdRound
 from tenants.decorators import unit_permission_required
+from tenants.http import UnitRequest
 from tenants.permissions import Action
 
 
 @unit_permission_required(Action.VIEW_FIGURES)
 @require_GET
 def household_round_results(request: HttpRequest, pk: int) -> HttpResponse:
+    from analytics.figures.household_report import figure_rows
     from analytics.figures.households import household_round_figures
 
     survey_round = get_object_or_404(HouseholdRound, pk=pk)
     figures = household_round_figures(survey_round=survey_round)
-    rows = [
-        {
-            "text": f.text,
-            "weighted": display_percent(f.result.rate) if f.result.rate is not None else None,
-            "low": display_percent(Fraction(f.result.low)) if f.result.low is not None else None,
-            "high": display_percent(Fraction(f.result.high)) if f.result.high is not None else None,
-            "unweighted": display_percent(f.result.unweighted) if f.result.unweighted is not None else None,
-            "n": f.result.n,
-            "psus": f.result.psus,
-            "df": f.result.degrees_of_freedom,
-        }
-        for f in figures["figures"]
-    ]
     context = {
         "round": survey_round,
-        "rows": rows,
+        "rows": figure_rows(figures["figures"]),
         "response_rate": display_percent(figures["response_rate"])
         if figures["response_rate"] is not None
         else None,
@@ -48,4 +36,20 @@ def household_round_results(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "households/results.html", context)
 
 
-urlpatterns = [path("ho-gia-dinh/<int:pk>/ket-qua/", household_round_results, name="household_results")]
+@unit_permission_required(Action.OPERATE)
+@require_GET
+def household_round_report(request: UnitRequest, pk: int) -> HttpResponse:
+    from analytics.figures.household_report import household_report_pdf
+
+    survey_round = get_object_or_404(HouseholdRound, pk=pk)
+    response = HttpResponse(
+        household_report_pdf(owner=request.tenant, survey_round=survey_round), content_type="application/pdf"
+    )
+    response["Content-Disposition"] = f'inline; filename="bao-cao-ho-gia-dinh-{survey_round.pk}.pdf"'
+    return response
+
+
+urlpatterns = [
+    path("ho-gia-dinh/<int:pk>/ket-qua/", household_round_results, name="household_results"),
+    path("ho-gia-dinh/<int:pk>/bao-cao.pdf", household_round_report, name="household_report"),
+]

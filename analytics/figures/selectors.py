@@ -147,14 +147,9 @@ def _next_month(day: dt.date) -> dt.date:
     return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
 
 
-def rollup_counts(
-    *, nodes: Iterable[int], period: Period, dim: str = Dimension.TOTAL, only: str = "all"
-) -> list[dict[str, Any]]:
-    """Each node's counts in the period, per month and fact key: a fixed cost whatever lies below."""
+def _period_params(period: Period) -> dict[str, Any]:
     months, head, tail = period_parts(period)
-    params: dict[str, Any] = {
-        "nodes": list(nodes),
-        "dim": dim,
+    return {
         "first_month": months[0],
         "last_month": months[1],
         "head_start": head[0],
@@ -162,9 +157,51 @@ def rollup_counts(
         "tail_start": tail[0],
         "tail_end": tail[1],
     }
+
+
+def rollup_counts(
+    *, nodes: Iterable[int], period: Period, dim: str = Dimension.TOTAL, only: str = "all"
+) -> list[dict[str, Any]]:
+    """Each node's counts in the period, per month and fact key: a fixed cost whatever lies below."""
+    params = {"nodes": list(nodes), "dim": dim, **_period_params(period)}
     with read_connection(RollupMonth).cursor() as cursor:
         cursor.execute(ROLLUP_SQL.format(only=ONLY[only], key=", ".join(READ_KEY)), params)
         return [dict(zip(COLUMNS, row, strict=True)) for row in cursor.fetchall()]
+
+
+# Many nodes' overall-question tallies, summed in the database over months, questionnaires and
+# questions: the covering partial indexes (rollup_*_overall) answer it by index-only scans, and it
+# returns a few rows per node whatever the period's length.
+OVERALL_SQL = """
+SELECT node_id, scale, value, bucket, sum(count)::bigint AS n
+FROM (
+    SELECT node_id, scale, value, bucket, count
+    FROM public.analytics_rollupmonth
+    WHERE node_id = ANY(%(nodes)s) AND dim = '' AND kind = 'rating' AND element = 'OVERALL'
+      AND month BETWEEN %(first_month)s AND %(last_month)s
+    UNION ALL  -- the two edges apart, so that each bounds the index scan by its days
+    SELECT node_id, scale, value, bucket, count
+    FROM public.analytics_rollupday
+    WHERE node_id = ANY(%(nodes)s) AND dim = '' AND kind = 'rating' AND element = 'OVERALL'
+      AND day BETWEEN %(head_start)s AND %(head_end)s
+    UNION ALL
+    SELECT node_id, scale, value, bucket, count
+    FROM public.analytics_rollupday
+    WHERE node_id = ANY(%(nodes)s) AND dim = '' AND kind = 'rating' AND element = 'OVERALL'
+      AND day BETWEEN %(tail_start)s AND %(tail_end)s
+) counts
+GROUP BY node_id, scale, value, bucket
+"""
+
+
+def overall_tallies(*, nodes: Iterable[int], period: Period) -> dict[int, f.Tally]:
+    """Each node's tally of the overall question in the period (nodes without answers are absent)."""
+    rows: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    with read_connection(RollupMonth).cursor() as cursor:
+        cursor.execute(OVERALL_SQL, {"nodes": list(nodes), **_period_params(period)})
+        for node, scale, value, bucket, n in cursor.fetchall():
+            rows[node].append({"scale": scale, "value": value, "bucket": bucket, "n": n})
+    return {node: tally_of(node_rows) for node, node_rows in rows.items()}
 
 
 # A unit's own answers in a period (its schema's daily facts, nothing pooled): what its civil servants
@@ -358,15 +395,13 @@ class RankRow:
 def child_ranking(*, unit: Unit, period: Period, minimum_n: int = f.DEFAULT_MINIMUM_N) -> list[RankRow]:
     """The units directly below, by overall satisfaction rate; small-n units listed but not ranked.
 
-    Two queries whatever the number of children: each child's roll-up already pools its subtree and
-    the legacy units merged into it.
+    Two queries whatever the number of children (the children, their tallies): each child's roll-up
+    already pools its subtree and the legacy units merged into it.
     """
     children = {child.pk: child for child in unit.children.order_by("path")}
-    by_child: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for row in rollup_counts(nodes=children, period=period, only="overall_ratings"):
-        by_child[row["node"]].append(row)
+    tallies = overall_tallies(nodes=children, period=period)
     rows = [
-        RankRow(child, f.rate_figure(tally_of(by_child[pk]), minimum_n=minimum_n), None)
+        RankRow(child, f.rate_figure(tallies.get(pk, f.Tally()), minimum_n=minimum_n), None)
         for pk, child in children.items()
     ]
     ranked = sorted(

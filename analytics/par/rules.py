@@ -38,8 +38,10 @@ QuotaCondition = ParRuleSet.QuotaCondition
 PLATFORM_DEFAULT_NAME: Final = "platform-default"
 PLATFORM_DEFAULT_PARAMS: Final = {"maximum": "6", "threshold": "0.9", "figure": "overall"}
 
-#: Which satisfaction figure a band or linear rule scores (a local choice; "overall" by default).
-FIGURES: Final = ("overall", "index")
+#: Which satisfaction figure a band or linear rule scores (a local choice; "overall" by default):
+#: the overall rate of the answers received, the SIPAS index, or the household satisfaction index of
+#: the province's household survey rounds (analytics.figures.households, design-weighted).
+FIGURES: Final = ("overall", "index", "household")
 MAX_BANDS: Final = 20
 MAX_POINTS: Final = Decimal(100)  # the whole PAR Index is out of 100 points
 LAST_YEAR_OFFSET: Final = 1  # rule sets may be written for next year already
@@ -149,7 +151,13 @@ def _clean_params(kind: str, params: object) -> tuple[dict[str, Any], dict[str, 
     cleaned: dict[str, Any] = {}
     figure = params.get("figure") or "overall"
     if figure not in FIGURES:
-        error("figure", _("Choose the figure to score: overall satisfaction or the SIPAS index."))
+        error(
+            "figure",
+            _(
+                "Choose the figure to score: overall satisfaction, the SIPAS index or the household "
+                "satisfaction index."
+            ),
+        )
     cleaned["figure"] = figure
 
     maximum = _number(params.get("maximum"))
@@ -500,7 +508,10 @@ def rule_summary(rule_set: ParRuleSet) -> str:
             )
             % {}
         )
-    what = _("SIPAS index") if params.get("figure") == "index" else _("overall satisfaction")
+    what = {
+        "index": _("SIPAS index"),
+        "household": _("household satisfaction index (household survey, design-weighted)"),
+    }.get(params.get("figure") or "overall", _("overall satisfaction"))
     if rule_set.kind == Kind.BAND:
         bands = "; ".join(f"≥ {rate_percent_text(r)} % → {p}" for r, p in params.get("bands", []))
         return _("%(what)s: %(bands)s (of %(max)s; below the first band 0)") % {

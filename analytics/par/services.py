@@ -37,6 +37,7 @@ from django.utils.translation import gettext as _
 from django_tenants.utils import tenant_context
 
 from analytics.feedback.selectors import FeedbackCounts, feedback_counts, handling_figure
+from analytics.figures.households import household_index, household_index_figure
 from analytics.figures.selectors import (
     Period,
     contributing_units,
@@ -150,13 +151,18 @@ def par_sources(
 ) -> dict[str, Any]:
     """The fingerprint of everything a contribution reads; equal fingerprints give equal points."""
     fingerprint = fingerprint or _fingerprint(unit=unit, period=period)
-    return {
+    sources = {
         "rule_set": rule_set.pk if rule_set.pk is not None else "default",
         "minimum_n": policy.figure_minimum_n,
         "quota_rule": str(policy.quota_rule.value),
         **fingerprint,
         "dossiers": dossiers,
     }
+    if rule_set.kind != Kind.DECISION_766 and (rule_set.params or {}).get("figure") == "household":
+        # Household answers are not daily facts: the index itself says whether they moved.
+        index = household_index(unit=unit, period=period)
+        sources["household"] = [index.n, _fraction_text(index.rate), index.psus]
+    return sources
 
 
 def _fraction_text(value: Fraction | None) -> str | None:
@@ -243,12 +249,15 @@ def _evaluate(
         inputs.update(inputs_766)
     else:
         figure_name = rule_set.params.get("figure") or "overall"
-        if has_facts:
-            figures = unit_figures(unit=unit, period=period, minimum_n=policy.figure_minimum_n)
-            overall, index = figures.overall, figures.index
+        if figure_name == "household":
+            figure = household_index_figure(unit=unit, period=period, minimum_n=policy.figure_minimum_n)
         else:
-            overall, index = _empty_figures(policy.figure_minimum_n)
-        figure = index if figure_name == "index" else overall
+            if has_facts:
+                figures = unit_figures(unit=unit, period=period, minimum_n=policy.figure_minimum_n)
+                overall, index = figures.overall, figures.index
+            else:
+                overall, index = _empty_figures(policy.figure_minimum_n)
+            figure = index if figure_name == "index" else overall
         rule = points_rule(rule_set)
         result = pts.figure_points(rule, figure)
         overall_tally_satisfied = None

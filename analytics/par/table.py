@@ -16,6 +16,7 @@ from analytics.dashboards.exports import Table
 from analytics.figures.selectors import EARLIEST_DAY, Period
 from analytics.methodology import formulas as f
 from analytics.methodology import points as pts
+from analytics.methodology.design import METHOD_CODE
 from analytics.methodology.methods import method_description, method_description_in, method_name
 from analytics.models import ParContribution, ParRuleSet, ParYearFreeze
 from analytics.par.rules import (
@@ -224,8 +225,9 @@ class ParTable:
         """The method of the figure the rule in force scores."""
         if self.rule_set.kind == Kind.DECISION_766:
             return method_name(pts.DECISION_766_5_4.method.code)
+        figure = self.rule_set.params.get("figure")
         return method_name(
-            "mean_of_elements" if self.rule_set.params.get("figure") == "index" else "satisfaction_rate"
+            {"index": "mean_of_elements", "household": METHOD_CODE}.get(figure or "", "satisfaction_rate")
         )
 
     @property

@@ -220,6 +220,13 @@ class RuleSetForm(forms.Form):
         choices=[
             ("overall", gettext_lazy("Overall satisfaction rate")),
             ("index", gettext_lazy("SIPAS index (mean of the element rates)")),
+            (
+                "household",
+                gettext_lazy(
+                    "Household satisfaction index (the province's household survey, overall "
+                    "satisfaction, design-weighted)"
+                ),
+            ),
         ],
     )
     maximum = forms.CharField(label=gettext_lazy("Maximum points"), required=False, max_length=20)

@@ -185,6 +185,52 @@ REPORT_TEXT: dict[str, dict[str, str]] = {
         "too_few": "chưa đủ ý kiến",
         "no_answers": "chưa có ý kiến",
         "unranked": "không xếp hạng",
+        "s2_feedback": "{number}. Tiếp nhận, xử lý phản ánh, kiến nghị",
+        "feedback_received": "Số phản ánh, kiến nghị tiếp nhận trong kỳ: {n}.",
+        "feedback_none": (
+            "Trong kỳ không tiếp nhận phản ánh, kiến nghị nào và không có phản ánh, kiến nghị đến hạn xử lý."
+        ),
+        "feedback_pooled": (
+            "Số liệu là tổng cộng của tất cả các đơn vị trực thuộc (cộng dồn số lượng, không lấy trung bình "
+            "tỷ lệ)."
+        ),
+        "feedback_on_time": (
+            "Tỷ lệ phản ánh, kiến nghị được xử lý đúng hạn: {percent} (khoảng tin cậy 95 %: {interval}; "
+            "n = {n} phản ánh, kiến nghị đến hạn trong kỳ)."
+        ),
+        "feedback_on_time_few": (
+            "Tỷ lệ phản ánh, kiến nghị được xử lý đúng hạn: chưa đủ ý kiến (n = {n}); tỷ lệ chỉ được công bố "
+            "khi có từ {minimum} phản ánh, kiến nghị đến hạn."
+        ),
+        "feedback_on_time_none": (
+            "Tỷ lệ phản ánh, kiến nghị được xử lý đúng hạn: trong kỳ không có phản ánh, kiến nghị đến hạn "
+            "xử lý."
+        ),
+        "feedback_pending": "Đang xử lý, chưa đến hạn (không tính vào tỷ lệ): {n}.",
+        "feedback_handling": (
+            "Tỷ lệ hài lòng với việc xử lý phản ánh, kiến nghị: {percent} (khoảng tin cậy 95 %: "
+            "{interval}; n = {n})."
+        ),
+        "feedback_handling_few": (
+            "Tỷ lệ hài lòng với việc xử lý phản ánh, kiến nghị: chưa đủ ý kiến (n = {n}); tỷ lệ chỉ "
+            "được công bố khi có từ {minimum} ý kiến hợp lệ."
+        ),
+        "feedback_handling_none": (
+            "Tỷ lệ hài lòng với việc xử lý phản ánh, kiến nghị: trong kỳ chưa có ý kiến đánh giá."
+        ),
+        "feedback_unrateable": (
+            "Đã trả lời nhưng người gửi không để lại thông tin liên hệ nên không thể đánh giá (không tính "
+            "vào tỷ lệ): {n}."
+        ),
+        "feedback_content": (
+            "Báo cáo chỉ nêu số lượng và tỷ lệ; nội dung phản ánh, kiến nghị và thông tin người gửi không "
+            "được công bố."
+        ),
+        "feedback_quiet": "Các đơn vị không tiếp nhận phản ánh, kiến nghị trong kỳ ({count}): {names}.",
+        "th_category": "Loại phản ánh, kiến nghị",
+        "th_quantity": "Số lượng",
+        "th_received": "Tiếp nhận",
+        "th_on_time": "Đúng hạn",
         "index_note_missing": "Các yếu tố chưa có ý kiến, không tính vào chỉ số: {names}.",
         "index_note_thin": "Các yếu tố dưới số ý kiến tối thiểu: {names}.",
         "more_rows": "… và {count} dòng khác (xem bản điện tử).",
@@ -338,6 +384,41 @@ REPORT_TEXT: dict[str, dict[str, str]] = {
         "too_few": "too few answers",
         "no_answers": "no answers",
         "unranked": "not ranked",
+        "s2_feedback": "{number}. Feedback and complaints received and handled",
+        "feedback_received": "Feedback and complaints received in the period: {n}.",
+        "feedback_none": "No feedback or complaint was received in the period and none fell due.",
+        "feedback_pooled": (
+            "The counts add up every unit below (counts are summed; rates are never averaged)."
+        ),
+        "feedback_on_time": (
+            "Feedback and complaints handled on time: {percent} (95 % interval: {interval}; n = {n} due in "
+            "the period)."
+        ),
+        "feedback_on_time_few": (
+            "Feedback and complaints handled on time: too few answers (n = {n}); a rate is published from "
+            "{minimum} records due on."
+        ),
+        "feedback_on_time_none": "Feedback and complaints handled on time: none fell due in the period.",
+        "feedback_pending": "Being handled, not due yet (not counted in the rate): {n}.",
+        "feedback_handling": (
+            "Satisfaction with how feedback was handled: {percent} (95 % interval: {interval}; n = {n})."
+        ),
+        "feedback_handling_few": (
+            "Satisfaction with how feedback was handled: too few answers (n = {n}); a rate is published from "
+            "{minimum} valid answers on."
+        ),
+        "feedback_handling_none": "Satisfaction with how feedback was handled: no ratings in the period.",
+        "feedback_unrateable": (
+            "Replied without contact details, so they could not be rated (not counted in the rate): {n}."
+        ),
+        "feedback_content": (
+            "This report gives counts and rates only; what was written and who wrote it are never published."
+        ),
+        "feedback_quiet": "Units without feedback in the period ({count}): {names}.",
+        "th_category": "Kind of feedback",
+        "th_quantity": "Count",
+        "th_received": "Received",
+        "th_on_time": "On time",
         "index_note_missing": "Elements without answers, left out of the index: {names}.",
         "index_note_thin": "Elements under the minimum number of answers: {names}.",
         "more_rows": "… and {count} more rows (see the online copy).",
@@ -435,6 +516,76 @@ class Line:
 
 
 @dataclass
+class FeedbackSection:
+    """Feedback and complaints as the report prints them: counts, the on-time rate and (not on the
+    public page) satisfaction with the handling; never a content."""
+
+    title: str
+    lines: list[str]
+    categories: list[Line]
+    units: list[Line] | None
+    quiet: str  # the units below without feedback in the period, named in one sentence
+    figures: list[Shown]
+
+
+def _rate_sentence(figure: Shown, t: dict[str, str], key: str, minimum: int) -> str:
+    """A feedback rate in words, "chưa đủ ý kiến (n = …)" below the minimum like every figure."""
+    if figure.empty:
+        return t[f"{key}_none"]
+    if figure.too_few:
+        return t[f"{key}_few"].format(n=figure.n_text, minimum=minimum)
+    return t[key].format(percent=figure.percent, interval=figure.interval, n=figure.n_text)
+
+
+def _feedback_section(
+    s: dict[str, Any], t: dict[str, str], lang: str, *, number: int, public: bool
+) -> FeedbackSection | None:
+    """None for snapshots made before feedback was recorded (format 1 and 2)."""
+    data = s.get("feedback")
+    if data is None:
+        return None
+    on_time = shown(data["on_time"], lang)
+    handling = shown(data["handling"], lang)
+    figures = [on_time] if public else [on_time, handling]
+    lines = []
+    if data["received"] == 0 and on_time.empty and handling.empty and not data["pending"]:
+        lines.append(t["feedback_none"])
+    else:
+        lines.append(t["feedback_received"].format(n=_int(data["received"], lang)))
+        lines.append(_rate_sentence(on_time, t, "feedback_on_time", s["minimum_n"]))
+        if data["pending"]:
+            lines.append(t["feedback_pending"].format(n=_int(data["pending"], lang)))
+        if not public:
+            lines.append(_rate_sentence(handling, t, "feedback_handling", s["minimum_n"]))
+            if data["unrateable"]:
+                lines.append(t["feedback_unrateable"].format(n=_int(data["unrateable"], lang)))
+    if s["pooled"]:
+        lines.append(t["feedback_pooled"])
+    lines.append(t["feedback_content"])
+    categories = [
+        Line(row["label"][lang], on_time, count=_int(row["count"], lang)) for row in data["by_category"]
+    ]
+    units, quiet = None, ""
+    if data.get("units") is not None:
+        active = [row for row in data["units"] if row["received"] or row["on_time"]["n"]]
+        units = [
+            Line(row["name"], shown(row["on_time"], lang), count=_int(row["received"], lang))
+            for row in active
+        ]
+        names = [row["name"] for row in data["units"] if row not in active]
+        if names:
+            quiet = t["feedback_quiet"].format(count=len(names), names=", ".join(names))
+    return FeedbackSection(
+        title=t["s2_feedback"].format(number=number),
+        lines=lines,
+        categories=categories,
+        units=units,
+        quiet=quiet,
+        figures=figures,
+    )
+
+
+@dataclass
 class Report:
     """Everything the template prints, in one language."""
 
@@ -469,6 +620,7 @@ class Report:
     silent: str
     any_few: bool
     url: str
+    feedback: FeedbackSection | None = None
     recipients: list[str] = field(default_factory=list)
     p: dict[str, str] = field(default_factory=dict)  # the finished sentences, by REPORT_TEXT key
     limits: list[str] = field(default_factory=list)
@@ -490,8 +642,11 @@ def _element_names(codes_text: str, labels: dict[str, str], language: str) -> st
     return ", ".join(labels.get(code) or element_label(code, language) for code in codes)
 
 
-def report_build(publication: Publication, *, language: str = "vi", pdf: bool = False) -> Report:
-    """The report of a publication in `language`, from its snapshot only."""
+def report_build(
+    publication: Publication, *, language: str = "vi", pdf: bool = False, public: bool = False
+) -> Report:
+    """The report of a publication in `language`, from its snapshot only. The public page (`public`)
+    shows feedback counts and the on-time rate, not satisfaction with the handling."""
     lang = "en" if language.startswith("en") else "vi"
     t = REPORT_TEXT[lang]
     s = publication.snapshot
@@ -533,13 +688,12 @@ def report_build(publication: Publication, *, language: str = "vi", pdf: bool = 
         return m["name"][lang], m["description"][lang]
 
     # The rate is explained in words above and the index under its own heading: the others here.
+    method_codes = ["element_rate_pooled", "dissatisfaction_profile", "mean_score", "feedback_on_time"]
+    if not public:
+        method_codes.append("feedback_handling_satisfaction")
     method_lines = [
         t["method_named"].format(name=name, description=description)
-        for name, description in (
-            method(code)
-            for code in ("element_rate_pooled", "dissatisfaction_profile", "mean_score")
-            if code in methods
-        )
+        for name, description in (method(code) for code in method_codes if code in methods)
     ]
 
     quota = s.get("quota")
@@ -609,9 +763,14 @@ def report_build(publication: Publication, *, language: str = "vi", pdf: bool = 
         if quiet:
             silent = t["silent"].format(count=len(quiet), names=", ".join(r["name"] for r in quiet))
 
+    feedback = _feedback_section(
+        s, t, lang, number=6 + (staff is not None) + (ranking is not None), public=public
+    )
     figures = [s["overall"], s["index"], *(e["figure"] for e in s["elements"])]
-    any_few = any(fig["too_few"] and fig["n"] > 0 for fig in figures) or any(
-        line.figure.too_few for line in (*procedures_all, *(ranking or []))
+    any_few = (
+        any(fig["too_few"] and fig["n"] > 0 for fig in figures)
+        or any(line.figure.too_few for line in (*procedures_all, *(ranking or [])))
+        or any(figure.too_few for figure in (feedback.figures if feedback else []))
     )
 
     period_text = _period_text(start, end, t, lang)
@@ -717,6 +876,7 @@ def report_build(publication: Publication, *, language: str = "vi", pdf: bool = 
         silent=silent,
         any_few=any_few,
         url=url,
+        feedback=feedback,
         recipients=recipients,
         p=sentences,
         limits=limits,

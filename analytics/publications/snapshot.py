@@ -20,6 +20,14 @@ from analytics.dashboards.selectors import (
     unit_minimum_n,
 )
 from analytics.facts.services import facts_settle
+from analytics.feedback.selectors import (
+    HANDLING_METHOD,
+    ON_TIME_METHOD,
+    feedback_by_child,
+    feedback_counts,
+    handling_figure,
+    on_time_figure,
+)
 from analytics.figures.figure_json import figure_json
 from analytics.figures.selectors import (
     Period,
@@ -35,6 +43,7 @@ from analytics.models import Dimension
 from analytics.quotas.services import quota_status
 from surveys.builtin.questionnaires import BUILTIN_BY_KEY
 from surveys.definition import Definition
+from surveys.models import FeedbackCategory
 from tenants.models import Unit
 from tenants.selectors import unit_ancestors
 from tenants.vietnam import VIETNAM
@@ -44,8 +53,11 @@ from tenants.vietnam import VIETNAM
 
 # 1: figures with their display values ("percent"/"score", "low", "high") and the method's code.
 # 2: figures in the shape of analytics.figures.figure_json, the API's and the webhooks' too.
-# Published snapshots never change: the report reads both (figure_json.figure_display).
-SNAPSHOT_FORMAT = 2
+# 3: "feedback": complaints and recommendations received by category, the on-time handling rate and
+#    satisfaction with the handling (Decision 766, 5.2 and 5.3), pooled over the subtree.
+# Published snapshots never change: the report reads every format (figure_json.figure_display; a
+# snapshot without "feedback" prints no feedback section).
+SNAPSHOT_FORMAT = 3
 INDEX_METHOD = "mean_of_elements"
 LANGUAGES = ("vi", "en")
 
@@ -151,6 +163,38 @@ def _quota_json(unit: Unit, period: Period) -> dict[str, Any] | None:
     }
 
 
+def _feedback_json(unit: Unit, period: Period, minimum_n: int, pooled: bool) -> dict[str, Any]:
+    """The feedback figures of the unit (its subtree summed), never a content, a name or a reference;
+    a unit with units below also gets each one's counts and on-time rate."""
+    counts = feedback_counts(unit=unit, period=period)
+    labels = dict(FeedbackCategory.choices)
+    units = None
+    if pooled:
+        units = [
+            {
+                "code": child.code,
+                "structure": child.structure,
+                "name": _clean(child.name),
+                "received": child_counts.received,
+                "on_time": figure_json(on_time_figure(child_counts, minimum_n=minimum_n)),
+            }
+            for child, child_counts in feedback_by_child(unit=unit, period=period)
+        ]
+    return {
+        "received": counts.received,
+        "by_category": [
+            {"key": key, "label": _translated(labels.get(key, key)), "count": n}
+            for key, n in sorted(counts.by_category.items(), key=lambda item: (-item[1], item[0]))
+        ],
+        "pending": counts.pending,
+        "on_time": figure_json(on_time_figure(counts, minimum_n=minimum_n)),
+        "handling": figure_json(handling_figure(counts, minimum_n=minimum_n)),
+        "unrated": counts.unrated,
+        "unrateable": counts.unrateable,
+        "units": units,
+    }
+
+
 def publication_snapshot(*, unit: Unit, period: Period, internal: bool) -> dict[str, Any]:
     """Every figure of the unit for the period, JSON-safe, with n, interval, method and labels.
 
@@ -162,6 +206,7 @@ def publication_snapshot(*, unit: Unit, period: Period, internal: bool) -> dict[
     figures = unit_figures(unit=unit, period=period, minimum_n=minimum_n, index_method=INDEX_METHOD)
     methods = {figures.overall.method.code, figures.index.method.code, figures.mean.method.code}
     methods.add(figures.profile.method.code)
+    methods |= {ON_TIME_METHOD.code, HANDLING_METHOD.code}
 
     elements = []
     for code, figure in figures.elements.items():
@@ -264,6 +309,7 @@ def publication_snapshot(*, unit: Unit, period: Period, internal: bool) -> dict[
         "staff": staff,
         "ranking": ranking,
         "quota": None if ranking is not None else _quota_json(unit, period),
+        "feedback": _feedback_json(unit, period, minimum_n, pooled=ranking is not None),
         "methods": _methods_json(methods),
     }
 

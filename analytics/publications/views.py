@@ -362,7 +362,8 @@ def _public(public_id: Any) -> Publication:
 @cache_control(public=True, max_age=3600)
 def publication_public(request: HttpRequest, public_id: Any) -> HttpResponse:
     publication = _public(public_id)
-    report = report_build(publication, language=language_of())
+    # The public page: feedback counts and the on-time rate; the official PDF carries all three figures.
+    report = report_build(publication, language=language_of(), public=True)
     others = publications_public(unit=publication.unit).exclude(pk=publication.pk)[:20]
     context = {
         "unit": publication.unit,

@@ -8,6 +8,7 @@ counts needs OPERATE in the unit itself, the policy and the staff alerts need MA
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any, cast
 
 from django import forms
@@ -254,6 +255,15 @@ def counts_import(request: UnitRequest) -> HttpResponse:
 # --------------------------------------------------------------------------- policy
 
 
+def _shown(value: object) -> object:
+    """A policy value as the page shows it: decimals with a comma and no trailing zeros (25, 0,25)."""
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return f"{value.normalize():f}".replace(".", ",")
+    return value
+
+
 @unit_permission_required(Action.MANAGE)
 @require_http_methods(["GET", "POST"])
 def policy(request: UnitRequest) -> HttpResponse:
@@ -270,11 +280,11 @@ def policy(request: UnitRequest) -> HttpResponse:
                 return redirect("unit:quota_policy")
     else:
         own = policy_own(unit)
-        form = PolicyForm(initial={k: ("" if v is None else v) for k, v in own.items()})
+        form = PolicyForm(initial={k: _shown(v) for k, v in own.items()})
     effective = policy_effective(unit)
     rows = [
         (_("Quota rule"), QUOTA_RULE_LABELS.get(str(effective.quota_rule.value)), effective.quota_rule),
-        (_("Staff alert threshold"), f"{effective.threshold * 100:g} %", effective.alert_threshold),
+        (_("Staff alert threshold"), f"{_shown(effective.threshold * 100)} %", effective.alert_threshold),
         (_("Minimum answers for an alert"), effective.minimum, effective.alert_minimum),
         (_("Rolling window (days)"), effective.window_days, effective.alert_window_days),
         (_("Minimum answers for a figure"), effective.figure_minimum_n, effective.minimum_n),

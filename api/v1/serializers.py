@@ -392,11 +392,16 @@ class ParContributionSerializer(serializers.Serializer):
 
 
 class FeedbackEventSerializer(StrictSerializer):
-    """One piece of feedback as the national portal sends it; contact details optional."""
+    """One piece of feedback sent for the national portal; contact details optional. The names follow the
+    portal's naming style but are not verified against a published specification of its interface (see
+    the endpoint's description): they are this API's own."""
 
     MaPAKN = SentText(min_length=1, max_length=60, help_text="the portal's code (idempotency key)")
     NgayGui = serializers.DateTimeField(help_text="when the citizen sent it")
-    PhanLoai = serializers.ChoiceField(choices=FeedbackCategory.values, help_text="what it is about")
+    PhanLoai = serializers.ChoiceField(
+        choices=FeedbackCategory.values,
+        help_text="what it is about: this API's category codes, not the portal's",
+    )
     NoiDung = SentText(min_length=1, max_length=4000)
     MaTTHC = SentText(max_length=80, required=False, allow_blank=True)
     MaHoSo = SentText(max_length=60, required=False, allow_blank=True)

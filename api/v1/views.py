@@ -449,7 +449,15 @@ class FeedbackEvents(AuditedView):
             "All or nothing: any malformed or refused event (an unknown category, a date in the future, "
             "a procedure code not in the unit's catalog, a phone number that is not one) refuses the whole "
             "batch with a 400 listing every problem, and nothing is stored. A code already recorded "
-            "answers `unchanged`. Contact details are kept apart and are never returned by the API."
+            "answers `unchanged`. Contact details are kept apart and are never returned by the API.\n\n"
+            "**Field names not verified against the portal.** MaPAKN, NgayGui, PhanLoai, NoiDung, MaTTHC, "
+            "MaHoSo, HoTen, SoDienThoai, Email and DiaChi follow the naming style of the national public "
+            "service portal's records, but no published specification of the portal's interface for "
+            "feedback (phản ánh, kiến nghị) was available when this endpoint was built, so they have not "
+            "been checked against one: treat them as this API's own names. PhanLoai takes this API's own "
+            "category codes (listed in the schema), not the portal's classification. Once the portal's "
+            "specification is known, its names and categories will be mapped onto these, and this note "
+            "will say so."
         ),
         request=s.FeedbackBatchSerializer,
         examples=[OpenApiExample("One complaint", value={"events": [FEEDBACK_EXAMPLE]})],

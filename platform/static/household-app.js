@@ -11,12 +11,25 @@
   var pendingOut = document.getElementById("pending");
   var statusOut = document.getElementById("sync-status");
 
-  function queue() {
-    try { return JSON.parse(localStorage.getItem(storeKey) || "[]"); } catch (e) { return []; }
+  // Serials whose questionnaire the server has stored: the page kept on the phone may predate them.
+  var sentKey = "household-sent:" + data.sync_url;
+
+  function read(key) {
+    try { return JSON.parse(localStorage.getItem(key) || "[]"); } catch (e) { return []; }
+  }
+  function queue() { return read(storeKey); }
+  // A serial waiting on the phone or already sent is not offered again: one questionnaire per serial.
+  function offer(items) {
+    var taken = {};
+    items.concat(read(sentKey)).forEach(function (item) { taken[item.serial] = true; });
+    Array.prototype.forEach.call(serialSelect.options, function (option) {
+      if (option.value) { option.hidden = option.disabled = !!taken[option.value]; }
+    });
   }
   function save(items) {
     localStorage.setItem(storeKey, JSON.stringify(items));
     pendingOut.textContent = String(items.length);
+    offer(items);
   }
   function newKey() {
     if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
@@ -62,13 +75,17 @@
     }).then(function (reply) {
       var done = {};
       var problems = [];
+      var sent = read(sentKey);
       reply.results.forEach(function (result, index) {
         if (result.status === "stored" || result.status === "already_stored") {
           done[items[index].submission_key] = true;
+          sent.push({ serial: items[index].serial });
         } else {
-          problems.push(items[index].serial + ": " + JSON.stringify(result.errors));
+          var reasons = Object.keys(result.errors || {}).map(function (k) { return result.errors[k]; });
+          problems.push(items[index].serial + ": " + reasons.join(" "));
         }
       });
+      localStorage.setItem(sentKey, JSON.stringify(sent));
       // Keep what came in meanwhile and what the server refused (shown, to be corrected).
       save(queue().filter(function (item) { return !done[item.submission_key]; }));
       statusOut.textContent = problems.length ? problems.join("; ") : data.texts.synced;

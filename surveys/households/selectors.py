@@ -171,6 +171,19 @@ class RecheckRate:
         return Fraction(self.discrepant, self.checked) if self.checked else None
 
 
+def recheck_sample(*, survey_round: HouseholdRound) -> QuerySet[Recheck]:
+    """The drawn re-check households in drawn order, with what the re-check team needs to find them
+    (serial, village, the household's name and address: for the round's managers only) and the
+    enumerator whose work is checked; never an answer."""
+    return (
+        Recheck.objects.filter(slot__village__round_commune__round=survey_round)
+        .select_related(
+            "slot__household", "slot__village__round_commune__commune", "slot__village__enumerator"
+        )
+        .order_by("draw_order")
+    )
+
+
 def recheck_rates(*, survey_round: HouseholdRound) -> list[RecheckRate]:
     """Per enumerator: re-checked households whose hand-out, collection or key answers disagree."""
     checked: dict[str, list[bool]] = defaultdict(list)
@@ -195,13 +208,20 @@ class VillageAnswers:
     buckets: tuple[str, ...]
 
 
-def village_answers(*, survey_round: HouseholdRound, question_key: str) -> list[VillageAnswers]:
-    """Per selected village, the buckets of the counted questionnaires' answers to `question_key`.
+def village_answers(
+    *, survey_round: HouseholdRound, question_key: str, under: str = ""
+) -> list[VillageAnswers]:
+    """Per selected village (of the communes whose registry path starts with `under`, when given), the
+    buckets of the counted questionnaires' answers to `question_key`.
 
     A responding household is a slot with a counted questionnaire; one that left the question
     unanswered counts as a respondent with no answer (it still carries the village's weight)."""
     villages = list(
-        Village.objects.filter(round_commune__round=survey_round, selected=True)
+        Village.objects.filter(
+            round_commune__round=survey_round,
+            selected=True,
+            round_commune__commune__path__startswith=under,
+        )
         .select_related("round_commune")
         .order_by("round_commune__commune__path", "position")
     )

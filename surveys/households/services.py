@@ -493,6 +493,10 @@ def recheck_draw(*, survey_round: HouseholdRound, size: int, seed: int | None = 
         .order_by("serial")
         .values_list("pk", flat=True)
     )
+    if not collected:
+        raise ValidationError(
+            {"size": _("No questionnaire has been collected yet: there is nothing to re-check.")}
+        )
     if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= len(collected):
         raise ValidationError(
             {"size": _("Between 1 and the %(n)s collected households.") % {"n": len(collected)}}

@@ -8,11 +8,14 @@ names to find them, never an answer.
 import datetime as dt
 import json
 import uuid
+from collections.abc import Mapping
+from decimal import Decimal
+from fractions import Fraction
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -34,8 +37,16 @@ from tenants.permissions import Action, has_perm
 from tenants.spreadsheets import ImportRejected
 
 from .frames import MAX_BYTES, household_list_import
-from .models import HouseholdRound, RoundCommune, Slot, Village
-from .selectors import enumerator_slots, enumerator_villages, round_list, round_progress, slot_for_enumerator
+from .models import HouseholdRound, Recheck, RoundCommune, Slot, Village
+from .selectors import (
+    enumerator_slots,
+    enumerator_villages,
+    recheck_rates,
+    recheck_sample,
+    round_list,
+    round_progress,
+    slot_for_enumerator,
+)
 from .services import (
     NEXT,
     enumerator_assign,
@@ -44,6 +55,8 @@ from .services import (
     households_draw,
     paper_entry_resolve,
     paper_entry_save,
+    recheck_draw,
+    recheck_record,
     slot_record,
     village_add,
     villages_draw,
@@ -186,6 +199,104 @@ def round_detail(request: UnitRequest, pk: int) -> HttpResponse:
         "today": timezone.localdate(),
     }
     return render(request, "households/round.html", context, status=400 if errors else 200)
+
+
+# What the re-check form posts for each question, and what it means.
+YES_NO = {"yes": True, "no": False}
+MATCH = {"yes": True, "no": False, "unknown": None}
+
+
+def _pick(data: QueryDict, name: str, allowed: Mapping[str, bool | None], message: str) -> bool | None:
+    value = data.get(name, "")
+    if value not in allowed:
+        raise ValidationError({name: message})
+    return allowed[value]
+
+
+@operate
+@require_http_methods(["GET", "POST"])
+def recheck(request: UnitRequest, pk: int) -> HttpResponse:
+    """The re-check (phúc tra): a random subsample of the collected households, drawn once from a recorded
+    seed; what the re-check found at each; the discrepancy rate of each enumerator."""
+    survey_round = get_object_or_404(HouseholdRound, pk=pk)
+    errors: list[str] = []
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "draw":
+                raw_size = request.POST.get("size", "").strip()
+                if not raw_size:
+                    raise ValidationError(_("Enter how many households to re-check."))
+                raw_seed = request.POST.get("seed", "").strip()
+                recheck_draw(
+                    survey_round=survey_round,
+                    size=_int(raw_size, 0),
+                    seed=_int(raw_seed, 0) if raw_seed else None,
+                )
+            elif action == "record":
+                serial = request.POST.get("serial", "").strip()[:24]
+                drawn = Recheck.objects.filter(
+                    slot__serial=serial, slot__village__round_commune__round=survey_round
+                ).first()
+                if drawn is None:
+                    raise ValidationError(
+                        _("The questionnaire “%(s)s” is not in the re-check sample.") % {"s": serial}
+                    )
+                recheck_record(
+                    recheck=drawn,
+                    handed_out=bool(
+                        _pick(request.POST, "handed_out", YES_NO, _("Was the questionnaire handed out?"))
+                    ),
+                    collected=bool(
+                        _pick(request.POST, "collected", YES_NO, _("Was the questionnaire collected?"))
+                    ),
+                    answers_match=_pick(request.POST, "answers_match", MATCH, _("Do the key answers match?")),
+                    note=request.POST.get("note", ""),
+                    user=request.user,
+                )
+            else:
+                raise ValidationError(_("Unknown action."))
+        except ValidationError as error:
+            errors = _errors(error)
+        else:
+            return redirect("unit:household_recheck", survey_round.pk)
+        survey_round.refresh_from_db()
+    sample = list(recheck_sample(survey_round=survey_round))
+    rates = recheck_rates(survey_round=survey_round)
+    checked = sum(r.checked for r in rates)
+    discrepant = sum(r.discrepant for r in rates)
+    context = {
+        "round": survey_round,
+        "sample": sample,
+        "checked": checked,
+        "rates": [
+            {
+                "enumerator": r.enumerator,
+                "checked": r.checked,
+                "discrepant": r.discrepant,
+                "percent": _percent(r.rate),
+            }
+            for r in rates
+        ],
+        "total": {
+            "checked": checked,
+            "discrepant": discrepant,
+            "percent": _percent(Fraction(discrepant, checked) if checked else None),
+        },
+        "collected": Slot.objects.filter(
+            village__round_commune__round=survey_round, status=Slot.Status.COLLECTED
+        ).count(),
+        "errors": errors,
+        "posted": request.POST if errors else {},
+    }
+    return render(request, "households/recheck.html", context, status=400 if errors else 200)
+
+
+def _percent(rate: Fraction | None) -> Decimal | None:
+    """A rate as a percentage with one decimal, for the page to print (with a comma in Vietnamese)."""
+    if rate is None:
+        return None
+    return (Decimal(rate.numerator) * 100 / Decimal(rate.denominator)).quantize(Decimal("0.1"))
 
 
 def _slot_url(request: UnitRequest, serial: str) -> str:
@@ -503,17 +614,25 @@ def offline_worker(request: UnitRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def offline_manifest(request: UnitRequest) -> JsonResponse:
-    """The web app manifest: the form can be added to the phone's home screen."""
+def offline_manifest(request: UnitRequest, pk: int) -> JsonResponse:
+    """The web app manifest of a round's offline form: added to the phone's home screen, it opens the
+    form itself, which its service worker keeps (so it starts without a connection)."""
+    from django.templatetags.static import static
+
+    survey_round = get_object_or_404(HouseholdRound, pk=pk)
+    app = reverse("unit:household_app", args=[pk])
     return JsonResponse(
         {
-            "name": _("Household survey"),
+            "id": app,
+            "name": f"{_('Household survey')}: {survey_round.name}",
             "short_name": _("Household survey"),
-            "start_url": reverse("unit:household_mine"),
+            "start_url": app,
+            "scope": app,
             "display": "standalone",
             "lang": "vi",
             "background_color": "#ffffff",
             "theme_color": "#1f4e79",
+            "icons": [{"src": static("favicon.svg"), "sizes": "any", "type": "image/svg+xml"}],
         },
         content_type="application/manifest+json",
     )

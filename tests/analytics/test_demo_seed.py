@@ -1,9 +1,16 @@
+import datetime as dt
+
 import pytest
+from django.core import mail
+from django.core.cache import cache
+from django.test import Client
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from analytics.demo import demo_survey_seed
+from analytics.demo import DEMO_FEEDBACK, demo_feedback_seed, demo_feedback_seed_all, demo_survey_seed
+from analytics.feedback.selectors import feedback_counts
 from analytics.figures.selectors import Period, unit_figures
-from surveys.models import Response
+from surveys.models import Feedback, FeedbackContact, Response
 
 pytestmark = pytest.mark.django_db
 
@@ -24,3 +31,44 @@ def test_seeding_the_demo_twice_changes_nothing(world):
     assert demo_survey_seed(unit=world.other, questionnaire_key="nam_dong_2024", count=5) is None
     with tenant_context(world.other):
         assert Response.objects.count() == 5
+
+
+def test_the_demo_feedback_is_handled_on_time_or_late_rated_and_reported_to_the_chairman(
+    world, commune_officer, commune_admin
+):
+    cache.clear()
+    assert demo_feedback_seed(unit=world.commune, handler=commune_officer) == len(DEMO_FEEDBACK)
+    assert demo_feedback_seed(unit=world.commune, handler=commune_officer) == 0  # a second run: nothing
+    with tenant_context(world.commune):
+        assert Feedback.objects.count() == len(DEMO_FEEDBACK)
+        serious = Feedback.objects.get(category="unofficial_costs")
+        assert not FeedbackContact.objects.filter(feedback__rated_at__isnull=False).exists()
+    # the chairman (the unit's admin) was told of the unofficial costs at once, by reference only
+    assert serious.serious_reported_at is not None
+    [report] = [m for m in mail.outbox if serious.reference in m.body and commune_admin.email in m.to]
+    assert serious.content not in report.body
+    today = timezone.localdate()
+    period = Period(today - dt.timedelta(days=365), today + dt.timedelta(days=60))
+    counts = feedback_counts(unit=world.commune, period=period)
+    # eight received; six replied (four by their due date, two after), one still open past its due
+    # date (late), one received two days ago (being handled, not due yet)
+    assert counts.received == len(DEMO_FEEDBACK) == 8
+    assert (counts.due, counts.on_time, counts.pending) == (7, 4, 1)
+    # rated by the four who left contact details: 5 and 4 satisfied, 3 neutral, 2 unsatisfied
+    assert (counts.ratings.satisfied, counts.ratings.neutral, counts.ratings.unsatisfied) == (2, 1, 1)
+    assert counts.unrateable == 2  # replied without contact details
+    # the demo's public page shows them: counts by category and the on-time rate
+    body = Client().get(f"/ket-qua/{world.commune.schema_name}/").content.decode()
+    assert "Chi phí không chính thức" in body and "Xử lý đúng hạn" in body
+
+
+def test_each_demo_commune_gets_its_feedback_handled_by_its_officer_or_the_operator(
+    world, commune_officer, operator
+):
+    seeded = demo_feedback_seed_all()
+    assert seeded == {world.commune: len(DEMO_FEEDBACK), world.other: len(DEMO_FEEDBACK)}
+    with tenant_context(world.commune):
+        assert set(Feedback.objects.values_list("entered_by", flat=True)) == {commune_officer.pk}
+    with tenant_context(world.other):  # Nam Dong has no member in this world: the operator handles it
+        assert set(Feedback.objects.values_list("assigned_to", flat=True)) == {operator.pk}
+    assert demo_feedback_seed_all() == {}  # a second run changes nothing

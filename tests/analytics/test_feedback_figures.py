@@ -268,3 +268,28 @@ def test_the_results_export_carries_the_feedback_figures_never_content(world, co
     [row] = [r for r in csv.reader(io.StringIO(text)) if r and r[0] == on_time]
     assert "1" in row  # n = 1, too few: kept with its flag
     assert "Trần Thị Y" not in text and kept.reference not in text
+
+
+def test_the_district_results_page_rolls_the_feedback_up_by_commune(world, district_viewer, client):
+    cache.clear()
+    with tenant_context(world.commune):
+        record(due=D(YEAR, 3, 10), replied=D(YEAR, 3, 10), rating="satisfied", received=D(YEAR, 3, 1))
+        record(due=D(YEAR, 3, 10), received=D(YEAR, 3, 1))  # never replied: late
+    with tenant_context(world.sibling):
+        record(due=D(YEAR, 4, 1), replied=D(YEAR, 4, 1), received=D(YEAR, 3, 20))
+    client.force_login(district_viewer)
+    page = client.get(
+        unit_reverse(world.district, "unit:results"), {"from": "01/01/2025", "to": "31/12/2025"}
+    )
+    assert page.status_code == 200
+    feedback = page.context["feedback"]
+    assert (feedback["received"], feedback["on_time"].n) == (3, 3)  # the district: both communes summed
+    rows = {row["unit"].pk: row for row in page.context["feedback_units"]}
+    assert set(rows) == {world.commune.pk, world.sibling.pk}  # the rest listed as without feedback
+    assert (rows[world.commune.pk]["received"], rows[world.commune.pk]["on_time"].n) == (2, 2)
+    assert rows[world.commune.pk]["handling"].n == 1
+    assert (rows[world.sibling.pk]["received"], rows[world.sibling.pk]["on_time"].n) == (1, 1)
+    assert rows[world.sibling.pk]["url"].startswith(unit_reverse(world.sibling, "unit:results"))
+    assert feedback["quiet"] and world.commune not in feedback["quiet"]
+    body = page.content.decode()
+    assert "Hài lòng với việc xử lý" in body and "không có phản ánh, kiến nghị trong kỳ" in body

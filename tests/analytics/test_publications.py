@@ -189,7 +189,7 @@ def test_the_snapshot_holds_every_figure_with_n_interval_method_period_and_cutof
     assert snapshot["period"] == {"start": LAST_MONTH.start.isoformat(), "end": LAST_MONTH.end.isoformat()}
     assert snapshot["cutoff_at"] == period_cutoff(LAST_MONTH).isoformat()
     assert snapshot["responses"] == 4
-    assert snapshot["format"] == 2  # figures in the shape of the API's (figure_json)
+    assert snapshot["format"] == 3  # figures in the shape of the API's (figure_json), with feedback
     overall = snapshot["overall"]
     assert overall["exact"] == "3/4"  # exact, beside its rounded value
     assert overall["value"] == 0.75

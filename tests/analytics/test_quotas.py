@@ -295,6 +295,10 @@ def test_the_admin_edits_the_policy_in_the_console(world, commune_admin):
     refused = client.post(url, {"alert_threshold": "25", "alert_window_days": "3"})
     assert refused.status_code == 400
     assert policy_effective(world.commune).threshold == f.Decimal("0.3")
+    # Shown as Vietnamese numbers: a comma, no trailing zeros, in the summary and in the field.
+    shown = client.get(url, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert "30\xa0%" in shown and 'value="0,3"' in shown
+    assert "30.0" not in shown and "0.30" not in shown and "0.3" not in shown
 
 
 def test_a_district_viewer_or_an_officer_cannot_edit_a_communes_policy(

@@ -38,7 +38,10 @@ def test_rotation_shows_a_new_key_and_revocation_stops_the_client(world, provinc
         page(world.province), {"name": "A", "scopes": ["read:figures"], "rate_per_minute": 60}
     ).context["new_key"]
     api = ApiClient.objects.get(name="A")
-    new = client.post(page(world.province, f"{api.pk}/rotate/")).context["new_key"]
+    asked = client.post(page(world.province, f"{api.pk}/rotate/"))
+    assert asked.status_code == 200 and "new_key" not in asked.context
+    assert api_client_for_key(key).pk == api.pk  # asking is not rotating
+    new = client.post(page(world.province, f"{api.pk}/rotate/"), CONFIRM).context["new_key"]
     assert api_client_for_key(key) is None
     assert api_client_for_key(new).pk == api.pk
     asked = client.post(page(world.province, f"{api.pk}/revoke/"))

@@ -525,7 +525,48 @@ GROUP BY a.bucket
 
 
 FACT_TABLES = ("analytics_dailyfact", "analytics_rollupday", "analytics_rollupmonth")
-FACT_TABLES_ANALYZE = "ANALYZE " + ", ".join(f"public.{t}" for t in FACT_TABLES)
+FACT_TABLES_VACUUM = "VACUUM (ANALYZE) " + ", ".join(f"public.{t}" for t in FACT_TABLES)
+
+
+class StatementTimes:
+    """Django's statements timed while the context is open, to say where a fold's time went."""
+
+    def __init__(self) -> None:
+        self.times: dict[str, list[float]] = {}
+
+    def __call__(self, execute, sql, params, many, context):
+        start = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            # the statement's first words and table name it; the arrays of ids and days do not
+            key = " ".join(sql.split())[:72]
+            self.times.setdefault(key, []).append(time.perf_counter() - start)
+
+    def __enter__(self) -> "StatementTimes":
+        from django.db import connection
+
+        self._context = connection.execute_wrapper(self)
+        self._context.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._context.__exit__(*exc)
+
+    def lines(self, top: int = 6) -> list[str]:
+        ranked = sorted(self.times.items(), key=lambda item: -sum(item[1]))[:top]
+        return [f"  {sum(t):8.2f} s  × {len(t):4d}  {key}…" for key, t in ranked]
+
+
+def vacuum_facts(raw) -> float:
+    """VACUUM (ANALYZE) the fact tables (outside a transaction); returns the seconds it took."""
+    raw.commit()
+    raw.autocommit = True
+    try:
+        _n, took = timed(lambda: raw.execute(FACT_TABLES_VACUUM))
+    finally:
+        raw.autocommit = False
+    return took
 
 
 def fact_sizes(conn) -> dict[str, int]:
@@ -803,8 +844,9 @@ def main() -> None:  # noqa: C901 - one linear script, phase after phase
     )
     report.say(
         f"loaded {stats.responses:,} responses and {stats.answers:,} answers in {secs(load_wall)} "
-        f"(generating {secs(stats.seconds_generate)}, COPY {secs(stats.seconds_copy)}: "
-        f"{(stats.responses + stats.answers) / max(stats.seconds_copy, 1e-9):,.0f} rows/s); "
+        f"(generating {secs(stats.seconds_generate)}, COPY {secs(stats.seconds_copy)}"
+        + ("" if args.resume else f": {(stats.responses + stats.answers) / stats.seconds_copy:,.0f} rows/s")
+        + "); "
         f"ANALYZE {secs(analyze)}" + (" [resumed: regenerated, not written]" if args.resume else "")
     )
     report.say(
@@ -832,23 +874,27 @@ def main() -> None:  # noqa: C901 - one linear script, phase after phase
     if args.skip_rebuild:
         report.say("skipped (--skip-rebuild): the facts an earlier run built are kept")
     else:
-        written, rebuild_time = timed(facts_rebuild)
-        # Autovacuum would analyze the freshly filled tables within minutes; without it the planner
-        # believes they are tiny and the dashboard below would measure a stale plan.
-        _n, took = timed(lambda: raw.execute(FACT_TABLES_ANALYZE))
-        raw.commit()
+        with StatementTimes() as rebuild_statements:
+            written, rebuild_time = timed(facts_rebuild)
+        # Autovacuum would vacuum and analyze the freshly filled tables within minutes (PostgreSQL 13+
+        # vacuums after inserts too); without it the planner believes they are tiny and no page is
+        # marked all-visible, so the dashboard below would measure a stale plan and no index-only scan.
+        took = vacuum_facts(raw)
         floor_all, groups_all, counted_all = floor_loop(raw, [schemas[c.pk] for c in communes])
         sizes = fact_sizes(raw)
         report.say(
             f"facts_rebuild: {secs(rebuild_time)}, {written:,} daily fact rows written "
             f"({written / max(stats.responses, 1):.2f} per response); "
             + sizes_text(sizes)
-            + f"; ANALYZE {secs(took)}"
+            + f"; VACUUM (ANALYZE) {secs(took)}"
         )
         report.say(
             f"floor: GROUP BY answered_on, question_key, value over all {counted_all:,} answers, "
             f"one query per schema ({len(communes)} schemas): {secs(floor_all)} ({groups_all:,} groups)"
         )
+        report.say("where the rebuild's time went (its statements, slowest first):")
+        for line in rebuild_statements.lines():
+            report.say(line)
         report.row("full rebuild (facts_rebuild, all units)", secs(rebuild_time), secs(floor_all), "")
         summary["rebuild_s"] = round(rebuild_time, 2)
         summary["rebuild_floor_s"] = round(floor_all, 2)
@@ -882,9 +928,10 @@ def main() -> None:  # noqa: C901 - one linear script, phase after phase
     )
     calls, refreshed = 0, 0
     start = time.perf_counter()
-    while DirtyDay.objects.exists():
-        refreshed += facts_refresh()
-        calls += 1
+    with StatementTimes() as refresh_statements:
+        while DirtyDay.objects.exists():
+            refreshed += facts_refresh()
+            calls += 1
     refresh_time = time.perf_counter() - start
     day_facts = DailyFact.objects.filter(day=TODAY).count()
     floor_day, _g, counted_day = floor_loop(raw, [p.schema for p in plans], "AND r.answered_on = %s", [TODAY])
@@ -893,6 +940,9 @@ def main() -> None:  # noqa: C901 - one linear script, phase after phase
         f"{day_facts:,} fact rows; floor over the day's {counted_day:,} answers "
         f"(one query per schema, {len(plans)} schemas): {secs(floor_day)}"
     )
+    report.say("where the refresh's time went (its statements, slowest first):")
+    for line in refresh_statements.lines():
+        report.say(line)
     report.row(
         f"refresh after one day ({day_stats.responses:,} responses, {len(picks)} unit-days)",
         secs(refresh_time),

@@ -266,6 +266,36 @@ def run(args: argparse.Namespace) -> None:
     )
     render_share = sum(r[3] for r in rows) / total
     print(f"  PDF rendering is {render_share:.0%} of it; W workers take about {total:.0f} s / W")
+    if commune_rows:
+        cpu_of_commune_pdf(Publication.objects.filter(unit__in=communes).order_by("pk"))
+
+
+def cpu_of_commune_pdf(publications) -> None:
+    """CPU time of report_pdf (process time: what a loaded machine's wall time hides), and the part
+    of it that the elements' chart costs, measured by rendering the same reports without it."""
+    from analytics.figures import charts
+    from analytics.publications.report import report_pdf
+
+    chosen = list(publications[:3]) * 3
+
+    def cpu_times() -> list[float]:
+        times = []
+        for publication in chosen:
+            start = time.process_time()
+            report_pdf(publication)
+            times.append(time.process_time() - start)
+        return sorted(times)
+
+    with_chart = cpu_times()
+    drawn = charts.bar_chart
+    charts.bar_chart = lambda *args, **kwargs: ""  # type: ignore[assignment] - this measurement only
+    try:
+        without_chart = cpu_times()
+    finally:
+        charts.bar_chart = drawn
+    print(f"CPU time of one commune report's PDF ({len(chosen)} renders, load {os.getloadavg()[0]:.1f}):")
+    print(f"  as published   median {statistics.median(with_chart):.3f} s, min {with_chart[0]:.3f} s")
+    print(f"  without chart  median {statistics.median(without_chart):.3f} s, min {without_chart[0]:.3f} s")
 
 
 if __name__ == "__main__":

@@ -501,7 +501,12 @@ def test_publishing_without_a_draft_is_refused(world, officer):
 
 def test_a_draft_can_be_discarded(world, officer):
     questionnaire = start_draft(officer, world)
-    assert officer.post(url(world.commune, "unit:questionnaire_discard", questionnaire.pk)).status_code == 302
+    discard = url(world.commune, "unit:questionnaire_discard", questionnaire.pk)
+    asked = officer.post(discard)
+    assert asked.status_code == 200 and "cannot be recovered" in asked.content.decode()
+    # asking is not discarding
+    assert count(world.commune, QuestionnaireVersion, questionnaire=questionnaire) == 2
+    assert officer.post(discard, CONFIRM).status_code == 302
     assert count(world.commune, QuestionnaireVersion, questionnaire=questionnaire) == 1
 
 

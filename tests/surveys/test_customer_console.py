@@ -10,9 +10,13 @@ from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from surveys.models import Customer, CustomerSurvey, Invitation, Response, SurveyPlan
+from surveys.citizen_views import form_token_issue
+from surveys.customer_imports import customers_import
+from surveys.customer_services import customer_survey_create, invitations_messages_export
+from surveys.models import Customer, CustomerSurvey, Invitation, Outreach, Response, SurveyPlan
 from surveys.services import campaign_create, questionnaire_install_builtin
 from tenants.routing import unit_reverse
+from tests.conftest import signed_in
 
 from .test_customers import BIRTH, csv_bytes, row
 
@@ -70,9 +74,14 @@ def test_an_officer_goes_from_the_export_to_letters_and_a_phone_interview(world,
         unit_reverse(unit, "unit:customer_messages", campaign.pk), {"method": "zalo"}
     )
     body = b"".join(csv_page.streaming_content).decode("utf-8-sig")
-    assert body.count("/d/") == 5
-    letters = officer_client.post(unit_reverse(unit, "unit:customer_letters", campaign.pk))
+    assert body.count("/k/") == 5
+    letters = officer_client.post(unit_reverse(unit, "unit:customer_letters", campaign.pk), {"part": "1"})
     assert letters["Content-Type"] == "application/pdf" and letters.content.startswith(b"%PDF")
+    for part in ("2", "x", "-1", ""):
+        refused = officer_client.post(
+            unit_reverse(unit, "unit:customer_letters", campaign.pk), {"part": part}
+        )
+        assert refused.status_code == 400 and "tệp thư" in refused.content.decode(), part
     with tenant_context(unit):
         invitation = Invitation.objects.order_by("pk").first()
     phone_url = unit_reverse(unit, "unit:invitation_phone", campaign.pk, invitation.pk)
@@ -168,3 +177,137 @@ def test_a_plan_is_drafted_edited_and_issued_from_the_console(world, officer_cli
         )
     refused = officer_client.post(unit_reverse(unit, "unit:plan_edit", campaign.pk), {"subject": "Sửa"})
     assert refused.status_code == 400
+
+
+# --------------------------------------------------------------------------------------------------
+# Contact history of a customer
+# --------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def survey(world, campaign, commune_officer):
+    customers_import(unit=world.commune, filename="ds.csv", data=csv_bytes([row(n) for n in range(3)]))
+    return customer_survey_create(
+        unit=world.commune,
+        campaign=campaign,
+        received_from=timezone.localdate() - dt.timedelta(days=30),
+        received_to=timezone.localdate(),
+        created_by=commune_officer,
+        reminder_after_days=5,
+    )
+
+
+def _history(unit, code: str) -> tuple[str, Invitation]:
+    with tenant_context(unit):
+        invitation = Invitation.objects.select_related("customer").get(customer__dossier_code=code)
+    return unit_reverse(unit, "unit:customer_history", invitation.customer_id), invitation
+
+
+def test_the_contact_history_lists_each_attempt_and_never_the_answer(
+    world, officer_client, survey, commune_officer
+):
+    unit = world.commune
+    invitations_messages_export(unit=unit, survey=survey, method="sms", by=commune_officer)
+    with tenant_context(unit):
+        Invitation.objects.update(last_contacted_at=timezone.now() - dt.timedelta(days=6))
+    invitations_messages_export(unit=unit, survey=survey, method="zalo", by=commune_officer, reminders=True)
+    url, invitation = _history(unit, "H37.10-00001")
+    recorded = officer_client.post(
+        url, {"invitation": invitation.pk, "method": "phone", "status": "unreachable"}
+    )
+    assert recorded.status_code == 302 and recorded["Location"] == url
+    page = officer_client.get(url).content.decode()
+    assert "Lịch sử liên hệ — hồ sơ H37.10-00001" in page and "Nguyễn Văn Khách1" in page
+    assert page.split("<h1>", 1)[1].count("officer@hongthai.test") == 3  # the SMS, the reminder, the call
+    for seen in ("Tin nhắn SMS", "Tin nhắn Zalo", "Gọi điện", "nhắc lại", "đã gửi 1 lần nhắc"):
+        assert seen in page, seen
+    assert "<td>Không liên lạc được</td>" in page and ">unreachable" not in page
+    # The customer answers through their link: "answered", and nothing of what they said.
+    with tenant_context(unit):
+        token = Invitation.objects.get(pk=invitation.pk).token
+    Client().get(f"/k/{token.short_code}")
+    send = Client().post(
+        f"/k/{token.short_code}",
+        {
+            "form_token": form_token_issue(
+                link_id=f"d:{token.pk}", campaign_id=survey.campaign_id, version_id=survey.campaign.version_id
+            ),
+            "q_satisfaction": "1",
+            "q_reasons": ["official_attitude"],
+            "q_comment": "Cán bộ Trần Bí Mật hẹn lại ba lần",
+        },
+    )
+    assert send.status_code == 303
+    with tenant_context(unit):
+        response = Response.objects.get()
+    page = officer_client.get(url).content.decode()
+    assert "Đã trả lời" in page
+    assert "Trần Bí Mật" not in page and f"{response.submitted_at:%H:%M}" not in page.split("Đã trả lời")[1]
+    assert "Ghi nhận một lần liên hệ" not in page  # nothing more to record for this customer
+
+
+def test_recording_an_attempt_refuses_bad_input_and_stores_nothing(world, officer_client, survey):
+    unit = world.commune
+    url, invitation = _history(unit, "H37.10-00001")
+    _other_url, other = _history(unit, "H37.10-00002")
+    good = {"invitation": invitation.pk, "method": "phone", "status": "refused"}
+    for bad in (
+        {},
+        {**good, "invitation": ""},
+        {**good, "invitation": "abc"},
+        {**good, "invitation": "99999999999999999999"},
+        {**good, "invitation": other.pk},  # another customer's
+        {**good, "status": "answered"},  # answers are taken with their answers, not marked
+        {**good, "status": "pending"},
+        {**good, "status": ""},
+        {**good, "method": "pigeon"},
+        {**good, "method": ["phone", "sms"], "status": ["refused", "x"]},
+    ):
+        page = officer_client.post(url, bad)
+        assert page.status_code == 400, bad
+        assert "Ghi nhận một lần liên hệ" in page.content.decode()
+    with tenant_context(unit):
+        assert not Outreach.objects.exists()
+        assert set(Invitation.objects.values_list("status", flat=True)) == {"pending"}
+    # An erased customer: nothing more to record, a clear 400.
+    with tenant_context(unit):
+        Customer.objects.filter(pk=invitation.customer_id).update(contact_erased_at=timezone.now())
+    page = officer_client.post(url, good)
+    assert (
+        page.status_code == 400 and "Thông tin liên hệ của khách hàng này đã bị xoá." in page.content.decode()
+    )
+    assert officer_client.post(unit_reverse(unit, "unit:customer_history", 999_999), good).status_code == 404
+    with tenant_context(unit):
+        assert not Outreach.objects.exists()
+
+
+def test_the_contact_history_is_for_the_units_officers_only(
+    world, survey, commune_officer, sibling_officer, province_admin
+):
+    url, _invitation = _history(world.commune, "H37.10-00001")
+    assert Client().get(url).status_code == 302  # to the sign-in page
+    for outsider in (sibling_officer, province_admin):
+        assert signed_in(outsider).get(url).status_code == 403
+        assert signed_in(outsider).post(url, {"status": "refused"}).status_code == 403
+    assert signed_in(commune_officer).get(url).status_code == 200
+
+
+def test_a_customer_is_found_by_dossier_code(world, officer_client, survey):
+    find = unit_reverse(world.commune, "unit:customer_find")
+    url, _invitation = _history(world.commune, "H37.10-00002")
+    assert officer_client.get(find, {"dossier_code": " H37.10-00002 "})["Location"] == url
+    assert officer_client.get(find, {"dossier_code": "H37.10-99999"}).status_code == 404
+    assert officer_client.get(find, {"dossier_code": ""}).status_code == 400
+    assert officer_client.get(find, {"dossier_code": "x" * 61}).status_code == 400
+    assert officer_client.post(find, {"dossier_code": "H37.10-00002"}).status_code == 405
+
+
+def test_a_plan_step_can_be_given_to_members_of_the_unit_and_of_the_units_above(
+    world, officer_client, campaign, province_admin, sibling_officer
+):
+    officer_client.post(
+        unit_reverse(world.commune, "unit:plan_draft", campaign.pk), {"kind": "customer_list"}
+    )
+    page = officer_client.get(unit_reverse(world.commune, "unit:plan", campaign.pk)).content.decode()
+    assert "officer@hongthai.test</option>" in page and "admin@langson.test</option>" in page
+    assert "officer@sibling.test" not in page

@@ -6,7 +6,10 @@ import io
 import uuid
 
 import pytest
+from django.conf import settings
 from django.core import mail
+from django.core.exceptions import ValidationError
+from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 from openpyxl import Workbook
@@ -14,9 +17,11 @@ from openpyxl import Workbook
 from analytics.facts.services import facts_refresh
 from analytics.figures.selectors import Period, breakdown
 from analytics.quotas.services import customer_sample_sizes
+from surveys import customer_services
 from surveys.customer_imports import customers_from_dossiers, customers_import
 from surveys.customer_selectors import customer_survey_progress
 from surveys.customer_services import (
+    SMS_SEGMENT,
     customer_contact_erase,
     customer_sample,
     customer_survey_contacts_erase,
@@ -28,6 +33,9 @@ from surveys.customer_services import (
     invitations_email_send,
     invitations_letters_pdf,
     invitations_messages_export,
+    invitations_to_reach,
+    letters_parts,
+    sms_length,
     unsubscribe_token,
 )
 from surveys.models import (
@@ -44,6 +52,8 @@ from surveys.models import (
 from surveys.services import (
     campaign_create,
     dossier_token_read,
+    dossier_token_sign,
+    qr_link_create,
     questionnaire_install_builtin,
     response_submit,
 )
@@ -53,6 +63,7 @@ from tenants.routing import unit_reverse
 from tenants.spreadsheets import ImportRejected
 
 from .conftest import post
+from .test_citizen_form import open_form, send, token_in, vi
 from .test_qr_and_posters import pdf_text, run, tool
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
@@ -307,10 +318,11 @@ def test_everyone_gets_a_one_time_link_that_works_once_and_marks_them_answered_u
     rows = invitations_messages_export(unit=unit, survey=survey, method="zalo", by=commune_officer)
     links = {r[0]: r[3].split(": ", 1)[1].split(" ", 1)[0] for r in rows[1:]}
     assert len(links) == 5
-    signed = links["H37.10-00003"].rsplit("/d/", 1)[1]
-    _unit, token_id, nonce = dossier_token_read(signed)
+    code = links["H37.10-00003"].rsplit("/k/", 1)[1]
     with tenant_context(unit):
-        token = DossierToken.objects.get(pk=token_id)
+        token = DossierToken.objects.get(short_code=code)
+        signed = dossier_token_sign(unit=unit, token=token)
+        _unit, _token_id, nonce = dossier_token_read(signed)
         assert token.channel == "list" and token.dossier_code.startswith("kh-")
         answer = post(q_satisfaction=3, q_field="other", q_field_other="x")
         response, _ = response_submit(
@@ -327,10 +339,9 @@ def test_everyone_gets_a_one_time_link_that_works_once_and_marks_them_answered_u
         # Nothing leads from the customer to the answer.
         assert not Invitation.objects.filter(token=response.dossier_token).exists()
         assert response.dossier_token.dossier_code != "H37.10-00003"
-    client_page = f"/d/{signed}"
-    from django.test import Client
-
-    assert Client().get(client_page).status_code == 410  # used: the link works once
+    # Used: the link works once, at its short address as at its signed one.
+    assert Client().get(f"/k/{code}").status_code == 410
+    assert Client().get(f"/d/{signed}").status_code == 410
 
 
 # --------------------------------------------------------------------------------------------------
@@ -370,10 +381,95 @@ def test_sms_texts_are_unaccented_and_exporting_marks_customers_contacted(unit, 
     assert len(again) == 7 and "nhac" in again[1][3]
 
 
+def test_each_text_message_fits_one_sms_segment_with_its_short_link(unit, survey, commune_officer):
+    rows = invitations_messages_export(unit=unit, survey=survey, method="sms", by=commune_officer)
+    text = rows[1][3]
+    code = text.split("/k/", 1)[1][:10]
+    # http://localhost:8000/k/ and 10 characters: 34, against 85 for the signed /d/ link.
+    assert f"{settings.BASE_URL}/k/{code} " in text and len(f"{settings.BASE_URL}/k/{code}") == 34
+    assert text == (
+        f"UBND xa Hong Thai moi Ong/Ba danh gia viec giai quyet ho so {rows[1][0]}: "
+        f"{settings.BASE_URL}/k/{code} (khong ghi ten, dung mot lan). Xin cam on!"
+    )
+    assert sms_length(text) == 151 <= SMS_SEGMENT
+    assert all(sms_length(r[3]) <= SMS_SEGMENT for r in rows[1:])
+    # A 60-character dossier code leaves the code out rather than spill into a second message.
+    with tenant_context(unit):
+        Customer.objects.filter(dossier_code=rows[2][0]).update(dossier_code="X" * 60)
+        Invitation.objects.update(last_contacted_at=timezone.now() - dt.timedelta(days=6))
+    reminders = invitations_messages_export(
+        unit=unit, survey=survey, method="sms", by=commune_officer, reminders=True
+    )
+    long = next(r[3] for r in reminders if r[0] == "X" * 60)
+    assert long.startswith("UBND xa Hong Thai nhac: moi Ong/Ba") and "X" * 60 not in long and "/k/" in long
+    assert all(sms_length(r[3]) <= SMS_SEGMENT for r in reminders[1:])
+    # Accents or symbols beyond GSM-7 count as UCS-2, 70 to a segment.
+    assert sms_length("é" * 70) == SMS_SEGMENT < sms_length("é" * 71)
+    assert sms_length("[x]") == 5
+
+
+def _short_path(unit, survey) -> str:
+    with tenant_context(unit):
+        invitation = Invitation.objects.select_related("token").order_by("pk").first()
+        link = invitation_link(unit=unit, invitation=invitation)
+    assert link.startswith(f"{settings.BASE_URL}/k/")
+    return link.removeprefix(settings.BASE_URL)
+
+
+def test_the_short_link_opens_the_one_time_form_and_works_once(unit, survey):
+    path = _short_path(unit, survey)
+    citizen = Client(enforce_csrf_checks=True)
+    page, token = open_form(citizen, path)
+    assert "q_satisfaction" in page.content.decode()
+    sent = send(citizen, path, {"q_satisfaction": "3", "q_field": "other", "q_field_other": "x"}, token)
+    assert sent.status_code == 303 and sent["Location"] == f"{path}/cam-on"
+    assert citizen.get(sent["Location"]).status_code == 200
+    with tenant_context(unit):
+        response = Response.objects.get()
+        assert response.channel == "list"
+        assert Invitation.objects.filter(status="answered", token__isnull=True).count() == 1
+    # Used: the "already answered" page, and nothing stored by a second try.
+    again = citizen.get(path)
+    assert again.status_code == 410
+    assert vi("This survey link has already been used. Thank you!") in again.content.decode()
+    assert send(citizen, path, {"q_satisfaction": "1"}, token_in(page)).status_code in (303, 410)
+    with tenant_context(unit):
+        assert Response.objects.count() == 1
+
+
+def test_unknown_or_malformed_short_codes_are_not_found(unit, survey, world):
+    path = _short_path(unit, survey)
+    code = path.rsplit("/", 1)[1]
+    printed = qr_link_create(unit=unit, campaign=survey.campaign)
+    citizen = Client()
+    for wrong in (
+        "/k/zzzzzzzzzz",
+        f"/k/{code[:-1]}",
+        f"/k/{code}x",
+        "/k/ABC%21%21",
+        "/k/" + "a" * 200,
+        f"/k/{printed.code}",  # a printed code is not a personal link
+        "/k/zzzzzzzzzz/cam-on",
+    ):
+        assert citizen.get(wrong).status_code == 404, wrong
+    assert citizen.get(f"/q/{code}").status_code == 404  # nor the other way round
+    assert citizen.get(f"/k/{code.upper()}").status_code == 200  # typed in capitals from a letter
+    with tenant_context(unit):
+        assert not Response.objects.exists()
+
+
+def test_an_erased_customers_short_link_no_longer_opens_the_form(unit, survey, commune_admin):
+    path = _short_path(unit, survey)
+    with tenant_context(unit):
+        customer = Invitation.objects.order_by("pk").first().customer
+    customer_contact_erase(unit=unit, customer=customer, actor=commune_admin, reason="Khách yêu cầu")
+    assert Client().get(path).status_code == 410
+
+
 def test_email_carries_the_link_and_an_unsubscribe_that_stops_further_mail(unit, survey, commune_officer):
     assert invitations_email_send(unit=unit, survey=survey, by=commune_officer) == 6
     message = mail.outbox[0]
-    assert "/d/" in message.body
+    assert "/k/" in message.body
     assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     token = message.extra_headers["List-Unsubscribe"].strip("<>").rsplit("/", 1)[1]
     assert customer_unsubscribe(token)
@@ -513,6 +609,25 @@ def test_the_letters_pdf_carries_each_name_and_a_qr_code_decoding_to_that_custom
     )
     with tenant_context(unit):
         assert Outreach.objects.filter(method="letter").count() == 6
+
+
+def test_letters_come_in_files_of_a_bounded_size_and_a_file_that_does_not_exist_is_refused(
+    unit, survey, commune_officer, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(customer_services, "LETTERS_PER_FILE", 4)
+    with tenant_context(unit):
+        assert letters_parts(survey=survey) == [(1, 1, 4), (2, 5, 6)]
+        names = [
+            i.customer.contact.name
+            for i in invitations_to_reach(survey=survey, method=Invitation.Method.LETTER)
+        ]
+    second = pdf_text(invitations_letters_pdf(unit=unit, survey=survey, by=commune_officer, part=2), tmp_path)
+    assert [n for n in names if n in second] == names[4:]
+    for part in (0, 3):
+        with pytest.raises(ValidationError):
+            invitations_letters_pdf(unit=unit, survey=survey, by=commune_officer, part=part)
+    with tenant_context(unit):
+        assert Outreach.objects.filter(method="letter").count() == 2  # only the file made
 
 
 def test_response_rates_per_way_of_reaching_people_and_phone_answers_apart_in_the_figures(

@@ -177,7 +177,7 @@ def test_api_keys_issued_rotated_and_revoked_in_the_console_are_logged(world, pr
     )
     api_client = ApiClient.objects.get()
     first_prefix = api_client.key_prefix
-    assert client.post(f"{base}{api_client.pk}/rotate/").status_code == 200
+    assert client.post(f"{base}{api_client.pk}/rotate/", CONFIRM).status_code == 200
     assert client.post(f"{base}{api_client.pk}/revoke/", CONFIRM).status_code == 200
     assert (
         client.post(f"{base}{api_client.pk}/revoke/", CONFIRM).status_code == 200

@@ -1,6 +1,7 @@
 """migrate_schemas skips schemas at the latest migration, migrates the rest in parallel, reports failures."""
 
 import math
+from dataclasses import dataclass
 
 import pytest
 from django.db import connection, migrations
@@ -11,19 +12,52 @@ from tenants.selectors import schemas_behind
 from tenants.services import schemas_with_data
 
 
-def _latest_surveys_migration() -> tuple[tuple[str, str], str, str]:
-    """(the latest surveys migration, the one before it, a table it creates), read from disk, so the
-    test follows each new migration instead of undoing one by hand."""
+@dataclass(frozen=True)
+class Obstacle:
+    """An object put in a schema so that the latest surveys migration fails there, and its removal."""
+
+    block: str  # statements with {schema}
+    unblock: str
+    error: str  # what PostgreSQL says when the migration meets it
+
+
+def _latest_surveys_migration() -> tuple[tuple[str, str], str, Obstacle]:
+    """(the latest surveys migration, the one before it, what blocks it), read from disk, so the test
+    follows each new migration instead of undoing one by hand."""
     graph = MigrationLoader(None, ignore_no_migrations=True).graph
     (leaf,) = graph.leaf_nodes("surveys")
     (previous,) = [parent.key for parent in graph.node_map[leaf].parents if parent.key[0] == "surveys"]
-    creates = [op for op in graph.nodes[leaf].operations if isinstance(op, migrations.CreateModel)]
-    assert creates, f"{leaf[1]} creates no table: give this test another way to block it"
-    return leaf, previous[1], f"surveys_{creates[0].name.lower()}"
+    for op in graph.nodes[leaf].operations:
+        if isinstance(op, migrations.CreateModel):  # a table of its name in the way
+            table = f"surveys_{op.name.lower()}"
+            return (
+                leaf,
+                previous[1],
+                Obstacle(
+                    f'CREATE TABLE "{{schema}}".{table} (id integer)',
+                    f'DROP TABLE "{{schema}}".{table}',
+                    f'relation "{table}" already exists',
+                ),
+            )
+        if isinstance(op, migrations.AddField):  # a column of its name in the way
+            table = f"surveys_{op.model_name}"
+            column = op.field.db_column or (f"{op.name}_id" if op.field.is_relation else op.name)
+            return (
+                leaf,
+                previous[1],
+                Obstacle(
+                    f'ALTER TABLE "{{schema}}".{table} ADD COLUMN {column} integer',
+                    f'ALTER TABLE "{{schema}}".{table} DROP COLUMN {column}',
+                    f'column "{column}" of relation "{table}" already exists',
+                ),
+            )
+    raise AssertionError(
+        f"{leaf[1]} neither creates a table nor adds a column: give this test a way to block it"
+    )
 
 
-# "Behind" means migrated back to the migration before the latest; a schema holding a table of that
-# name cannot take it (the object in the way), until the table is dropped.
+# "Behind" means migrated back to the migration before the latest; a schema holding an object of the
+# latest migration's name cannot take it (the object in the way), until the object is removed.
 LAST, PREVIOUS, IN_THE_WAY = _latest_surveys_migration()
 BEHIND, FAILING = "lx06133", "lx24649"  # two units of the test world
 
@@ -32,7 +66,7 @@ def put_behind(own_database, conn, schema: str, *, blocked: bool = False) -> Non
     back = own_database.manage("migrate_schemas", "--tenant", "--schema", schema, "surveys", PREVIOUS)
     assert back.returncode == 0, back.stderr
     if blocked:
-        conn.execute(f'CREATE TABLE "{schema}".{IN_THE_WAY} (id integer)')
+        conn.execute(IN_THE_WAY.block.format(schema=schema))
 
 
 def records(conn) -> dict[str, list[tuple]]:
@@ -65,7 +99,7 @@ def test_only_schemas_behind_are_migrated_a_failure_is_reported_and_a_rerun_comp
         assert "2 to migrate (2 at a time)" in run.stdout
         assert f"{BEHIND} migrated in" in run.stdout
         assert f"{FAILING} FAILED" in run.stderr
-        assert f'relation "{IN_THE_WAY}" already exists' in run.stderr
+        assert IN_THE_WAY.error in run.stderr
         assert f"1 of 2 schemas failed: {FAILING}" in run.stderr
         after = records(conn)
         assert LAST in {r[:2] for r in after[BEHIND]}
@@ -76,7 +110,7 @@ def test_only_schemas_behind_are_migrated_a_failure_is_reported_and_a_rerun_comp
         }
 
         # when the cause is fixed and the command runs again
-        conn.execute(f'DROP TABLE "{FAILING}".{IN_THE_WAY}')
+        conn.execute(IN_THE_WAY.unblock.format(schema=FAILING))
         again = own_database.manage("migrate_schemas", "--tenant", "--workers", "2")
         # then it migrates only that schema
         assert again.returncode == 0, again.stderr

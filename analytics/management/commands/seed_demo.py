@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from analytics.demo import demo_surveys_seed
+from analytics.demo import demo_feedback_seed_all, demo_surveys_seed
 from surveys.services import short_url
 from tenants.demo import DEMO_PASSWORD, demo_seed
 
@@ -20,5 +20,7 @@ class Command(BaseCommand):
             self.stdout.write(f"  {survey.unit.name}: {survey.responses} demo answers; QR links:")
             for link in survey.links:
                 self.stdout.write(f"    {short_url(link.code)}  ({link.get_channel_display()})")
+        for unit, made in demo_feedback_seed_all().items():
+            self.stdout.write(f"  {unit.name}: {made} demo feedback records")
         for account in accounts:
             self.stdout.write(f"  {account.email:36} {DEMO_PASSWORD}  {account.description}")

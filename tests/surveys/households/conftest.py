@@ -6,8 +6,14 @@ import datetime as dt
 import pytest
 from django_tenants.utils import tenant_context
 
-from surveys.households.models import HouseholdRound, RoundCommune
-from surveys.households.services import household_list_replace, household_round_create, village_add
+from surveys.households.models import HouseholdRound, RoundCommune, Village
+from surveys.households.services import (
+    enumerator_assign,
+    household_list_replace,
+    household_round_create,
+    households_draw,
+    village_add,
+)
 from tenants.models import Role, Structure, Unit, User
 from tenants.services import unit_onboard
 from tests.conftest import TODAY
@@ -68,3 +74,27 @@ def seed_villages(survey_round: HouseholdRound, households: int = 60) -> None:
 def in_quang_tri(quang_tri):
     with tenant_context(quang_tri):
         yield quang_tri
+
+
+@pytest.fixture
+def drawn(in_quang_tri, round_manager) -> HouseholdRound:
+    """A small round over the nine communes: two households (and one reserve) drawn in each village."""
+    survey_round = seed_round(in_quang_tri, round_manager, households_per_village=2, reserves_per_village=1)
+    seed_villages(survey_round, households=4)
+    households_draw(survey_round=survey_round, seed=8)
+    return survey_round
+
+
+@pytest.fixture
+def villages(drawn) -> list[Village]:
+    return list(
+        Village.objects.filter(round_commune__round=drawn).order_by(
+            "round_commune__commune__path", "position"
+        )
+    )
+
+
+@pytest.fixture
+def enumerator(villages) -> User:
+    """The post-office enumerator of the round's first village."""
+    return enumerator_assign(village=villages[0], email="buudien1@quangtri.test")

@@ -9,43 +9,13 @@ import uuid
 from pathlib import Path
 
 import pytest
-from django.test import Client
 
-from surveys.households.models import HouseholdRound, Slot, Village
-from surveys.households.services import enumerator_assign, households_draw
+from surveys.households.models import HouseholdRound, Slot
 from surveys.models import Response
 from tenants.models import Role, User
-from tests.surveys.households.conftest import seed_round, seed_villages
+from tests.conftest import signed_in
 
 pytestmark = pytest.mark.django_db
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
-def drawn(in_quang_tri, round_manager) -> HouseholdRound:
-    survey_round = seed_round(in_quang_tri, round_manager, households_per_village=2, reserves_per_village=1)
-    seed_villages(survey_round, households=4)
-    households_draw(survey_round=survey_round, seed=8)
-    return survey_round
-
-
-@pytest.fixture
-def villages(drawn) -> list[Village]:
-    return list(
-        Village.objects.filter(round_commune__round=drawn).order_by(
-            "round_commune__commune__path", "position"
-        )
-    )
-
-
-@pytest.fixture
-def enumerator(villages) -> User:
-    return enumerator_assign(village=villages[0], email="buudien1@quangtri.test")
 
 
 def url(unit, path: str) -> str:
@@ -235,8 +205,9 @@ def test_the_offline_form_carries_only_the_enumerators_slots_and_its_worker(
     worker = client.get(payload["worker_url"])
     assert worker.status_code == 200 and worker["Content-Type"].startswith("text/javascript")
     assert url(quang_tri, f"{drawn.pk}/ung-dung/") in worker.content.decode()
-    manifest = client.get(url(quang_tri, "manifest.webmanifest")).json()
-    assert manifest["start_url"] == url(quang_tri, "cua-toi/") and manifest["display"] == "standalone"
+    manifest = client.get(url(quang_tri, f"{drawn.pk}/ung-dung/manifest.webmanifest")).json()
+    app = url(quang_tri, f"{drawn.pk}/ung-dung/")
+    assert manifest["start_url"] == manifest["scope"] == app and manifest["display"] == "standalone"
     # someone not assigned in this round gets nothing
     stranger = User.objects.create_user(username="x@x.test", email="x@x.test", password="x")
     assert signed_in(stranger).get(url(quang_tri, f"{drawn.pk}/ung-dung/")).status_code == 404
