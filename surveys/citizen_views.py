@@ -421,7 +421,7 @@ def _at_qr_code(request: HttpRequest, code: str, page: Page, *, active_only: boo
     with translation.override(lang):
         if not CODE_RE.fullmatch(code):
             return _not_found(request, lang)
-        catalog = request.method != "POST"
+        catalog = page is _form and request.method != "POST"  # only a form to draw needs the catalog
         # The link is read before switching to the unit's schema: a fresh form then needs no switch.
         cached = _QR_UNITS.get(code)
         if cached is not None:
