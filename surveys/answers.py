@@ -90,7 +90,8 @@ def _catalog_choice[C: (Procedure, Field)](
         return None, other, True
     if not raw.isdigit():
         raise ValidationError(_("This choice is not in the list."))
-    obj = next(iter(model.objects.filter(pk=int(raw), is_active=True)[:1]), None)  # no ORDER BY to build
+    # No ORDER BY (the model's default ordering joins the field's table) to build or run.
+    obj = next(iter(model.objects.filter(pk=int(raw), is_active=True).order_by()[:1]), None)
     if obj is None:
         raise ValidationError(_("This choice is not in the list."))
     return obj, "", True

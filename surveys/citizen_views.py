@@ -12,16 +12,17 @@ import dataclasses
 import datetime as dt
 import functools
 import hashlib
+import json
 import re
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core import signing
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.template import loader
 from django.utils import timezone, translation
@@ -31,7 +32,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
-from django_tenants.utils import tenant_context
+from django_tenants.utils import get_public_schema_name, tenant_context
 
 from tenants.embedding import embeddable
 from tenants.http import client_address
@@ -43,9 +44,23 @@ from .builtin.questionnaires import ELEMENTS, OTHER_CHOICE, SCALES, THANK_YOU
 from .customer_services import customer_unsubscribe
 from .definition import Definition
 from .devices import desk_device_from_cookie, device_cookie_name
-from .models import Campaign, Channel, Desk, DeskDevice, DossierToken, Field, Procedure, QRLink, StaffMember
+from .models import (
+    Campaign,
+    Channel,
+    Desk,
+    DeskDevice,
+    DossierToken,
+    Field,
+    Procedure,
+    QRLink,
+    QuestionnaireVersion,
+    StaffMember,
+)
 from .selectors import version_definition
 from .services import SubmissionError, client_hash, dossier_token_check, dossier_token_read, response_submit
+
+if TYPE_CHECKING:
+    from django_tenants.postgresql_backend.base import DatabaseWrapper as TenantDatabaseWrapper
 
 # The paths of urls_citizen, written out: django-tenants clears the URL caches on every request, so a
 # reverse() here would rebuild the whole resolver each time (16 ms). The tests check they agree.
@@ -86,6 +101,22 @@ CONTENT_SECURITY_POLICY = (
 # catalog (_render_form); bounded, emptied when full.
 _FRESH_QUESTIONS: dict[tuple, SafeString] = {}
 FRESH_QUESTIONS_MAX = 256
+# Fresh forms' whole pages (_page with a token), by everything they show but the token, which is written
+# into TOKEN_SLOT; bounded, emptied when full.
+_FRESH_PAGES: dict[tuple, str] = {}
+FRESH_PAGES_MAX = 512
+TOKEN_SLOT = "\x00form-token\x00"  # noqa: S105 - not a secret; never in a page otherwise (NUL is refused)
+# A printed code's unit (with the parent and grandparent its page header names), per process: the public
+# look-up of the code is then skipped. Never believed alone: the statement that reads the link in the
+# unit's schema reads the unit's row through the code again (_QR_STATEMENT), and any difference
+# (offboarded, renamed, moved, deleted, or the code now elsewhere) drops the entry for the full look-up.
+_QR_UNITS: dict[str, Unit] = {}
+QR_UNITS_MAX = 4096
+# A unit's catalog as the form offers it (sorted, in one language), by schema and either the catalog's
+# stamp (_CATALOG_STAMP, read with the link) or the rows themselves: a changed catalog is a new key,
+# never an old answer.
+_CATALOGS: dict[tuple[str, str, str, frozenset[str]], "Catalog"] = {}
+CATALOGS_MAX = 256
 
 
 # --------------------------------------------------------------------------- the signed form token
@@ -171,6 +202,8 @@ class Target:
     link: QRLink | None = None
     dossier: DossierToken | None = None
     nonce: str = ""
+    # The stamp of the unit's catalog (_CATALOG_STAMP), when the statement that found the link read it.
+    catalog_stamp: str | None = None
 
     @property
     def staff(self) -> StaffMember | None:
@@ -217,16 +250,7 @@ def _qr_unit(code: str) -> Unit | None:
     return short.unit if short else None
 
 
-def _qr_link(code: str, *, active_only: bool = True) -> QRLink | None:
-    links = (
-        QRLink.objects.select_related("campaign__version", "desk", "staff")
-        .defer("campaign__version__definition")  # version_definition reads it once per process
-        .filter(code=code)
-    )
-    return _unique(links.filter(is_active=True) if active_only else links)
-
-
-def _qr_target(unit: Unit, link: QRLink) -> Target:
+def _qr_target(unit: Unit, link: QRLink, catalog_stamp: str | None = None) -> Target:
     return Target(
         unit=unit,
         campaign=link.campaign,
@@ -235,7 +259,119 @@ def _qr_target(unit: Unit, link: QRLink) -> Target:
         form_path=f"/q/{link.code}",
         thanks_path=f"/q/{link.code}/cam-on",
         link=link,
+        catalog_stamp=catalog_stamp,
     )
+
+
+# The unit's active procedures (with their field's names) and active fields, as _catalog_of reads them.
+_CATALOG_ROWS = (
+    "SELECT true AS k, p.id, p.name_vi, p.name_en, p.field_id, f.name_vi AS fvi, f.name_en AS fen"
+    " FROM {procedure} p LEFT JOIN {field} f ON f.id = p.field_id WHERE p.is_active"
+    " UNION ALL SELECT false, id, name_vi, name_en, NULL, NULL, NULL FROM {field} WHERE is_active"
+)
+
+
+# A digest of every row of the unit's catalog tables, whole: any added, changed or removed procedure or
+# field changes it, in this transaction or any other. Reading it costs a fraction of reading the catalog.
+_CATALOG_STAMP = (
+    "md5(concat_ws('|', (SELECT string_agg(p::text, ',') FROM {procedure} p),"
+    " (SELECT string_agg(f::text, ',') FROM {field} f)))"
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Columns:
+    """One model's columns in a hand-written statement, and its instance built from them as the ORM would
+    (field converters applied): the form's one look-up then costs no query compilation."""
+
+    model: type[Model]
+    fields: tuple[Any, ...]
+
+    @classmethod
+    def of(cls, model: type[Model], *, defer: tuple[str, ...] = ()) -> "_Columns":
+        return cls(model, tuple(f for f in model._meta.concrete_fields if f.attname not in defer))
+
+    def sql(self, alias: str) -> str:
+        return ", ".join(f"{alias}.{connection.ops.quote_name(f.column)}" for f in self.fields)
+
+    def build(self, row: tuple[Any, ...], start: int) -> Model | None:
+        values = list(row[start : start + len(self.fields)])
+        if values[0] is None:  # the primary key of an outer join that found nothing
+            return None
+        for i, f in enumerate(self.fields):
+            for convert in f.get_db_converters(connection):
+                values[i] = convert(values[i], f.get_col(f.model._meta.db_table), connection)
+        return self.model.from_db(connection.alias, [f.attname for f in self.fields], values)
+
+
+@functools.lru_cache(maxsize=4096)
+def _qr_statement(schema: str) -> tuple[str, tuple[_Columns, ...]]:
+    """One statement, every table named with its schema (so it needs no `SET search_path`): in `schema`,
+    the active link by code with its campaign, version (without the definition, read once per process),
+    desk and civil servant; the unit's row as seen from the code in the public schema (to check
+    _QR_UNITS against), and the stamp of the unit's catalog."""
+    parts = (
+        _Columns.of(QRLink),
+        _Columns.of(Campaign),
+        _Columns.of(QuestionnaireVersion, defer=("definition",)),
+        _Columns.of(Desk),
+        _Columns.of(StaffMember),
+    )
+    link, campaign, version, desk, staff = parts
+    q = connection.ops.quote_name
+    public, own = q(get_public_schema_name()), q(schema)
+    table = {m.model: f"{own}.{q(m.model._meta.db_table)}" for m in parts}
+    units, shorts = q(Unit._meta.db_table), q(ShortLink._meta.db_table)
+    stamp = _CATALOG_STAMP.format(
+        procedure=f"{own}.{q(Procedure._meta.db_table)}", field=f"{own}.{q(Field._meta.db_table)}"
+    )
+    # Our table and column names only; the code and the two flags are parameters.
+    sql = (
+        f"SELECT {link.sql('l')}, {campaign.sql('c')}, {version.sql('v')}, {desk.sql('d')}, {staff.sql('m')},"  # noqa: S608
+        " (SELECT concat_ws(chr(31), u.id, u.schema_name, u.name, p.name, g.name)"
+        f" FROM {public}.{shorts} s JOIN {public}.{units} u ON u.id = s.unit_id"
+        f" LEFT JOIN {public}.{units} p ON p.id = u.parent_id"
+        f" LEFT JOIN {public}.{units} g ON g.id = p.parent_id"
+        " WHERE s.code = l.code AND u.onboarded_at IS NOT NULL),"
+        f" CASE WHEN %s THEN {stamp} END"
+        f" FROM {table[QRLink]} l JOIN {table[Campaign]} c ON c.id = l.campaign_id"
+        f" JOIN {table[QuestionnaireVersion]} v ON v.id = c.version_id"
+        f" LEFT JOIN {table[Desk]} d ON d.id = l.desk_id"
+        f" LEFT JOIN {table[StaffMember]} m ON m.id = l.staff_id"
+        " WHERE l.code = %s AND (l.is_active OR NOT %s)"
+    )
+    return sql, parts
+
+
+def _unit_stamp(unit: Unit) -> str:
+    """What _qr_statement reads of a unit, as Python sees the cached one (concat_ws skips NULLs)."""
+    parent = unit.parent
+    grand = parent.parent if parent is not None else None
+    names = [unit.name, parent.name if parent else None, grand.name if grand else None]
+    return "\x1f".join([str(unit.pk), unit.schema_name, *(n for n in names if n is not None)])
+
+
+def _qr_link_read(
+    code: str, unit: Unit, *, check_unit: bool, active_only: bool, catalog: bool
+) -> Target | None:
+    """The link of a code in `unit`'s schema, in one statement; None when there is no such link, or when
+    `check_unit` (a cached unit) and the unit no longer matches the database."""
+    sql, parts = _qr_statement(unit.schema_name)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [catalog, code, active_only])
+        row = cursor.fetchone()
+    if row is None or (check_unit and row[-2] != _unit_stamp(unit)):
+        return None
+    built, start = [], 0
+    for part in parts:
+        built.append(part.build(row, start))
+        start += len(part.fields)
+    # Inner joins: the link, its campaign and version are there; the desk and civil servant may not be.
+    link, campaign = cast("QRLink", built[0]), cast("Campaign", built[1])
+    campaign.version = cast("QuestionnaireVersion", built[2])
+    link.campaign = campaign
+    link.desk, link.staff = cast("Desk | None", built[3]), cast("StaffMember | None", built[4])
+    return _qr_target(unit, link, catalog_stamp=row[-1])
 
 
 def _dossier_target(unit: Unit, token: DossierToken, nonce: str, form_path: str) -> Target:
@@ -283,14 +419,28 @@ def _at_qr_code(request: HttpRequest, code: str, page: Page, *, active_only: boo
     lang = _language(request)
     code = code.strip().lower()
     with translation.override(lang):
-        unit = _qr_unit(code) if CODE_RE.fullmatch(code) else None
+        if not CODE_RE.fullmatch(code):
+            return _not_found(request, lang)
+        catalog = page is _form and request.method != "POST"  # only a form to draw needs the catalog
+        # The link is read before switching to the unit's schema: a fresh form then needs no switch.
+        cached = _QR_UNITS.get(code)
+        if cached is not None:
+            target = _qr_link_read(code, cached, check_unit=True, active_only=active_only, catalog=catalog)
+            if target is not None:
+                with tenant_context(cached):
+                    return page(request, lang, target)
+            _QR_UNITS.pop(code, None)
+        unit = _qr_unit(code)
         if unit is None:
             return _not_found(request, lang)
+        if len(_QR_UNITS) >= QR_UNITS_MAX:
+            _QR_UNITS.clear()
+        _QR_UNITS[code] = unit
+        target = _qr_link_read(code, unit, check_unit=False, active_only=active_only, catalog=catalog)
         with tenant_context(unit):
-            link = _qr_link(code, active_only=active_only)
-            if link is None:
+            if target is None:
                 return _not_found(request, lang, unit=unit)
-            return page(request, lang, _qr_target(unit, link))
+            return page(request, lang, target)
 
 
 def _at_dossier_link(request: HttpRequest, token: str, page: Page) -> HttpResponse:
@@ -569,27 +719,47 @@ def _not_found(request: HttpRequest, lang: str, unit: Unit | None = None) -> Htt
 
 def _unit_context(unit: Unit | None) -> dict[str, Any]:
     if unit is None:
-        return {"unit": None, "unit_parents": []}
-    parents = [p.name for p in (unit.parent, unit.parent.parent if unit.parent else None) if p is not None]
-    return {"unit": unit, "unit_parents": parents}
+        return {"unit_name": "", "unit_parents": ()}
+    parents = tuple(
+        p.name for p in (unit.parent, unit.parent.parent if unit.parent else None) if p is not None
+    )
+    return {"unit_name": unit.name, "unit_parents": parents}
 
 
 def _page(
-    request: HttpRequest, lang: str, template: str, context: Mapping[str, Any], status: int
+    request: HttpRequest,
+    lang: str,
+    template: str,
+    context: Mapping[str, Any],
+    status: int,
+    *,
+    token: str | None = None,
 ) -> HttpResponse:
+    """The page drawn from `template`. With `token`, the context holds plain values only (strings,
+    numbers, dates, tuples, with TOKEN_SLOT for the token): the page is drawn once per process for the
+    same values and the token written into each copy."""
     other = "vi" if lang == "en" else "en"
+    full = {
+        **context,
+        "lang": lang,
+        "switch_lang": other,
+        "switch_url": _with_lang(request.path, other),
+        "switch_label": "Tiếng Việt" if other == "vi" else "English",
+    }
     # No RequestContext: the console's context processors (session, user, unit menu) have no business
     # on a citizen's page, and skipping them keeps it free of session look-ups.
-    html = loader.render_to_string(
-        template,
-        {
-            **context,
-            "lang": lang,
-            "switch_lang": other,
-            "switch_url": _with_lang(request.path, other),
-            "switch_label": "Tiếng Việt" if other == "vi" else "English",
-        },
-    )
+    html: str
+    if token is None:
+        html = loader.render_to_string(template, full)
+    else:
+        key = (template, *sorted(full.items()))
+        drawn = _FRESH_PAGES.get(key)
+        if drawn is None:
+            drawn = loader.render_to_string(template, full)
+            if len(_FRESH_PAGES) >= FRESH_PAGES_MAX:
+                _FRESH_PAGES.clear()
+            _FRESH_PAGES[key] = drawn
+        html = drawn.replace(TOKEN_SLOT, escape(token))
     response = HttpResponse(html, status=status)
     response.headers["Content-Language"] = lang
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
@@ -642,13 +812,13 @@ def _render_form(
     errors = errors or {}
     version = target.campaign.version
     definition = version_definition(version=version)
-    catalog = _catalog(definition, lang, target.known)
+    catalog, rows = _catalog(definition, lang, target.known, target.catalog_stamp)
     summary = [{"href": None, "text": errors["__all__"]}] if errors.get("__all__") else []
     # A fresh form (no answers, no errors) is the same markup for everyone who opens the same version
     # in the same language with the same catalog: drawn once per process, then reused.
     key = None
     if not errors and data is None and version.published_at is not None:
-        key = (target.unit.schema_name, version.pk, version.published_at, lang, target.known, repr(catalog))
+        key = (target.unit.schema_name, version.pk, version.published_at, lang, target.known, rows)
     questions_html = _FRESH_QUESTIONS.get(key) if key else None
     if questions_html is None:
         questions = question_views(
@@ -672,25 +842,29 @@ def _render_form(
             if len(_FRESH_QUESTIONS) >= FRESH_QUESTIONS_MAX:
                 _FRESH_QUESTIONS.clear()
             _FRESH_QUESTIONS[key] = questions_html
-    staff, desk = target.staff, target.desk
+    staff, desk, campaign = target.staff, target.desk, target.campaign
     procedure = target.dossier.procedure if target.dossier is not None else None
+    # Plain values only: a fresh form's page is cached by them (_page).
     context = {
         **_unit_context(target.unit),
         "title": Definition.text(definition.raw.get("title"), lang),
         "description": Definition.text(definition.raw.get("description"), lang),
-        "campaign": target.campaign,
-        "staff": staff,
-        "desk": desk,
+        "campaign_name": campaign.name,
+        "campaign_starts_on": campaign.starts_on,
+        "campaign_ends_on": campaign.ends_on,
+        "staff_name": staff.full_name if staff else "",
+        "staff_position": staff.position if staff else "",
+        "desk_name": desk.name if desk else "",
         "procedure_name": localized_name(procedure.name_vi, procedure.name_en, lang) if procedure else "",
         "questions_html": questions_html,
-        "summary": summary,
+        "summary": tuple(summary),
         "action": _with_lang(target.form_path, lang),
-        "token": token,
+        "token": TOKEN_SLOT if key else token,
         "token_field": TOKEN_FIELD,
         "honeypot_field": HONEYPOT_FIELD,
         "form_script": mark_safe(FORM_SCRIPT),  # noqa: S308 - a constant
     }
-    return _page(request, lang, "citizen/form.html", context, status)
+    return _page(request, lang, "citizen/form.html", context, status, token=token if key else None)
 
 
 @functools.lru_cache(maxsize=8192)
@@ -702,48 +876,62 @@ def _sort_key(text: str) -> str:
 Catalog = tuple[list[dict[str, Any]], list[tuple[str, str]]]
 
 
-def _catalog(definition: Definition, lang: str, known: frozenset[str]) -> Catalog:
+def _catalog(
+    definition: Definition, lang: str, known: frozenset[str], stamp: str | None = None
+) -> tuple[Catalog, str]:
     """What the form's catalog questions offer, read only if it asks them."""
-    return _catalog_of({q["kind"] for q in definition.questions} - known, lang)
+    return _catalog_of({q["kind"] for q in definition.questions} - known, lang, stamp)
 
 
 def _catalog_groups(lang: str) -> list[dict[str, Any]]:
     """The unit's active procedures grouped by field (the feedback page's "procedure concerned")."""
-    return _catalog_of({"procedure"}, lang)[0]
+    return _catalog_of({"procedure"}, lang)[0][0]
 
 
-def _catalog_of(kinds: set[str], lang: str) -> Catalog:
-    """In one statement: the unit's active procedures grouped by field (kind "procedure") and its
-    active fields (kind "field"), all in alphabetical order."""
-    procedure, field = Procedure._meta.db_table, Field._meta.db_table
-    parts = []
-    if "procedure" in kinds:
-        parts.append(
-            "SELECT true, p.id, p.name_vi, p.name_en, p.field_id, f.name_vi, f.name_en"  # noqa: S608
-            f" FROM {procedure} p"
-            f" LEFT JOIN {field} f ON f.id = p.field_id WHERE p.is_active"
-        )
-    if "field" in kinds:
-        parts.append(f"SELECT false, id, name_vi, name_en, NULL, NULL, NULL FROM {field} WHERE is_active")  # noqa: S608
-    if not parts:
-        return [], []
+def _catalog_sql() -> str:
+    """The unit's catalog rows (_CATALOG_ROWS) as one JSON text."""
+    q = connection.ops.quote_name
+    rows = _CATALOG_ROWS.format(procedure=q(Procedure._meta.db_table), field=q(Field._meta.db_table))
+    row = "json_build_array(r.k, r.id, r.name_vi, r.name_en, r.field_id, r.fvi, r.fen)"
+    return f"SELECT coalesce(json_agg({row}), '[]')::text FROM ({rows}) r"  # noqa: S608
+
+
+def _catalog_of(kinds: set[str], lang: str, stamp: str | None = None) -> tuple[Catalog, str]:
+    """The unit's active procedures grouped by field (kind "procedure") and its active fields (kind
+    "field"), all in alphabetical order, and what identifies them: `stamp` (_CATALOG_STAMP, read in the
+    same request) or the rows read here in one statement. Built once per process per schema, stamp (or
+    rows), language and kinds; a catalog cached under the request's stamp is not read again."""
+    wanted = frozenset(kinds & {"procedure", "field"})
+    if not wanted:
+        return ([], []), ""
+    schema = cast("TenantDatabaseWrapper", connection).schema_name
+    if stamp is not None:
+        catalog = _CATALOGS.get((schema, stamp, lang, wanted))
+        if catalog is not None:
+            return catalog, stamp
     with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(parts))  # noqa: S608 - our table names, no parameters
-        rows = cursor.fetchall()
+        cursor.execute(_catalog_sql())
+        rows = cursor.fetchone()[0]
+    # Read after the stamp: if the catalog changed in between, a stamp no longer current keys newer rows.
+    identity = stamp if stamp is not None else rows
+    key = (schema, identity, lang, wanted)
     groups: dict[int, dict[str, Any]] = {}
     fields = []
-    for is_procedure, pk, name_vi, name_en, field_id, field_vi, field_en in rows:
-        if is_procedure:
+    for is_procedure, pk, name_vi, name_en, field_id, field_vi, field_en in json.loads(rows):
+        if is_procedure and "procedure" in kinds:
             group = groups.setdefault(
                 field_id, {"label": localized_name(field_vi, field_en, lang), "options": []}
             )
             group["options"].append((str(pk), localized_name(name_vi, name_en, lang)))
-        else:
+        elif not is_procedure and "field" in kinds:
             fields.append((str(pk), localized_name(name_vi, name_en, lang)))
     ordered = sorted(groups.values(), key=lambda g: _sort_key(g["label"]))
     for group in ordered:
         group["options"].sort(key=lambda option: _sort_key(option[1]))
-    return ordered, sorted(fields, key=lambda f: _sort_key(f[1]))
+    if len(_CATALOGS) >= CATALOGS_MAX:
+        _CATALOGS.clear()
+    catalog = _CATALOGS[key] = (ordered, sorted(fields, key=lambda f: _sort_key(f[1])))
+    return catalog, identity
 
 
 def _options_html(
@@ -806,7 +994,7 @@ def question_views(
     catalog: Catalog | None = None,
 ) -> list[dict[str, Any]]:
     """What the template needs for each question asked, in the chosen language, with posted values kept."""
-    procedures, fields = catalog if catalog is not None else _catalog(definition, lang, known)
+    procedures, fields = catalog if catalog is not None else _catalog(definition, lang, known)[0]
     views: list[dict[str, Any]] = []
     number, sub = 0, 0
     for q in definition.questions:

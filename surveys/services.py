@@ -6,6 +6,7 @@ import hmac
 import secrets
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -394,42 +395,62 @@ def campaign_is_open(campaign: Campaign, day: dt.date) -> bool:
     return campaign.is_active and campaign.starts_on <= day <= campaign.ends_on
 
 
-def _recent(
-    *, column: str, value: int | str, since: dt.datetime, limit: int
-) -> tuple[int, list[tuple[dt.datetime, list[tuple[str, int]]]]]:
-    """How many responses have `column` = `value` since `since`, and the latest `limit` of them as
-    (submitted_at, sorted ratings), in one statement (a count, a list and its answers were three)."""
+@dataclass(frozen=True)
+class _Prior:
+    """What is already stored that a new submission must know: the response of the same submission key
+    (a double tap), and the recent answers of its address or desk device (stuffing flags)."""
+
+    existing_id: int | None
+    count: int  # answers of the address (or device) within BURST_WINDOW, counted up to its burst limit
+    latest: list[tuple[dt.datetime, list[tuple[str, int]]]]  # the newest few: (submitted_at, ratings)
+
+
+def _prior(
+    *, submission_key: uuid.UUID, client: str, device: DeskDevice | None, since: dt.datetime
+) -> _Prior:
+    """In one statement: the response already stored under `submission_key`; how many responses came from
+    the device (else the address) since `since`, counted only up to the burst limit they are compared
+    with (a busy office's address would otherwise be counted whole on every answer); and the latest of
+    them with their sorted ratings (one for a device, five for an address, none without either)."""
+    column, value, limit, cap = (
+        ("device_id", device.pk, 1, DEVICE_BURST_LIMIT)
+        if device is not None
+        else ("client_hash", client, 5 if client else 0, BURST_LIMIT if client else 0)
+    )
     response, answer = Response._meta.db_table, Answer._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT count(*) OVER (), r.submitted_at,"  # noqa: S608 - table and column names are ours
-            " (SELECT coalesce(json_agg(json_build_array(a.question_key, a.value)), '[]'::json)"
-            f"  FROM {answer} a WHERE a.response_id = r.id AND a.kind = %s)"
-            f" FROM {response} r WHERE r.{column} = %s AND r.submitted_at >= %s"
-            " ORDER BY r.submitted_at DESC LIMIT %s",
-            [Answer.Kind.RATING, value, since, limit],
+            "SELECT e.id, e.total, x.submitted_at, x.ratings"  # noqa: S608 - table and column names are ours
+            f" FROM (SELECT (SELECT id FROM {response} WHERE submission_key = %s) AS id,"
+            f"  (SELECT count(*) FROM (SELECT FROM {response} WHERE {column} = %s AND submitted_at >= %s"
+            "   LIMIT %s) c) AS total) e"
+            " LEFT JOIN LATERAL (SELECT r.submitted_at,"
+            "  (SELECT coalesce(json_agg(json_build_array(a.question_key, a.value)), '[]'::json)"
+            f"   FROM {answer} a WHERE a.response_id = r.id AND a.kind = %s) AS ratings"
+            f"  FROM {response} r WHERE r.{column} = %s AND r.submitted_at >= %s"
+            "  ORDER BY r.submitted_at DESC LIMIT %s) x ON true",
+            [submission_key, value, since, cap, Answer.Kind.RATING, value, since, limit],
         )
         rows = cursor.fetchall()
-    count = rows[0][0] if rows else 0
-    return count, [(at, sorted((key, v) for key, v in ratings)) for _total, at, ratings in rows]
+    latest = [(at, sorted((key, v) for key, v in ratings)) for _id, _total, at, ratings in rows if at]
+    return _Prior(existing_id=rows[0][0], count=rows[0][1], latest=latest)
 
 
 def _flags(
-    *, parsed: ParsedAnswers, client: str, device: DeskDevice | None, honeypot: bool, now: dt.datetime
+    *, parsed: ParsedAnswers, prior: _Prior, device: DeskDevice | None, honeypot: bool, now: dt.datetime
 ) -> list[str]:
     """Why an answer looks stuffed. Answers from one address are compared with each other, except those
     given on a registered desk device, which are paced per device: every phone on the office's Wi-Fi
     shares the office's address, and one tablet serves the whole queue."""
     flags = ["honeypot"] if honeypot else []
     signature = sorted((r.question_key, r.value) for r in parsed.ratings)
+    count, latest = prior.count, prior.latest
     if device is not None:
-        count, latest = _recent(column="device_id", value=device.pk, since=now - BURST_WINDOW, limit=1)
         if count >= DEVICE_BURST_LIMIT:
             flags.append("burst")
         if latest and now - latest[0][0] < DEVICE_REPEAT_INTERVAL and latest[0][1] == signature:
             flags.append("duplicate")
-    elif client:
-        count, latest = _recent(column="client_hash", value=client, since=now - BURST_WINDOW, limit=5)
+    else:  # without an address (paper, API) both are empty
         if count >= BURST_LIMIT:
             flags.append("burst")
         if any(ratings == signature for _at, ratings in latest):
@@ -459,14 +480,17 @@ def response_submit(
     registered desk device the form was sent from; it counts only for desk and civil-servant codes.
     An answer flagged as a burst or a duplicate is stored held, out of the figures until reviewed.
     """
-    existing = Response.objects.filter(submission_key=submission_key).first()
-    if existing is not None:
+    now = timezone.now()
+    if device is not None and (not device.is_active or channel not in (Channel.DESK, Channel.STAFF)):
+        device = None
+    prior = _prior(submission_key=submission_key, client=client, device=device, since=now - BURST_WINDOW)
+    if prior.existing_id is not None:
+        existing = Response.objects.get(pk=prior.existing_id)
         if existing.campaign_id != campaign.pk:
             raise SubmissionError({"__all__": _("This form does not belong to this survey.")})
         return existing, False
     if version_id != campaign.version_id:
         raise SubmissionError({"__all__": _("This form is out of date. Please open the survey link again.")})
-    now = timezone.now()
     if paper_batch is None and not campaign_is_open(campaign, timezone.localdate(now)):
         raise SubmissionError({"__all__": _("This survey is not open.")}, status=410)
     if dossier is not None:
@@ -476,9 +500,7 @@ def response_submit(
     parsed, errors = answers_parse(definition=definition, data=data, known=known)
     if errors:
         raise SubmissionError(errors)
-    if device is not None and (not device.is_active or channel not in (Channel.DESK, Channel.STAFF)):
-        device = None
-    flags = _flags(parsed=parsed, client=client, device=device, honeypot=honeypot, now=now)
+    flags = _flags(parsed=parsed, prior=prior, device=device, honeypot=honeypot, now=now)
     try:
         with transaction.atomic():
             token = None
@@ -554,8 +576,8 @@ def response_submit(
                 Invitation.objects.filter(token=token).update(status=Invitation.Status.ANSWERED, token=None)
     except IntegrityError:
         # Two taps raced past the first check: the other request stored it.
-        existing = Response.objects.filter(submission_key=submission_key).first()
-        if existing is None:
+        raced = Response.objects.filter(submission_key=submission_key).first()
+        if raced is None:
             raise
-        return existing, False
+        return raced, False
     return response, True

@@ -3,6 +3,7 @@
 Run on demand, never by pytest (no test_ prefix, everything under __main__):
 
     .venv/bin/python tests/benchmarks/bench_citizen_form.py [--clients 8] [--seconds 10] [--workers 5]
+                                                            [--rounds 1]
 
 It creates the database sipas_bench_citizen on the server of $DATABASE_URL (default the local
 postgres://postgres@127.0.0.1:5432), dropping a leftover one first; imports one province of the registry
@@ -20,6 +21,10 @@ client threads (http.client, or psycopg for the database floor) for S seconds or
   floor POST   POST /bench/floor   the same body, parsed by Django; 303
   DB floor     INSERT of the same rows through psycopg: the response and its 4 answers, copied from
                one that the form stored, one transaction per submission, one connection per client
+
+With --rounds N the four HTTP phases run N times in turn (form GET, floor GET, form POST, floor POST, then
+again), each for S seconds, and each line of the table adds up its N rounds: a burst of other work on a
+shared machine then falls on the form and its floor alike instead of on one phase.
 
 It prints a table (requests, errors, requests/s, p50 and p95 latency) and the ratios, checks that every
 accepted POST stored exactly one response, stops gunicorn and drops the database (unless --keep).
@@ -356,6 +361,17 @@ def db_floor(url: str, world: World, clients: int, seconds: float, max_requests:
 # --------------------------------------------------------------------------- report
 
 
+def merged(rounds: list[Phase]) -> Phase:
+    """One phase's rounds as one line: their requests, errors and time added up."""
+    phase = Phase(rounds[0].name)
+    for part in rounds:
+        phase.latencies.extend(part.latencies)
+        phase.errors += part.errors
+        phase.elapsed += part.elapsed
+        phase.first_error = phase.first_error or part.first_error
+    return phase
+
+
 def table(phases: list[Phase]) -> str:
     head = ("phase", "requests", "errors", "req/s", "p50 ms", "p95 ms")
     rows = [
@@ -383,18 +399,26 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10, help="length of each phase (default 10)")
     parser.add_argument("--max-requests", type=int, default=20_000, help="cap per phase (default 20000)")
     parser.add_argument("--workers", type=int, default=5, help="gunicorn sync workers (5, as deployed)")
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="the four HTTP phases in turn, N times (default 1)"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the database at the end")
     args = parser.parse_args()
-    if not (1 <= args.clients <= 64 and 0 < args.seconds <= 120 and 0 < args.max_requests <= 200_000):
-        sys.exit("Keep it bounded: 1-64 clients, at most 120 s and 200000 requests per phase.")
+    if not (
+        1 <= args.clients <= 64
+        and 0 < args.seconds <= 120
+        and 0 < args.max_requests <= 200_000
+        and 1 <= args.rounds <= 10
+    ):
+        sys.exit("Keep it bounded: 1-64 clients, at most 120 s and 200000 requests per phase, 1-10 rounds.")
 
     url = bench_url()
     run_header("citizen form benchmark")
     print(
         f"server: gunicorn -c deploy/gunicorn.conf.py, {args.workers} sync workers, config.settings.prod "
         f"(TENANT_LIMIT_SET_CALLS on, persistent connections); {args.clients} clients; "
-        f"{args.seconds:.0f} s per phase. Other work on the machine skews every figure alike: read the "
-        "ratios to the floors of the same run.",
+        f"{args.seconds:.0f} s per phase, {args.rounds} round(s). Other work on the machine skews every "
+        "figure alike: read the ratios to the floors of the same run.",
         flush=True,
     )
     database_recreate(url)
@@ -420,13 +444,15 @@ def main() -> None:
         port = server.port
         form_path = f"/q/{world.code}"
 
-        # Fresh tokens (each a new submission key), made before the clock starts.
+        # Fresh tokens (each a new submission key), made before the clock starts; each POST of the run
+        # takes the next one, whatever its phase or round.
         link = {"link_id": world.link_id, "campaign_id": world.campaign_id, "version_id": world.version_id}
-        tokens = [form_token_issue(**link) for _ in range(args.max_requests + 200)]
+        tokens = [form_token_issue(**link) for _ in range(2 * args.rounds * args.max_requests + 200)]
+        next_token = itertools.count()
         base_body = urlencode(world.answers, doseq=True)
 
-        def body(n: int) -> bytes:
-            return f"{base_body}&{urlencode({'form_token': tokens[n]})}".encode()
+        def body(_n: int) -> bytes:
+            return f"{base_body}&{urlencode({'form_token': tokens[next(next_token)]})}".encode()
 
         def http(name, method, path, expect, payload=None, *, seconds=args.seconds, cap=args.max_requests):
             return run(
@@ -443,17 +469,21 @@ def main() -> None:
         # the warm-up POSTs use the spare tokens after --max-requests.
         http("warm-up", "GET", form_path, 200, seconds=3, cap=100)
         http("warm-up", "GET", "/bench/floor", 200, seconds=3, cap=100)
-        http("warm-up", "POST", form_path, 303, lambda n: body(args.max_requests + n), seconds=3, cap=100)
+        http("warm-up", "POST", form_path, 303, body, seconds=3, cap=100)
         with schema_context(world.schema):
             before = Response.objects.count()
         connection.close()
 
-        phases = [
-            http("form GET", "GET", form_path, 200),
-            http("floor GET", "GET", "/bench/floor", 200),
-            http("form POST", "POST", form_path, 303, body),
-            http("floor POST", "POST", "/bench/floor", 303, body),
+        rounds = [
+            [
+                http("form GET", "GET", form_path, 200),
+                http("floor GET", "GET", "/bench/floor", 200),
+                http("form POST", "POST", form_path, 303, body),
+                http("floor POST", "POST", "/bench/floor", 303, body),
+            ]
+            for _ in range(args.rounds)
         ]
+        phases = [merged(list(same)) for same in zip(*rounds, strict=True)]
         with schema_context(world.schema):
             stored = Response.objects.count() - before
         connection.close()

@@ -109,6 +109,9 @@ def main() -> dict:
         """The unit's responses counted by a replica-read view inside the unit's schema."""
         with tenant_context(unit), recorded() as seen:
             body = count_responses(RequestFactory().get("/")).content.decode()
+            with replica.cursor() as cursor:  # what the replica's session had for that read
+                cursor.execute("SHOW search_path")
+                session_path = cursor.fetchone()[0]
         with tenant_context(unit):
             on_primary = Response.objects.count()
         return {
@@ -116,6 +119,7 @@ def main() -> dict:
             "on_primary": on_primary,
             "replica_reads": [q for q in seen["replica"] if "surveys_response" in q],
             "replica_search_paths": sorted({q for q in seen["replica"] if q.startswith("SET search_path")}),
+            "replica_session_path": session_path,
         }
 
     def replica_rows() -> int:

@@ -58,12 +58,13 @@ def env_origins(name: str) -> list[str]:
 
 
 def database_from_url(url: str, *, conn_max_age: int) -> dict[str, object]:
-    """Django DATABASES entry for a postgres:// URL, on django-tenants' backend."""
+    """Django DATABASES entry for a postgres:// URL, on django-tenants' backend as tenants.postgresql_backend
+    extends it."""
     parts = urlsplit(url)
     if parts.scheme not in {"postgres", "postgresql"}:
         raise ImproperlyConfigured(f"DATABASE_URL must be a postgres:// URL, not {parts.scheme}://")
     return {
-        "ENGINE": "django_tenants.postgresql_backend",
+        "ENGINE": "tenants.postgresql_backend",
         "NAME": unquote(parts.path.lstrip("/")) or "sipas",
         "USER": unquote(parts.username or "postgres"),
         "PASSWORD": unquote(parts.password or ""),
