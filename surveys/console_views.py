@@ -614,7 +614,7 @@ def questionnaire_switch(request: UnitRequest, pk: int) -> HttpResponse:
     if len(chosen) != len(set(raw)):
         raise Http404
     try:
-        moved = campaign_version_switch(campaigns=chosen, version=version)
+        moved = campaign_version_switch(campaigns=chosen, version=version, actor=request.user)
     except ValidationError as error:
         return _questionnaire_page(request, questionnaire, errors=_messages_of(error), status=400)
     messages.success(
@@ -867,7 +867,7 @@ def campaign_link_move(request: UnitRequest, pk: int, link_pk: int) -> HttpRespo
             request, campaign, errors=[_("Choose the campaign to move the code to.")], status=400
         )
     try:
-        qr_link_move(link=link, campaign=target)
+        qr_link_move(link=link, campaign=target, actor=request.user)
     except ValidationError as error:
         return _campaign_page(request, campaign, errors=_messages_of(error), status=400)
     messages.success(

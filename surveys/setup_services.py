@@ -14,7 +14,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from tenants.models import Level, QuestionnaireShare, Unit
+from tenants.audit import audit_record
+from tenants.models import AuditAction, Level, QuestionnaireShare, Unit, User
+from tenants.selectors import unit_current
 from tenants.vietnam import fold
 
 from .definition import definition_errors
@@ -424,12 +426,12 @@ def _check_newer_version(campaign: Campaign, version: QuestionnaireVersion) -> N
 
 @transaction.atomic
 def campaign_version_switch(
-    *, campaigns: Iterable[Campaign], version: QuestionnaireVersion
+    *, campaigns: Iterable[Campaign], version: QuestionnaireVersion, actor: User | None = None
 ) -> list[Campaign]:
     """Move campaigns to a newer published version of their questionnaire, keeping their QR codes.
 
     Printed posters and desk codes keep working: the next citizen who scans gets the new form, and the
-    answers already given stay with the version they answered.
+    answers already given stay with the version they answered. Each move is in the activity log.
     """
     moved = []
     for campaign in (
@@ -440,8 +442,16 @@ def campaign_version_switch(
         if campaign.version_id == version.pk:
             continue
         _check_newer_version(campaign, version)
+        previous = campaign.version.number
         campaign.version = version
         campaign.save(update_fields=["version"])
+        audit_record(
+            action=AuditAction.CAMPAIGN_VERSION_SWITCH,
+            actor=actor,
+            unit=unit_current(),
+            target=f"{campaign.name}: v{previous} → v{version.number}",
+            details={"campaign": campaign.pk, "from_version": previous, "to_version": version.number},
+        )
         moved.append(campaign)
     return moved
 
@@ -473,7 +483,7 @@ def campaign_link_ensure(
 
 
 @transaction.atomic
-def qr_link_move(*, link: QRLink, campaign: Campaign) -> QRLink:
+def qr_link_move(*, link: QRLink, campaign: Campaign, actor: User | None = None) -> QRLink:
     """Point a printed code at another campaign: the poster stays, the next answers go to `campaign`.
 
     Answers already given through the code stay with the campaign they were given in.
@@ -502,8 +512,16 @@ def qr_link_move(*, link: QRLink, campaign: Campaign) -> QRLink:
             _("That campaign already has its own code %(code)s for this; deactivate it first.")
             % {"code": taken.code}
         )
+    previous = link.campaign.name
     link.campaign = campaign
     link.save(update_fields=["campaign"])
+    audit_record(
+        action=AuditAction.QR_LINK_MOVE,
+        actor=actor,
+        unit=unit_current(),
+        target=f"{link.code}: {previous} → {campaign.name}",
+        details={"link": link.pk, "campaign": campaign.pk},
+    )
     return link
 
 

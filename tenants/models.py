@@ -205,6 +205,8 @@ class AuditAction(models.TextChoices):
     HOUSEHOLD_NAMES_ERASE = "household_names_erase", _("Erased the household names of a survey round")
     CUSTOMER_CONTACT_ERASE = "customer_contact_erase", _("Erased a customer's contact data on request")
     CUSTOMER_CONTACTS_ERASE = "customer_contacts_erase", _("Erased the contact data of a customer survey")
+    CAMPAIGN_VERSION_SWITCH = "campaign_version_switch", _("Moved a campaign to a new questionnaire version")
+    QR_LINK_MOVE = "qr_link_move", _("Pointed a printed QR code at another campaign")
 
 
 class AuditEvent(models.Model):

@@ -11,6 +11,7 @@ from analytics.facts.services import facts_refresh
 from analytics.figures.selectors import Period, unit_figures
 from surveys.models import Campaign, QRLink, Questionnaire, Response
 from surveys.services import campaign_create
+from tenants.models import AuditAction, AuditEvent
 from tests.conftest import CONFIRM, signed_in
 
 from .test_citizen_form import good_answers, make_link, open_form, qr_url, send
@@ -71,6 +72,10 @@ def test_a_campaign_with_answers_moves_to_the_new_version_and_its_printed_code_k
         url(world.commune, "unit:questionnaire_switch", questionnaire.pk), {"campaign": campaign.pk}
     )
     assert response.status_code == 302
+    # and the activity log says who moved it, from which version to which
+    (event,) = AuditEvent.objects.filter(action=AuditAction.CAMPAIGN_VERSION_SWITCH)
+    assert (event.unit, event.target) == (world.commune, f"{campaign.name}: v1 → v2")
+    assert event.actor is not None and event.actor_email
     # then the same code opens the new form and takes answers to it
     moved = first(world.commune, Campaign, pk=campaign.pk)
     assert in_unit(world.commune, lambda: moved.version.number) == 2
@@ -161,6 +166,9 @@ def test_a_printed_code_moves_to_a_new_campaign_and_its_old_answers_stay(world, 
     )
     assert response.status_code == 302
     assert first(world.commune, QRLink, pk=link.pk).campaign_id == new.pk
+    (event,) = AuditEvent.objects.filter(action=AuditAction.QR_LINK_MOVE)
+    assert (event.unit, event.target) == (world.commune, f"{link.code}: {old.name} → {new.name}")
+    assert event.actor is not None
     answer(world, link, address="203.0.113.2")
     by_campaign = in_unit(
         world.commune, lambda: sorted(Response.objects.values_list("campaign__name", flat=True))
