@@ -1,5 +1,6 @@
 """Survey set-up and a year of synthetic answers for the demo units, so `make demo` shows real pages;
-a handful of feedback records per demo commune, received, handled and rated through the services.
+a handful of feedback records per demo commune, received, handled and rated through the services; a
+household round of seed 002 in the field.
 
 Idempotent: a unit that already has a campaign (or feedback) is left as it is. The answers are random
 but seeded, so every demo shows the same figures.
@@ -24,6 +25,16 @@ from surveys.feedback import (
     feedback_reply,
     rating_url,
 )
+from surveys.households.models import HouseholdRound, RoundCommune, Slot, Village
+from surveys.households.services import (
+    enumerator_assign,
+    household_answer_submit,
+    household_list_replace,
+    household_round_create,
+    households_draw,
+    slot_record,
+    village_add,
+)
 from surveys.models import (
     Campaign,
     Feedback,
@@ -38,6 +49,7 @@ from surveys.models import (
 )
 from surveys.services import campaign_create, catalog_seed, questionnaire_install_builtin, response_submit
 from surveys.setup_services import campaign_link_ensure, desk_create, staff_member_create
+from tenants.demo import DEMO_PASSWORD
 from tenants.models import Membership, Role, Structure, Unit, User
 
 # (structure, code) → the seed questionnaire the unit used, and how many answers to make up.
@@ -317,3 +329,106 @@ def demo_feedback_seed_all() -> dict[Unit, int]:
         ):
             seeded[unit] = made
     return seeded
+
+
+# Seed 002's round in the demo: legacy Quảng Trị, three of the plan's communes (Đông Hà), its enumerator.
+HOUSEHOLD_PROVINCE = (Structure.LEGACY, "45")
+HOUSEHOLD_COMMUNES = ("19342", "19345", "19351")
+HOUSEHOLD_MANAGER = "quantri.quangtri@demo.sipas.vn"
+HOUSEHOLD_ENUMERATOR = "dieutra.quangtri@demo.sipas.vn"
+ASSESSMENT = {"agree": 70, "unsure": 18, "disagree": 12}
+
+
+def _household_answers(definition: dict, rng: random.Random) -> QueryDict:
+    """One household's questionnaire: assessments mostly agreeing, ratings mostly satisfied, up to the
+    allowed number of needs, and the respondent's characteristics."""
+    data = QueryDict(mutable=True)
+    mood = rng.choices(["happy", "ok", "unhappy"], weights=[72, 18, 10])[0]
+    for q in definition["questions"]:
+        name = f"q_{q['key']}"
+        options = [o["key"] for o in q.get("options", [])]
+        if q["kind"] == "choice" and set(ASSESSMENT) == set(options):
+            data[name] = rng.choices(list(ASSESSMENT), weights=list(ASSESSMENT.values()))[0]
+        elif q["kind"] == "choice":
+            data[name] = rng.choice(options)
+        elif q["kind"] == "rating":
+            data[name] = str({"happy": rng.choice([5, 4, 4]), "ok": 3, "unhappy": rng.choice([1, 2])}[mood])
+        elif q["kind"] == "reasons":
+            data.setlist(name, rng.sample(options, k=rng.randint(1, q.get("max_choices") or 1)))
+    return data
+
+
+def demo_household_seed(
+    *, province: Unit, manager: User, communes: list[Unit], enumerator_email: str, seed: int = 2024
+) -> HouseholdRound | None:
+    """A household round in the field, made through the services: two villages per commune with their
+    household lists, eight households and two reserves drawn in each, the first village given to an
+    enumerator (who signs in with the demo password), and the villages but the last two handed out,
+    mostly collected and answered, a few refusals replaced by their reserves. None when the province
+    has a round already."""
+    today = timezone.localdate()
+    day = dt.timedelta(days=1)
+    with tenant_context(province):
+        if HouseholdRound.objects.exists():
+            return None
+        survey_round = household_round_create(
+            owner=province,
+            name=f"Khảo sát sự hài lòng của hộ gia đình năm {today.year}",
+            structure=province.structure,
+            communes=communes,
+            handout=(today - 6 * day, today - 5 * day),
+            collect=(today - 4 * day, today - 3 * day),
+            deliver=(today + day, today + 2 * day),
+            user=manager,
+            households_per_village=8,
+            reserves_per_village=2,
+        )
+        rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not secrets
+        round_communes = RoundCommune.objects.filter(round=survey_round).select_related("commune")
+        for rc in round_communes.order_by("commune__path"):
+            for name in ("Thôn Đông", "Thôn Tây"):
+                count = rng.randint(60, 160)
+                village = village_add(round_commune=rc, name=name, household_count=count)
+                rows = [(f"Hộ số {i}", f"{name}, {rc.commune.name}") for i in range(1, count + 1)]
+                household_list_replace(village=village, rows=rows)
+        households_draw(survey_round=survey_round, seed=seed)
+        villages = list(
+            Village.objects.filter(round_commune__round=survey_round).order_by(
+                "round_commune__commune__path", "position"
+            )
+        )
+        enumerator = enumerator_assign(village=villages[0], email=enumerator_email)
+        if enumerator is not None and not enumerator.has_usable_password():
+            enumerator.set_password(DEMO_PASSWORD)
+            enumerator.save(update_fields=["password"])
+        definition = survey_round.campaign.version.definition
+        for village in villages[:-2]:
+            for slot in list(
+                Slot.objects.filter(village=village, status=Slot.Status.PENDING).order_by("serial")
+            ):
+                slot = slot_record(slot=slot, status=Slot.Status.HANDED_OUT, day=survey_round.handout_from)
+                roll = rng.random()
+                if roll < 0.08:
+                    slot_record(slot=slot, status=Slot.Status.REFUSED, day=survey_round.collect_from)
+                elif roll > 0.2:  # else handed out, not collected yet
+                    slot = slot_record(slot=slot, status=Slot.Status.COLLECTED, day=survey_round.collect_from)
+                    household_answer_submit(
+                        slot=slot,
+                        data=_household_answers(definition, rng),
+                        submission_key=uuid.uuid4(),
+                        user=enumerator or manager,
+                    )
+    return survey_round
+
+
+def demo_household_seed_default() -> HouseholdRound | None:
+    """The demo's round in legacy Quảng Trị, when its province and manager are there."""
+    structure, code = HOUSEHOLD_PROVINCE
+    province = Unit.objects.filter(structure=structure, code=code, onboarded_at__isnull=False).first()
+    manager = User.objects.filter(email=HOUSEHOLD_MANAGER).first()
+    if province is None or manager is None:
+        return None
+    communes = list(Unit.objects.filter(structure=structure, code__in=HOUSEHOLD_COMMUNES).order_by("path"))
+    return demo_household_seed(
+        province=province, manager=manager, communes=communes, enumerator_email=HOUSEHOLD_ENUMERATOR
+    )

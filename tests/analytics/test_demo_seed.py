@@ -7,10 +7,22 @@ from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from analytics.demo import DEMO_FEEDBACK, demo_feedback_seed, demo_feedback_seed_all, demo_survey_seed
+from analytics.demo import (
+    DEMO_FEEDBACK,
+    demo_feedback_seed,
+    demo_feedback_seed_all,
+    demo_household_seed,
+    demo_survey_seed,
+)
 from analytics.feedback.selectors import feedback_counts
 from analytics.figures.selectors import Period, unit_figures
+from surveys.households.models import Slot
 from surveys.models import Feedback, FeedbackContact, Response
+from tenants.demo import DEMO_PASSWORD
+from tenants.models import User
+from tenants.routing import unit_reverse
+from tenants.services import unit_onboard
+from tests.conftest import signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -72,3 +84,32 @@ def test_each_demo_commune_gets_its_feedback_handled_by_its_officer_or_the_opera
     with tenant_context(world.other):  # Nam Dong has no member in this world: the operator handles it
         assert set(Feedback.objects.values_list("assigned_to", flat=True)) == {operator.pk}
     assert demo_feedback_seed_all() == {}  # a second run changes nothing
+
+
+def test_the_demo_household_round_is_in_the_field_with_an_enumerator_who_can_sign_in(world, province_admin):
+    if not world.province.is_onboarded:  # the round lives in the province's schema
+        unit_onboard(unit=world.province)
+    communes = [world.commune, world.sibling]
+    made = demo_household_seed(
+        province=world.province, manager=province_admin, communes=communes, enumerator_email="dt@demo.test"
+    )
+    assert made is not None
+    again = demo_household_seed(
+        province=world.province, manager=province_admin, communes=communes, enumerator_email="dt@demo.test"
+    )
+    assert again is None  # a second run: nothing
+    with tenant_context(world.province):
+        slots = Slot.objects.filter(village__round_commune__round=made)
+        # two villages per commune, eight households and two reserves drawn in each
+        assert slots.filter(kind=Slot.Kind.MAIN).count() == 2 * 2 * 8
+        assert slots.filter(kind=Slot.Kind.RESERVE).count() == 2 * 2 * 2
+        collected = slots.filter(status=Slot.Status.COLLECTED)
+        assert collected.count() > 8 and all(s.response_id for s in collected)
+        # the last commune's two villages (by the registry's order) are not handed out yet
+        last = max(communes, key=lambda unit: unit.path)
+        assert not slots.filter(village__round_commune__commune=last, handed_out_on__isnull=False)
+        assert Response.objects.filter(campaign=made.campaign).count() == collected.count()
+    enumerator = User.objects.get(email="dt@demo.test")
+    assert enumerator.check_password(DEMO_PASSWORD)
+    mine = signed_in(enumerator).get(unit_reverse(world.province, "unit:household_mine"))
+    assert mine.status_code == 200 and made.name in mine.content.decode()

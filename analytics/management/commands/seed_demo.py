@@ -2,7 +2,12 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from analytics.demo import demo_feedback_seed_all, demo_surveys_seed
+from analytics.demo import (
+    HOUSEHOLD_ENUMERATOR,
+    demo_feedback_seed_all,
+    demo_household_seed_default,
+    demo_surveys_seed,
+)
 from surveys.services import short_url
 from tenants.demo import DEMO_PASSWORD, demo_seed
 
@@ -22,5 +27,8 @@ class Command(BaseCommand):
                 self.stdout.write(f"    {short_url(link.code)}  ({link.get_channel_display()})")
         for unit, made in demo_feedback_seed_all().items():
             self.stdout.write(f"  {unit.name}: {made} demo feedback records")
+        household_round = demo_household_seed_default()
+        if household_round is not None:
+            self.stdout.write(f"  {household_round.name}: in the field, enumerator {HOUSEHOLD_ENUMERATOR}")
         for account in accounts:
             self.stdout.write(f"  {account.email:36} {DEMO_PASSWORD}  {account.description}")
