@@ -351,8 +351,10 @@ def _household_answers(definition: dict, rng: random.Random) -> QueryDict:
             data[name] = rng.choices(list(ASSESSMENT), weights=list(ASSESSMENT.values()))[0]
         elif q["kind"] == "choice":
             data[name] = rng.choice(options)
-        elif q["kind"] == "rating":
-            data[name] = str({"happy": rng.choice([5, 4, 4]), "ok": 3, "unhappy": rng.choice([1, 2])}[mood])
+        elif q["kind"] == "rating":  # the household's mood, and now and then another view of this element
+            feeling = mood if rng.random() < 0.75 else rng.choice(["happy", "ok", "unhappy"])
+            levels = {"happy": rng.choice([5, 4, 4]), "ok": 3, "unhappy": rng.choice([1, 2])}
+            data[name] = str(levels[feeling])
         elif q["kind"] == "reasons":
             data.setlist(name, rng.sample(options, k=rng.randint(1, q.get("max_choices") or 1)))
     return data
