@@ -249,3 +249,11 @@ def test_double_entry_on_the_page_lists_differences_and_resolves_them(
     assert resolved.status_code == 200
     stored = Slot.objects.get(pk=slot.pk).response
     assert stored.answers.get(question_key="overall").value == 4
+
+
+def test_collected_reads_as_a_state_in_vietnamese_and_the_ballot_box_column_as_a_time():
+    from django.utils import translation
+
+    with translation.override("vi"):
+        assert str(Slot.Status.COLLECTED.label) == "Đã thu phiếu"
+        assert translation.pgettext("ballot box collection time", "Collected") == "Thời gian thu phiếu"
