@@ -4,6 +4,7 @@ transaction (rolled back with it), its nine communes of the 2024 plan, and a rou
 import datetime as dt
 
 import pytest
+from django.http import QueryDict
 from django_tenants.utils import tenant_context
 
 from surveys.households.models import HouseholdRound, RoundCommune, Village
@@ -25,6 +26,15 @@ _TODAY = TODAY  # the tests' frozen clock
 HANDOUT = (_TODAY - dt.timedelta(days=7), _TODAY - dt.timedelta(days=6))
 COLLECT = (_TODAY - dt.timedelta(days=5), _TODAY - dt.timedelta(days=4))
 DELIVER = (_TODAY - dt.timedelta(days=1), _TODAY)
+
+
+def overall_answers(overall: str) -> QueryDict:
+    """A questionnaire that agrees with the five assessments and rates overall satisfaction `overall`."""
+    data = QueryDict(mutable=True)
+    for key in ("access", "procedure", "official", "result", "feedback"):
+        data[f"q_assess_{key}"] = "agree"
+    data["q_overall"] = overall
+    return data
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from fractions import Fraction
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.http import QueryDict
 from django.utils import timezone
 
 from analytics.figures.households import household_round_figures
@@ -24,17 +23,9 @@ from surveys.households.services import (
 from surveys.households.tasks import unit_household_erasure
 from surveys.models import Answer, Response
 from tenants.models import AuditAction, AuditEvent
-from tests.surveys.households.conftest import COLLECT, HANDOUT, seed_round, seed_villages
+from tests.surveys.households.conftest import COLLECT, HANDOUT, overall_answers, seed_round, seed_villages
 
 pytestmark = pytest.mark.django_db
-
-
-def _answers(overall: str) -> QueryDict:
-    data = QueryDict(mutable=True)
-    for key in ("access", "procedure", "official", "result", "feedback"):
-        data[f"q_assess_{key}"] = "agree"
-    data["q_overall"] = overall
-    return data
 
 
 @pytest.fixture
@@ -109,7 +100,7 @@ def test_recheck_is_drawn_from_its_seed_and_gives_discrepancy_rates(drawn, round
     slots = list(Slot.objects.filter(village__round_commune__round=drawn, kind="main").order_by("serial")[:6])
     for slot in slots:
         household_answer_submit(
-            slot=slot, data=_answers("5"), submission_key=uuid.uuid4(), user=round_manager
+            slot=slot, data=overall_answers("5"), submission_key=uuid.uuid4(), user=round_manager
         )
     rechecks = recheck_draw(survey_round=drawn, size=4, seed=77)
     assert [r.slot_id for r in rechecks] == [
@@ -132,7 +123,7 @@ def test_weighted_figures_stand_beside_the_unweighted_ones(drawn, round_manager)
         for i, slot in enumerate(village.slots.filter(kind="main").order_by("draw_order")):
             overall = "2" if village == _villages(drawn)[0] and i == 0 else "5"
             household_answer_submit(
-                slot=slot, data=_answers(overall), submission_key=uuid.uuid4(), user=round_manager
+                slot=slot, data=overall_answers(overall), submission_key=uuid.uuid4(), user=round_manager
             )
     figures = household_round_figures(survey_round=drawn)
     overall = next(f for f in figures["figures"] if f.question_key == "overall")
@@ -148,7 +139,7 @@ def test_weighted_figures_stand_beside_the_unweighted_ones(drawn, round_manager)
 def test_erasure_after_closing_blanks_names_and_keeps_answers_and_figures(drawn, round_manager, quang_tri):
     for slot in Slot.objects.filter(village__round_commune__round=drawn, kind="main").order_by("serial")[:9]:
         household_answer_submit(
-            slot=slot, data=_answers("4"), submission_key=uuid.uuid4(), user=round_manager
+            slot=slot, data=overall_answers("4"), submission_key=uuid.uuid4(), user=round_manager
         )
     before = household_round_figures(survey_round=drawn)
     answers_before = Answer.objects.filter(response__campaign=drawn.campaign).count()

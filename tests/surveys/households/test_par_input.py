@@ -6,7 +6,6 @@ import uuid
 from fractions import Fraction
 
 import pytest
-from django.http import QueryDict
 
 from analytics.methodology.policy import policy_update
 from analytics.par.rules import par_rule_set_create, rule_summary
@@ -16,18 +15,10 @@ from surveys.households.services import household_answer_submit
 from tenants.models import Level, Role, Structure, Unit, User
 from tests.conftest import TODAY, signed_in
 from tests.crawl import page_parse
-from tests.surveys.households.conftest import SEED_COMMUNES
+from tests.surveys.households.conftest import SEED_COMMUNES, overall_answers
 from tests.test_console_crawl import internal_codes
 
 pytestmark = pytest.mark.django_db
-
-
-def answers(overall: str) -> QueryDict:
-    data = QueryDict(mutable=True)
-    for key in ("access", "procedure", "official", "result", "feedback"):
-        data[f"q_assess_{key}"] = "agree"
-    data["q_overall"] = overall
-    return data
 
 
 @pytest.fixture
@@ -39,7 +30,7 @@ def answered(drawn, villages, round_manager, quang_tri):
         slots = village.slots.filter(kind=Slot.Kind.MAIN).order_by("draw_order")
         for slot, value in zip(slots, overall, strict=True):
             household_answer_submit(
-                slot=slot, data=answers(value), submission_key=uuid.uuid4(), user=round_manager
+                slot=slot, data=overall_answers(value), submission_key=uuid.uuid4(), user=round_manager
             )
     policy_update(unit=quang_tri, minimum_n=2)
     return villages[0].round_commune.commune

@@ -8,7 +8,6 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
-from django.http import QueryDict
 
 from analytics.figures.households import household_round_figures
 from analytics.methodology.formulas import display_percent
@@ -23,17 +22,10 @@ from surveys.households.services import (
 )
 from tenants.models import User
 from tests.conftest import TODAY, signed_in
+from tests.surveys.households.conftest import overall_answers
 from tests.test_console_crawl import internal_codes
 
 pytestmark = pytest.mark.django_db
-
-
-def answers(overall: str) -> QueryDict:
-    data = QueryDict(mutable=True)
-    for key in ("access", "procedure", "official", "result", "feedback"):
-        data[f"q_assess_{key}"] = "agree"
-    data["q_overall"] = overall
-    return data
 
 
 def comma(value) -> str:
@@ -50,7 +42,7 @@ def reported(drawn, villages, round_manager) -> HouseholdRound:
         enumerator = enumerator_assign(village=village, email=f"buudien{1 + number // 2}@quangtri.test")
         for slot in village.slots.filter(kind=Slot.Kind.MAIN).order_by("draw_order"):
             household_answer_submit(
-                slot=slot, data=answers(next(overall)), submission_key=uuid.uuid4(), user=enumerator
+                slot=slot, data=overall_answers(next(overall)), submission_key=uuid.uuid4(), user=enumerator
             )
     refused = villages[4].slots.filter(kind=Slot.Kind.MAIN).first()
     slot_record(slot=refused, status=Slot.Status.REFUSED, day=TODAY)
