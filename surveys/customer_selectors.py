@@ -77,3 +77,8 @@ def customer_contact_history(*, customer: Customer) -> list[ContactHistory]:
         .order_by("-survey__campaign__starts_on", "-pk")
     )
     return [ContactHistory(invitation, list(invitation.attempts.all())) for invitation in invitations]
+
+
+def customer_by_dossier_code(code: str) -> Customer | None:
+    """The unit's customer of this dossier code (codes are unique per unit), or None."""
+    return Customer.objects.filter(dossier_code=code.strip()).first()

@@ -27,7 +27,7 @@ from tenants.permissions import Action, ancestor_paths
 from tenants.spreadsheets import ImportRejected, csv_cell, csv_lines
 
 from .customer_imports import COLUMNS, HEADER_NAMES, MAX_BYTES, customers_from_dossiers, customers_import
-from .customer_selectors import customer_contact_history, customer_survey_progress
+from .customer_selectors import customer_by_dossier_code, customer_contact_history, customer_survey_progress
 from .customer_services import (
     LETTERS_PER_FILE,
     OUTCOMES,
@@ -142,6 +142,11 @@ def _customers_page(
     return render(request, "console/customers/customers.html", context, status=status)
 
 
+def _form_refused(request: UnitRequest, form: forms.Form) -> HttpResponse:
+    """The customer lists page with every problem of a refused form (400)."""
+    return _customers_page(request, problems=[str(m) for ms in form.errors.values() for m in ms], status=400)
+
+
 @operate
 @require_GET
 def customers(request: UnitRequest) -> HttpResponse:
@@ -181,9 +186,7 @@ def customers_upload(request: UnitRequest) -> HttpResponse:
 def customers_from_api(request: UnitRequest) -> HttpResponse:
     form = PeriodForm(request.POST)
     if not form.is_valid():
-        return _customers_page(
-            request, problems=[str(m) for ms in form.errors.values() for m in ms], status=400
-        )
+        return _form_refused(request, form)
     result = customers_from_dossiers(unit=request.tenant, **form.cleaned_data)
     messages.success(request, _("%(n)d dossiers received through the API added.") % {"n": result.created})
     return redirect("unit:customers")
@@ -194,10 +197,8 @@ def customers_from_api(request: UnitRequest) -> HttpResponse:
 def customer_erase(request: UnitRequest) -> HttpResponse:
     form = EraseForm(request.POST)
     if not form.is_valid():
-        return _customers_page(
-            request, problems=[str(m) for ms in form.errors.values() for m in ms], status=400
-        )
-    customer = Customer.objects.filter(dossier_code=form.cleaned_data["dossier_code"].strip()).first()
+        return _form_refused(request, form)
+    customer = customer_by_dossier_code(form.cleaned_data["dossier_code"])
     if customer is None:
         return _customers_page(request, problems=[_("No customer has this dossier code.")], status=400)
     try:
@@ -215,10 +216,8 @@ def customer_erase(request: UnitRequest) -> HttpResponse:
 def customer_find(request: UnitRequest) -> HttpResponse:
     form = FindForm(request.GET)
     if not form.is_valid():
-        return _customers_page(
-            request, problems=[str(m) for ms in form.errors.values() for m in ms], status=400
-        )
-    customer = Customer.objects.filter(dossier_code=form.cleaned_data["dossier_code"].strip()).first()
+        return _form_refused(request, form)
+    customer = customer_by_dossier_code(form.cleaned_data["dossier_code"])
     if customer is None:
         return _customers_page(request, problems=[_("No customer has this dossier code.")], status=404)
     return redirect("unit:customer_history", pk=customer.pk)
