@@ -713,6 +713,32 @@ def world_build(raw, report: Report, args: argparse.Namespace, summary: dict):
     return ids, provinces, communes, schema_count
 
 
+def world_record(raw, report: Report, summary: dict) -> None:
+    """Keep what phases 1 and 2 measured in the world's database, for a later --resume to report."""
+    raw.execute("CREATE TABLE IF NOT EXISTS public.bench_world (measured jsonb NOT NULL)")
+    raw.execute("DELETE FROM public.bench_world")
+    raw.execute(
+        "INSERT INTO public.bench_world VALUES (%s)",
+        [json.dumps({"lines": report.lines, "rows": report.rows, "summary": summary})],
+    )
+    raw.commit()
+
+
+def world_recall(raw, report: Report, summary: dict) -> None:
+    """Report what the run that built this world measured in phases 1 and 2 (world_record), if it did."""
+    exists = raw.execute("SELECT to_regclass('public.bench_world') IS NOT NULL").fetchone()[0]
+    row = raw.execute("SELECT measured FROM public.bench_world").fetchone() if exists else None
+    raw.commit()
+    if row is None:
+        report.say("(the run that built this world recorded no measures of phases 1 and 2)")
+        return
+    report.say("\n# Phases 1 and 2 as the run that built this world measured them (its own lines):")
+    for line in row[0]["lines"]:
+        report.say("#| " + line)
+    report.rows.extend(tuple(r) for r in row[0]["rows"])
+    summary.update(row[0]["summary"])
+
+
 def world_resume(raw, n_communes: int | None):
     """The ids and units of a world that an earlier run built (--resume)."""
     from django.conf import settings
@@ -814,6 +840,7 @@ def main() -> None:  # noqa: C901 - one linear script, phase after phase
             f"remeasured; the same seed regenerates the same rows without writing them): "
             f"{len(provinces)} provinces, {len(communes)} communes"
         )
+        world_recall(raw, report, summary)
     else:
         ids, provinces, communes, schema_count = world_build(raw, report, args, summary)
 
@@ -866,6 +893,8 @@ def main() -> None:  # noqa: C901 - one linear script, phase after phase
         f"raw responses + answers with indexes: {size(raw_size)}; database: {size(database_size(raw))}"
     )
     raw.commit()
+    if not args.resume:
+        world_record(raw, report, summary)
 
     # ---------------------------------------------------------------- 3a. full rebuild
     report.say("\n## 3a. Full rebuild (facts_rebuild): daily facts of every unit, then every roll-up")
