@@ -46,6 +46,10 @@ FACT_KEY: Final = (
 )
 
 
+#: Breakdowns read only from a unit's own daily facts: civil servants and desks are numbered per unit
+#: schema, so they are never pooled (never rolled up) across units.
+OWN_ONLY_DIMS: Final = ("staff", "desk")
+
 OVERALL_TOTALS: Final = models.Q(dim="", kind="rating", element="OVERALL")
 OVERALL_READ: Final = ["scale", "value", "bucket", "count"]
 
@@ -80,7 +84,8 @@ class FactCounts(models.Model):
 
 
 class DailyFact(FactCounts):
-    """A unit's own answers on one local day (its schema's raw rows, folded): the leaf level."""
+    """A unit's own answers on one local day (its schema's raw rows, folded): the leaf level, and the
+    node's own part of every figure (see RollupDay)."""
 
     unit = models.ForeignKey(
         Unit, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
@@ -93,15 +98,27 @@ class DailyFact(FactCounts):
                 fields=["unit", "day", *FACT_KEY], nulls_distinct=False, name="daily_fact_key"
             )
         ]
+        # A node's own part of the edge days, read beside its RollupDay rows (OVERALL_SQL).
+        indexes = [
+            models.Index(
+                fields=["unit", "day"],
+                include=OVERALL_READ,
+                condition=OVERALL_TOTALS,
+                name="daily_fact_overall",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.unit_id} {self.day} {self.kind} {self.question or self.option} ×{self.count}"
 
 
 class RollupDay(FactCounts):
-    """Everything a node's figures count on one day: the facts of every unit contributing to it (its
-    subtree, and for a current unit the legacy units merged into it), summed. Figures read whole
-    months from RollupMonth and the days at a period's edges from here."""
+    """What a node's figures count on one day besides its own answers: the facts of every other unit
+    contributing to it (its subtree, and for a current unit the legacy units merged into it), summed.
+    A node's day is these rows plus its own DailyFact rows, so a commune that counts only itself (most
+    of the country) has no row here: its days are not written twice. Figures read whole months from
+    RollupMonth and the days at a period's edges from here and from DailyFact. Civil servants' and
+    desks' breakdowns (OWN_ONLY_DIMS) are never rolled up."""
 
     node = models.ForeignKey(
         Unit, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
@@ -130,7 +147,8 @@ class RollupDay(FactCounts):
 
 
 class RollupMonth(FactCounts):
-    """A node's counts of one calendar month (`month` is its first day): the sum of its RollupDay rows."""
+    """A node's counts of one calendar month (`month` is its first day): the sum of its RollupDay rows
+    and of its own DailyFact rows (OWN_ONLY_DIMS left out)."""
 
     node = models.ForeignKey(
         Unit, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False

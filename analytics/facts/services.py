@@ -4,11 +4,15 @@ Three levels, each the sum of the one below (Zulip's analytics: CountStat, INSER
 
 - DailyFact: a unit's own answers of one local day, computed in SQL from its schema's raw rows and
   shaped by the readers (only rows some figure, breakdown, quota, alert or export reads);
-- RollupDay: per node (any unit) and day, the facts of every unit its figures count (contributions.py);
-- RollupMonth: per node and calendar month, the sum of its RollupDay rows.
+- RollupDay: per node (any unit) and day, the facts of every other unit its figures count
+  (contributions.py): a node's day is its RollupDay rows plus its own DailyFact rows, so the many
+  communes that count only themselves have no RollupDay rows (their days are not written twice);
+- RollupMonth: per node and calendar month, the sum of its RollupDay rows and its own DailyFact rows.
 
-A figure for any period reads whole months from RollupMonth and the days at its edges from RollupDay,
-so a province's dashboard costs the same few queries whatever the number of communes below it.
+Civil servants' and desks' breakdowns are read from a unit's own facts only (their ids are per schema),
+so the roll-ups leave them out. A figure for any period reads whole months from RollupMonth and the days
+at its edges from RollupDay and the node's DailyFact, so a province's dashboard costs the same few
+queries whatever the number of communes below it.
 
 The fold (facts_refresh, and facts_settle for a publication) claims dirty unit-days atomically
 (DELETE … FOR UPDATE SKIP LOCKED, inside the transaction that writes their facts: a crash gives the
@@ -26,7 +30,7 @@ from django.db import connection, transaction
 from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
 
-from analytics.models import FACT_KEY
+from analytics.models import FACT_KEY, OWN_ONLY_DIMS
 from tenants.models import Unit
 
 from .contributions import Contributions, contributions_load
@@ -94,46 +98,50 @@ SELECT day, 'held', '', '', '', '', NULL::smallint, '', '', '', '', n FROM held
 KEY = ", ".join(FACT_KEY)
 KEY_OF_F = ", ".join(f"f.{column}" for column in FACT_KEY)
 INSERT_FACTS = f"INSERT INTO public.analytics_dailyfact (unit_id, day, {KEY}, count) "  # noqa: S608
-# Node-days from the units' daily facts, for (node, unit, day) triples.
+POOLED = "f.dim NOT IN ({})".format(", ".join(f"'{dim}'" for dim in OWN_ONLY_DIMS))
+# Node-days from the other units' daily facts, for (node, unit, day) triples (unit ≠ node).
 ROLLUP_DAYS = (
     f"INSERT INTO public.analytics_rollupday (node_id, day, {KEY}, count)"  # noqa: S608
     f" SELECT t.node, t.day, {KEY_OF_F}, sum(f.count)"
     " FROM unnest(%s::int[], %s::int[], %s::date[]) t(node, unit, day)"
     " JOIN public.analytics_dailyfact f ON f.unit_id = t.unit AND f.day = t.day"
     " AND f.day BETWEEN %s AND %s"  # constant bounds: the planner prunes the year partitions
-    f" GROUP BY t.node, t.day, {KEY_OF_F}"
+    f" AND {POOLED} GROUP BY t.node, t.day, {KEY_OF_F}"
 )
-# Node-months from node-days, for (node, month) pairs.
+# Node-months from node-days and the node's own daily facts, for (node, month) pairs.
 ROLLUP_MONTHS = (
     f"INSERT INTO public.analytics_rollupmonth (node_id, month, {KEY}, count)"  # noqa: S608
-    f" SELECT t.node, t.month, {KEY_OF_F}, sum(f.count)"
-    " FROM unnest(%s::int[], %s::date[]) t(node, month)"
+    f" SELECT node, month, {KEY}, sum(count) FROM ("
+    f" SELECT t.node, t.month, {KEY_OF_F}, f.count"
+    " FROM unnest(%(nodes)s::int[], %(months)s::date[]) t(node, month)"
     " JOIN public.analytics_rollupday f ON f.node_id = t.node"
     " AND f.day >= t.month AND f.day < (t.month + interval '1 month')::date"
-    " AND f.day BETWEEN %s AND %s"  # constant bounds, as above
-    f" GROUP BY t.node, t.month, {KEY_OF_F}"
+    " AND f.day BETWEEN %(low)s AND %(high)s"  # constant bounds, as above
+    " UNION ALL"
+    f" SELECT t.node, t.month, {KEY_OF_F}, f.count"
+    " FROM unnest(%(nodes)s::int[], %(months)s::date[]) t(node, month)"
+    " JOIN public.analytics_dailyfact f ON f.unit_id = t.node"
+    " AND f.day >= t.month AND f.day < (t.month + interval '1 month')::date"
+    f" AND f.day BETWEEN %(low)s AND %(high)s AND {POOLED}"
+    f") counts GROUP BY node, month, {KEY}"
 )
-# The rebuild's versions: every day of each (node, unit) pair, every month of each node.
+# The rebuild's versions: every day of each (node, other unit) pair, every month of each node.
 REBUILD_DAYS = (
     f"INSERT INTO public.analytics_rollupday (node_id, day, {KEY}, count)"  # noqa: S608
     f" SELECT t.node, f.day, {KEY_OF_F}, sum(f.count)"
     " FROM unnest(%s::int[], %s::int[]) t(node, unit)"
     " JOIN public.analytics_dailyfact f ON f.unit_id = t.unit"
-    f" GROUP BY t.node, f.day, {KEY_OF_F}"
-)
-# A node counting one unit's facts only (a commune without merged predecessors that answered): its
-# days are that unit's daily facts, copied without an aggregation.
-REBUILD_DAYS_COPY = (
-    f"INSERT INTO public.analytics_rollupday (node_id, day, {KEY}, count)"  # noqa: S608
-    f" SELECT t.node, f.day, {KEY_OF_F}, f.count"
-    " FROM unnest(%s::int[], %s::int[]) t(node, unit)"
-    " JOIN public.analytics_dailyfact f ON f.unit_id = t.unit"
+    f" WHERE {POOLED} GROUP BY t.node, f.day, {KEY_OF_F}"
 )
 REBUILD_MONTHS = (
     f"INSERT INTO public.analytics_rollupmonth (node_id, month, {KEY}, count)"  # noqa: S608
-    f" SELECT f.node_id, date_trunc('month', f.day)::date, {KEY_OF_F}, sum(f.count)"
-    " FROM public.analytics_rollupday f WHERE f.node_id = ANY(%s)"
-    f" GROUP BY f.node_id, date_trunc('month', f.day)::date, {KEY_OF_F}"
+    f" SELECT node, month, {KEY}, sum(count) FROM ("
+    f" SELECT f.node_id AS node, date_trunc('month', f.day)::date AS month, {KEY_OF_F}, f.count"
+    " FROM public.analytics_rollupday f WHERE f.node_id = ANY(%(nodes)s)"
+    " UNION ALL"
+    f" SELECT f.unit_id, date_trunc('month', f.day)::date, {KEY_OF_F}, f.count"
+    f" FROM public.analytics_dailyfact f WHERE f.unit_id = ANY(%(nodes)s) AND {POOLED}"
+    f") counts GROUP BY node, month, {KEY}"
 )
 # One lock for the roll-up phase of every fold (any number, the same everywhere: it names the lock).
 ROLLUP_LOCK = 7_410_001
@@ -207,7 +215,7 @@ def _roll_up(cursor: CursorWrapper, node_days: dict[int, set[dt.date]], contribu
     The caller holds the roll-up lock."""
     nodes, units, days = [], [], []
     for node, node_day_set in node_days.items():
-        for unit in contributions.contributors.get(node, {node}):
+        for unit in contributions.contributors.get(node, {node}) - {node}:  # its own facts stay in DailyFact
             for day in node_day_set:
                 nodes.append(node)
                 units.append(unit)
@@ -220,7 +228,8 @@ def _roll_up(cursor: CursorWrapper, node_days: dict[int, set[dt.date]], contribu
         " WHERE r.node_id = t.node AND r.day = t.day",
         [pair_nodes, pair_days],
     )
-    cursor.execute(ROLLUP_DAYS, [nodes, units, days, min(days), max(days)])
+    if nodes:
+        cursor.execute(ROLLUP_DAYS, [nodes, units, days, min(days), max(days)])
     month_nodes = [node for node, _month in months]
     month_starts = [month for _node, month in months]
     cursor.execute(
@@ -230,7 +239,9 @@ def _roll_up(cursor: CursorWrapper, node_days: dict[int, set[dt.date]], contribu
     )
     # Bounds for pruning only (the join keeps each month's own days): past the end of the last month.
     bound = max(month_starts) + dt.timedelta(days=31)
-    cursor.execute(ROLLUP_MONTHS, [month_nodes, month_starts, min(month_starts), bound])
+    cursor.execute(
+        ROLLUP_MONTHS, {"nodes": month_nodes, "months": month_starts, "low": min(month_starts), "high": bound}
+    )
     _bump(cursor, list(node_days))
 
 
@@ -376,18 +387,15 @@ def facts_rebuild(*, units: Iterable[Unit] | None = None) -> int:
         nodes = sorted(
             set(contributions.contributors) if everything else contributions.nodes_of({u.pk for u in chosen})
         )
-        # Only units with facts: most of the registry (14,000 units) never answered, and joining
+        # Only units with a schema: most of the registry (14,000 units) never answered, and joining
         # every node to all its contributors made the national rebuild probe 60,000 pairs.
-        cursor.execute("SELECT DISTINCT unit_id FROM public.analytics_dailyfact")
-        have = {row[0] for row in cursor.fetchall()}
-        counted = {node: sorted(contributions.contributors.get(node, {node}) & have) for node in nodes}
-        single = [(node, members[0]) for node, members in counted.items() if len(members) == 1]
-        pooled = [(node, unit) for node, members in counted.items() if len(members) > 1 for unit in members]
+        have = {unit.pk for unit in (chosen if everything else units_with_responses())}
+        counted = {node: contributions.contributors.get(node, {node}) & have for node in nodes}
+        others = [(node, unit) for node, members in counted.items() for unit in sorted(members - {node})]
         cursor.execute("DELETE FROM public.analytics_rollupday WHERE node_id = ANY(%s)", [nodes])
         cursor.execute("DELETE FROM public.analytics_rollupmonth WHERE node_id = ANY(%s)", [nodes])
-        for statement, pairs in ((REBUILD_DAYS_COPY, single), (REBUILD_DAYS, pooled)):
-            if pairs:
-                cursor.execute(statement, [[node for node, _unit in pairs], [unit for _node, unit in pairs]])
-        cursor.execute(REBUILD_MONTHS, [[node for node, members in counted.items() if members]])
+        if others:
+            cursor.execute(REBUILD_DAYS, [[node for node, _unit in others], [unit for _node, unit in others]])
+        cursor.execute(REBUILD_MONTHS, {"nodes": [node for node, members in counted.items() if members]})
         _bump(cursor, nodes)
     return written

@@ -101,8 +101,9 @@ def contributing_units(unit: Unit) -> QuerySet[Unit]:
 
 
 # What a figure reads from the roll-ups: one row per node, month and fact key (within one dim), summed
-# over whole months (RollupMonth) and the days at the period's edges (RollupDay). `{only}` is one of
-# ONLY's constant filters, `{key}` the constant FACT_KEY: no value ever enters the text.
+# over whole months (RollupMonth) and the days at the period's edges (the node's RollupDay rows, which
+# hold the other units' facts, and its own DailyFact rows). `{only}` is one of ONLY's constant filters,
+# `{key}` the constant FACT_KEY: no value ever enters the text.
 READ_KEY: Final = tuple(column for column in FACT_KEY if column != "dim")
 ROLLUP_SQL = """
 SELECT node_id, month, {key}, sum(count)::bigint AS n
@@ -115,6 +116,11 @@ FROM (
     SELECT node_id, date_trunc('month', day)::date, {key}, count
     FROM public.analytics_rollupday
     WHERE node_id = ANY(%(nodes)s) AND dim = %(dim)s {only}
+      AND (day BETWEEN %(head_start)s AND %(head_end)s OR day BETWEEN %(tail_start)s AND %(tail_end)s)
+    UNION ALL
+    SELECT unit_id, date_trunc('month', day)::date, {key}, count
+    FROM public.analytics_dailyfact
+    WHERE unit_id = ANY(%(nodes)s) AND dim = %(dim)s {only}
       AND (day BETWEEN %(head_start)s AND %(head_end)s OR day BETWEEN %(tail_start)s AND %(tail_end)s)
 ) counts
 GROUP BY node_id, month, {key}
@@ -170,8 +176,8 @@ def rollup_counts(
 
 
 # Many nodes' overall-question tallies, summed in the database over months, questionnaires and
-# questions: the covering partial indexes (rollup_*_overall) answer it by index-only scans, and it
-# returns a few rows per node whatever the period's length.
+# questions: the covering partial indexes (rollup_*_overall, daily_fact_overall) answer it by
+# index-only scans, and it returns a few rows per node whatever the period's length.
 OVERALL_SQL = """
 SELECT node_id, scale, value, bucket, sum(count)::bigint AS n
 FROM (
@@ -188,6 +194,16 @@ FROM (
     SELECT node_id, scale, value, bucket, count
     FROM public.analytics_rollupday
     WHERE node_id = ANY(%(nodes)s) AND dim = '' AND kind = 'rating' AND element = 'OVERALL'
+      AND day BETWEEN %(tail_start)s AND %(tail_end)s
+    UNION ALL  -- the nodes' own answers of the edge days
+    SELECT unit_id, scale, value, bucket, count
+    FROM public.analytics_dailyfact
+    WHERE unit_id = ANY(%(nodes)s) AND dim = '' AND kind = 'rating' AND element = 'OVERALL'
+      AND day BETWEEN %(head_start)s AND %(head_end)s
+    UNION ALL
+    SELECT unit_id, scale, value, bucket, count
+    FROM public.analytics_dailyfact
+    WHERE unit_id = ANY(%(nodes)s) AND dim = '' AND kind = 'rating' AND element = 'OVERALL'
       AND day BETWEEN %(tail_start)s AND %(tail_end)s
 ) counts
 GROUP BY node_id, scale, value, bucket

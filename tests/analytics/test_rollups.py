@@ -1,6 +1,7 @@
 """The roll-ups behind every figure: node-days and node-months equal the sums of the units' own facts."""
 
 import datetime as dt
+import importlib
 import random
 from collections import Counter
 
@@ -217,3 +218,45 @@ def test_facts_are_kept_in_yearly_partitions(world):
         rollup = {row[0] for row in cursor.fetchall()}
     assert daily == {"analytics_dailyfact_y2025"}
     assert rollup == {"analytics_rollupday_y2025"}
+
+
+def test_a_nodes_own_answers_are_not_written_twice(world):
+    # given answers with a civil servant, desk and procedure in one commune of a district
+    answers_across_the_calendar(world)
+    # a commune that counts only itself has no roll-up days: its days are its own daily facts
+    assert not RollupDay.objects.filter(node=world.commune).exists()
+    assert RollupMonth.objects.filter(node=world.commune).exists()
+    # the district's days hold its communes' facts (it answered nothing itself)
+    assert RollupDay.objects.filter(node=world.district).exists()
+    # civil servants and desks are numbered per schema: judged on a unit's own answers, never rolled up
+    assert DailyFact.objects.filter(dim__in=("staff", "desk")).exists()
+    assert not RollupDay.objects.filter(dim__in=("staff", "desk")).exists()
+    assert not RollupMonth.objects.filter(dim__in=("staff", "desk")).exists()
+
+
+def test_the_migration_turns_rollups_of_the_old_shape_into_the_folds_rows(world):
+    # given the roll-ups as the previous release wrote them: every node-day with its own facts too,
+    # and the civil servants' and desks' breakdowns rolled up like the others
+    answers_across_the_calendar(world)
+    new_shape = (_table(RollupDay, "node_id", "day"), _table(RollupMonth, "node_id", "month"))
+    key = ", ".join(FACT_KEY)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO analytics_rollupday (node_id, day, {key}, count)"  # noqa: S608 - constant key
+            f" SELECT unit_id, day, {key}, count FROM analytics_dailyfact"
+            " ON CONFLICT ON CONSTRAINT rollup_day_key"
+            " DO UPDATE SET count = analytics_rollupday.count + EXCLUDED.count"
+        )
+        cursor.execute(
+            f"INSERT INTO analytics_rollupmonth (node_id, month, {key}, count)"  # noqa: S608
+            f" SELECT unit_id, date_trunc('month', day)::date, {key}, sum(count) FROM analytics_dailyfact"
+            f" WHERE dim IN ('staff', 'desk') GROUP BY unit_id, date_trunc('month', day), {key}"
+        )
+    assert _table(RollupDay, "node_id", "day") != new_shape[0]
+    # when the migration's statements run
+    migration = importlib.import_module("analytics.migrations.0014_rollups_without_own_facts")
+    with connection.cursor() as cursor:
+        for statement in migration.FORWARD:
+            cursor.execute(statement)
+    # then the roll-ups are exactly those the fold writes
+    assert (_table(RollupDay, "node_id", "day"), _table(RollupMonth, "node_id", "month")) == new_shape
