@@ -180,13 +180,12 @@ def _write_facts(units: Sequence[tuple[Unit, Sequence[dt.date] | None]]) -> int:
             raise ValueError(f"unexpected schema name {unit.schema_name!r}")
     written = 0
     with connection.cursor() as cursor:
-        cursor.execute(
-            "DELETE FROM public.analytics_dailyfact f USING unnest(%s::bigint[], %s::date[]) t(unit, day)"
-            " WHERE f.unit_id = t.unit AND f.day = t.day",
-            [
-                [unit.pk for unit, days in units if days is not None for _ in days],
-                [day for _unit, days in units if days is not None for day in days],
-            ],
+        _delete_pairs(
+            cursor,
+            "analytics_dailyfact",
+            ("unit_id", "day"),
+            [unit.pk for unit, days in units if days is not None for _ in days],
+            [day for _unit, days in units if days is not None for day in days],
         )
         whole = [unit.pk for unit, days in units if days is None]
         if whole:
@@ -201,6 +200,23 @@ def _write_facts(units: Sequence[tuple[Unit, Sequence[dt.date] | None]]) -> int:
             )
             written += int(cursor.rowcount)
     return written
+
+
+# Deleting a fold's (node, day) rows: the table and columns are constants of the callers. The ids and
+# the day range bound the scan of the table's index: joined by the pairs alone, the planner hashed the
+# whole table (a national year of roll-ups) to find a few hundred node-days.
+def _delete_pairs(
+    cursor: CursorWrapper, table: str, columns: tuple[str, str], nodes: list[int], ats: list[dt.date]
+) -> None:
+    if not nodes:
+        return
+    node, at = columns
+    cursor.execute(
+        f"DELETE FROM public.{table} f USING unnest(%(nodes)s::bigint[], %(ats)s::date[]) t(node, at)"  # noqa: S608
+        f" WHERE f.{node} = t.node AND f.{at} = t.at"
+        f" AND f.{node} = ANY(%(nodes)s) AND f.{at} BETWEEN %(low)s AND %(high)s",
+        {"nodes": nodes, "ats": ats, "low": min(ats), "high": max(ats)},
+    )
 
 
 def _schemas_present(units: Iterable[Unit]) -> set[str]:
@@ -225,20 +241,12 @@ def _roll_up(cursor: CursorWrapper, node_days: dict[int, set[dt.date]], contribu
     pair_nodes = [node for node, ds in node_days.items() for _ in ds]
     pair_days = [day for ds in node_days.values() for day in ds]
     months = sorted({(node, day.replace(day=1)) for node, day in zip(pair_nodes, pair_days, strict=True)})
-    cursor.execute(
-        "DELETE FROM public.analytics_rollupday r USING unnest(%s::int[], %s::date[]) t(node, day)"
-        " WHERE r.node_id = t.node AND r.day = t.day",
-        [pair_nodes, pair_days],
-    )
+    _delete_pairs(cursor, "analytics_rollupday", ("node_id", "day"), pair_nodes, pair_days)
     if nodes:
         cursor.execute(ROLLUP_DAYS, [nodes, units, days, min(days), max(days)])
     month_nodes = [node for node, _month in months]
     month_starts = [month for _node, month in months]
-    cursor.execute(
-        "DELETE FROM public.analytics_rollupmonth r USING unnest(%s::int[], %s::date[]) t(node, month)"
-        " WHERE r.node_id = t.node AND r.month = t.month",
-        [month_nodes, month_starts],
-    )
+    _delete_pairs(cursor, "analytics_rollupmonth", ("node_id", "month"), month_nodes, month_starts)
     # Bounds for pruning only (the join keeps each month's own days): past the end of the last month.
     bound = max(month_starts) + dt.timedelta(days=31)
     cursor.execute(
