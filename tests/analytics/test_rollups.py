@@ -18,8 +18,10 @@ from analytics.figures.selectors import (
     child_ranking,
     contributing_units,
     figures_cached,
+    overall_tallies,
     period_parts,
     rollup_counts,
+    tally_of,
     unit_figures,
 )
 from analytics.models import FACT_KEY, DailyFact, RollupDay, RollupMonth
@@ -105,6 +107,25 @@ def test_the_roll_up_is_the_sum_of_the_leaves_for_any_period(world):
     year = Period(dt.date(2025, 1, 1), dt.date(2025, 12, 31))
     assert sum(rolled_up(world.successor, year, "").values()) > 0
     assert rolled_up(world.successor, year, "") == rolled_up(world.commune, year, "")
+
+
+def test_rankings_tally_the_leaves_for_any_period(world):
+    # given answers on month edges in two communes that count only themselves, and their district
+    answers_across_the_calendar(world)
+    nodes = (world.commune, world.sibling, world.district, world.successor)
+    rng = random.Random(11)  # noqa: S311 - test data
+    for _ in range(25):
+        start = dt.date(2024, 12, 1) + dt.timedelta(days=rng.randrange(0, 380))
+        period = Period(start, start + dt.timedelta(days=rng.randrange(0, 400)))
+        # the rankings' tallies (months, and each edge from the roll-up days and the node's own facts)
+        tallies = overall_tallies(nodes=[node.pk for node in nodes], period=period)
+        for node in nodes:
+            rows = [
+                {**dict(zip(READ_KEY, key, strict=True)), "n": n}
+                for key, n in leaves(node, period, "").items()
+            ]
+            expected = tally_of(r for r in rows if r["kind"] == "rating" and r["element"] == "OVERALL")
+            assert tallies.get(node.pk, tally_of([])) == expected, (node, period)
 
 
 def _table(model, *key) -> list[tuple]:
