@@ -411,6 +411,34 @@ class _Prior:
     found: Found
 
 
+@functools.cache
+def _catalog_columns() -> tuple[Columns, Columns]:
+    """The columns of a procedure and a field, as _prior reads them."""
+    return Columns.of(Procedure), Columns.of(Field)
+
+
+@functools.lru_cache(maxsize=4096)
+def _prior_sql(schema_name: str, column: str) -> str:
+    """_prior's statement in one unit's schema, by the address or the device (`column`)."""
+    q = connection.ops.quote_name
+    schema = q(schema_name)
+    response, answer = f"{schema}.{q(Response._meta.db_table)}", f"{schema}.{q(Answer._meta.db_table)}"
+    procedure, field = _catalog_columns()
+    return (
+        f"SELECT e.id, e.total, x.submitted_at, x.ratings, {procedure.sql('p')}, {field.sql('f')}"  # noqa: S608 - table and column names are ours
+        f" FROM (SELECT (SELECT id FROM {response} WHERE submission_key = %s) AS id,"
+        f"  (SELECT count(*) FROM (SELECT FROM {response} WHERE {column} = %s AND submitted_at >= %s"
+        "   LIMIT %s) c) AS total) e"
+        f" LEFT JOIN {schema}.{q(Procedure._meta.db_table)} p ON p.id = %s AND p.is_active"
+        f" LEFT JOIN {schema}.{q(Field._meta.db_table)} f ON f.id = %s AND f.is_active"
+        " LEFT JOIN LATERAL (SELECT r.submitted_at,"
+        "  (SELECT coalesce(json_agg(json_build_array(a.question_key, a.value)), '[]'::json)"
+        f"   FROM {answer} a WHERE a.response_id = r.id AND a.kind = %s) AS ratings"
+        f"  FROM {response} r WHERE r.{column} = %s AND r.submitted_at >= %s"
+        "  ORDER BY r.submitted_at DESC LIMIT %s) x ON true"
+    )
+
+
 def _prior(
     *,
     submission_key: uuid.UUID,
@@ -430,23 +458,10 @@ def _prior(
         if device is not None
         else ("client_hash", client, 5 if client else 0, BURST_LIMIT if client else 0)
     )
-    q = connection.ops.quote_name
-    schema = q(unit_current().schema_name)
-    response, answer = f"{schema}.{q(Response._meta.db_table)}", f"{schema}.{q(Answer._meta.db_table)}"
-    procedure, field = Columns.of(Procedure), Columns.of(Field)
+    procedure, field = _catalog_columns()
     with schema_named_cursor() as cursor:
         cursor.execute(
-            f"SELECT e.id, e.total, x.submitted_at, x.ratings, {procedure.sql('p')}, {field.sql('f')}"  # noqa: S608 - table and column names are ours
-            f" FROM (SELECT (SELECT id FROM {response} WHERE submission_key = %s) AS id,"
-            f"  (SELECT count(*) FROM (SELECT FROM {response} WHERE {column} = %s AND submitted_at >= %s"
-            "   LIMIT %s) c) AS total) e"
-            f" LEFT JOIN {schema}.{q(Procedure._meta.db_table)} p ON p.id = %s AND p.is_active"
-            f" LEFT JOIN {schema}.{q(Field._meta.db_table)} f ON f.id = %s AND f.is_active"
-            " LEFT JOIN LATERAL (SELECT r.submitted_at,"
-            "  (SELECT coalesce(json_agg(json_build_array(a.question_key, a.value)), '[]'::json)"
-            f"   FROM {answer} a WHERE a.response_id = r.id AND a.kind = %s) AS ratings"
-            f"  FROM {response} r WHERE r.{column} = %s AND r.submitted_at >= %s"
-            "  ORDER BY r.submitted_at DESC LIMIT %s) x ON true",
+            _prior_sql(unit_current().schema_name, column),
             [
                 submission_key, value, since, cap, posted.get("procedure"), posted.get("field"),
                 Answer.Kind.RATING, value, since, limit,
@@ -614,22 +629,12 @@ def _response_insert(response: Response, answers: list[Answer]) -> None:
     the facts' dirty day) in one statement, every table named with the current unit's schema: one round
     trip, atomic by itself, and no `SET search_path`. Sets the response's id."""
     unit = unit_current()
-    q = connection.ops.quote_name
-    schema = q(unit.schema_name)
-    columns, answer_columns = Columns.written(Response), _answer_columns()
     replies = response_storing.send(sender=Response, unit=unit, day=response.answered_on)
     with_new = [
         statement for _receiver, statement in cast("list[tuple[Any, Statement]]", replies) if statement
     ]
-    response_table, answer_table = q(Response._meta.db_table), q(Answer._meta.db_table)
-    sql = (
-        f"WITH r AS (INSERT INTO {schema}.{response_table} ({columns.names()})"  # noqa: S608 - our names
-        f" VALUES ({', '.join(['%s'] * len(columns.fields))}) RETURNING id),"
-        f" a AS (INSERT INTO {schema}.{answer_table} ({q('response_id')}, {answer_columns.names()})"
-        f" SELECT r.id, x.* FROM r, {answer_columns.unnest()} x)"
-        + "".join(f", w{i} AS ({statement})" for i, (statement, _params) in enumerate(with_new))
-        + " SELECT id FROM r"
-    )
+    sql = _response_insert_sql(unit.schema_name, tuple(statement for statement, _params in with_new))
+    columns, answer_columns = _response_columns()
     params = [*columns.values(response), *answer_columns.arrays(answers)]
     for _statement, extra in with_new:
         params += extra
@@ -640,7 +645,27 @@ def _response_insert(response: Response, answers: list[Answer]) -> None:
 
 
 @functools.cache
-def _answer_columns() -> Columns:
-    """An answer's columns but its response's id, which the INSERT takes from the new response."""
+def _response_columns() -> tuple[Columns, Columns]:
+    """A response's columns, and an answer's but its response's id, which the INSERT takes from the new
+    response."""
     written = Columns.written(Answer)
-    return Columns(Answer, tuple(f for f in written.fields if f.attname != "response_id"))
+    return Columns.written(Response), Columns(
+        Answer, tuple(f for f in written.fields if f.attname != "response_id")
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _response_insert_sql(schema_name: str, with_new: tuple[str, ...]) -> str:
+    """_response_insert's statement in one unit's schema, with the statements of response_storing."""
+    q = connection.ops.quote_name
+    schema = q(schema_name)
+    columns, answer_columns = _response_columns()
+    response_table, answer_table = q(Response._meta.db_table), q(Answer._meta.db_table)
+    return (
+        f"WITH r AS (INSERT INTO {schema}.{response_table} ({columns.names()})"  # noqa: S608 - our names
+        f" VALUES ({', '.join(['%s'] * len(columns.fields))}) RETURNING id),"
+        f" a AS (INSERT INTO {schema}.{answer_table} ({q('response_id')}, {answer_columns.names()})"
+        f" SELECT r.id, x.* FROM r, {answer_columns.unnest()} x)"
+        + "".join(f", w{i} AS ({statement})" for i, statement in enumerate(with_new))
+        + " SELECT id FROM r"
+    )
