@@ -6,7 +6,7 @@ The same rules serve every channel, so a paper ballot and a phone answer count a
 import dataclasses
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -75,8 +75,38 @@ def _visible(question: Mapping[str, Any], buckets: Mapping[str, str]) -> bool:
     return show_if is None or buckets.get(show_if["question"]) == show_if["bucket"]
 
 
+# The largest id a catalog row can have (bigint): a longer number is simply not in the list.
+MAX_ID = 2**63 - 1
+# Catalog rows read ahead by the caller: (kind, posted id) -> the active row, or None if it is not one.
+Found = Mapping[tuple[str, int], Procedure | Field | None]
+
+
+def _posted_id(raw: str) -> int | None:
+    """A posted catalog choice as a row id, or None when it cannot be one."""
+    if not (raw.isascii() and raw.isdigit()) or int(raw) > MAX_ID:
+        return None
+    return int(raw)
+
+
+def catalog_posted(
+    *, definition: Definition, data: PostData, known: frozenset[str] = frozenset()
+) -> dict[str, int]:
+    """The row ids posted to the catalog questions (procedure, field) that answers_parse looks up, by kind
+    (the first such question of each): a caller may read the rows ahead in a statement of its own and
+    pass them to answers_parse as `found`."""
+    posted: dict[str, int] = {}
+    for q in definition.questions:
+        kind = q["kind"]
+        if kind in ("procedure", "field") and kind not in known and kind not in posted:
+            values = data.getlist(field_name(q))
+            pk = _posted_id(values[0].strip()) if len(values) == 1 else None
+            if pk is not None:
+                posted[kind] = pk
+    return posted
+
+
 def _catalog_choice[C: (Procedure, Field)](
-    data: PostData, question: Mapping[str, Any], model: type[C], parsed_other_max: int
+    data: PostData, question: Mapping[str, Any], model: type[C], parsed_other_max: int, found: Found
 ) -> tuple[C | None, str, bool]:
     raw = _one(data, field_name(question))
     if not raw:
@@ -88,23 +118,29 @@ def _catalog_choice[C: (Procedure, Field)](
         if len(other) > parsed_other_max:
             raise ValidationError(_("Please keep this under %(n)d characters.") % {"n": parsed_other_max})
         return None, other, True
-    if not raw.isdigit():
+    pk = _posted_id(raw)
+    if pk is None:
         raise ValidationError(_("This choice is not in the list."))
-    # No ORDER BY (the model's default ordering joins the field's table) to build or run.
-    obj = next(iter(model.objects.filter(pk=int(raw), is_active=True).order_by()[:1]), None)
+    if (question["kind"], pk) in found:
+        obj = cast("C | None", found[question["kind"], pk])
+    else:
+        # No ORDER BY (the model's default ordering joins the field's table) to build or run.
+        obj = next(iter(model.objects.filter(pk=pk, is_active=True).order_by()[:1]), None)
     if obj is None:
         raise ValidationError(_("This choice is not in the list."))
     return obj, "", True
 
 
 def answers_parse(
-    *, definition: Definition, data: PostData, known: frozenset[str] = frozenset()
+    *, definition: Definition, data: PostData, known: frozenset[str] = frozenset(), found: Found | None = None
 ) -> tuple[ParsedAnswers, dict[str, str]]:
     """Check every answer against its question; errors are keyed by question key, in the active language.
 
     `known` names question kinds the channel already answers (a dossier link knows its procedure):
-    those questions are not asked.
+    those questions are not asked. `found` holds catalog rows already read (catalog_posted); any other
+    posted choice is looked up here.
     """
+    found = found or {}
     parsed = ParsedAnswers()
     errors: dict[str, str] = {}
     buckets: dict[str, str] = {}
@@ -114,12 +150,12 @@ def answers_parse(
             continue  # a hidden question is never required and its posted values are ignored
         try:
             if kind == "procedure":
-                procedure, other, answered = _catalog_choice(data, q, Procedure, MAX_OTHER_LENGTH)
+                procedure, other, answered = _catalog_choice(data, q, Procedure, MAX_OTHER_LENGTH, found)
                 if not answered and q.get("required"):
                     raise ValidationError(_("Please choose an answer."))
                 parsed.procedure, parsed.procedure_other = procedure, other
             elif kind == "field":
-                field, other, answered = _catalog_choice(data, q, Field, MAX_OTHER_LENGTH)
+                field, other, answered = _catalog_choice(data, q, Field, MAX_OTHER_LENGTH, found)
                 if not answered and q.get("required"):
                     raise ValidationError(_("Please choose an answer."))
                 parsed.field, parsed.field_other = field, other

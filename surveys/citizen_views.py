@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, cast
 from django.core import signing
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.db import connection
-from django.db.models import Model, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.template import loader
 from django.utils import timezone, translation
@@ -41,6 +41,7 @@ from tenants.vietnam import fold, localized_name
 
 from .answers import NO_ANSWER
 from .builtin.questionnaires import ELEMENTS, OTHER_CHOICE, SCALES, THANK_YOU
+from .columns import Columns
 from .customer_services import customer_unsubscribe
 from .definition import Definition
 from .devices import desk_device_from_cookie, device_cookie_name
@@ -279,43 +280,18 @@ _CATALOG_STAMP = (
 )
 
 
-@dataclasses.dataclass(frozen=True)
-class _Columns:
-    """One model's columns in a hand-written statement, and its instance built from them as the ORM would
-    (field converters applied): the form's one look-up then costs no query compilation."""
-
-    model: type[Model]
-    fields: tuple[Any, ...]
-
-    @classmethod
-    def of(cls, model: type[Model], *, defer: tuple[str, ...] = ()) -> "_Columns":
-        return cls(model, tuple(f for f in model._meta.concrete_fields if f.attname not in defer))
-
-    def sql(self, alias: str) -> str:
-        return ", ".join(f"{alias}.{connection.ops.quote_name(f.column)}" for f in self.fields)
-
-    def build(self, row: tuple[Any, ...], start: int) -> Model | None:
-        values = list(row[start : start + len(self.fields)])
-        if values[0] is None:  # the primary key of an outer join that found nothing
-            return None
-        for i, f in enumerate(self.fields):
-            for convert in f.get_db_converters(connection):
-                values[i] = convert(values[i], f.get_col(f.model._meta.db_table), connection)
-        return self.model.from_db(connection.alias, [f.attname for f in self.fields], values)
-
-
 @functools.lru_cache(maxsize=4096)
-def _qr_statement(schema: str) -> tuple[str, tuple[_Columns, ...]]:
+def _qr_statement(schema: str) -> tuple[str, tuple[Columns, ...]]:
     """One statement, every table named with its schema (so it needs no `SET search_path`): in `schema`,
     the active link by code with its campaign, version (without the definition, read once per process),
     desk and civil servant; the unit's row as seen from the code in the public schema (to check
     _QR_UNITS against), and the stamp of the unit's catalog."""
     parts = (
-        _Columns.of(QRLink),
-        _Columns.of(Campaign),
-        _Columns.of(QuestionnaireVersion, defer=("definition",)),
-        _Columns.of(Desk),
-        _Columns.of(StaffMember),
+        Columns.of(QRLink),
+        Columns.of(Campaign),
+        Columns.of(QuestionnaireVersion, defer=("definition",)),
+        Columns.of(Desk),
+        Columns.of(StaffMember),
     )
     link, campaign, version, desk, staff = parts
     q = connection.ops.quote_name

@@ -1,13 +1,15 @@
 """Writes of the survey domain. Services that touch both the public and the unit schema take the unit."""
 
+import contextlib
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import secrets
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core import signing
@@ -18,11 +20,13 @@ from django.utils.translation import gettext as _
 from django_tenants.utils import tenant_context
 
 from tenants.models import ShortLink, Unit
+from tenants.postgresql_backend.base import schema_named_cursor
 from tenants.selectors import unit_current
 
-from .answers import ParsedAnswers, PostData, answers_parse
+from .answers import Found, ParsedAnswers, PostData, answers_parse, catalog_posted
 from .builtin.catalog import FIELDS, PROCEDURES
 from .builtin.questionnaires import BUILTIN_BY_KEY
+from .columns import Columns
 from .definition import definition_errors
 from .models import (
     Answer,
@@ -44,7 +48,7 @@ from .models import (
     StaffMember,
 )
 from .selectors import version_definition
-from .signals import responses_changed
+from .signals import response_storing
 
 # Short codes avoid letters and digits that are confused when typed from a poster (0/O, 1/l/I).
 CODE_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
@@ -398,42 +402,80 @@ def campaign_is_open(campaign: Campaign, day: dt.date) -> bool:
 @dataclass(frozen=True)
 class _Prior:
     """What is already stored that a new submission must know: the response of the same submission key
-    (a double tap), and the recent answers of its address or desk device (stuffing flags)."""
+    (a double tap), the recent answers of its address or desk device (stuffing flags), and the catalog
+    rows its answers name (answers_parse's `found`)."""
 
     existing_id: int | None
     count: int  # answers of the address (or device) within BURST_WINDOW, counted up to its burst limit
     latest: list[tuple[dt.datetime, list[tuple[str, int]]]]  # the newest few: (submitted_at, ratings)
+    found: Found
+
+
+@functools.cache
+def _catalog_columns() -> tuple[Columns, Columns]:
+    """The columns of a procedure and a field, as _prior reads them."""
+    return Columns.of(Procedure), Columns.of(Field)
+
+
+@functools.lru_cache(maxsize=4096)
+def _prior_sql(schema_name: str, column: str) -> str:
+    """_prior's statement in one unit's schema, by the address or the device (`column`)."""
+    q = connection.ops.quote_name
+    schema = q(schema_name)
+    response, answer = f"{schema}.{q(Response._meta.db_table)}", f"{schema}.{q(Answer._meta.db_table)}"
+    procedure, field = _catalog_columns()
+    return (
+        f"SELECT e.id, e.total, x.submitted_at, x.ratings, {procedure.sql('p')}, {field.sql('f')}"  # noqa: S608 - table and column names are ours
+        f" FROM (SELECT (SELECT id FROM {response} WHERE submission_key = %s) AS id,"
+        f"  (SELECT count(*) FROM (SELECT FROM {response} WHERE {column} = %s AND submitted_at >= %s"
+        "   LIMIT %s) c) AS total) e"
+        f" LEFT JOIN {schema}.{q(Procedure._meta.db_table)} p ON p.id = %s AND p.is_active"
+        f" LEFT JOIN {schema}.{q(Field._meta.db_table)} f ON f.id = %s AND f.is_active"
+        " LEFT JOIN LATERAL (SELECT r.submitted_at,"
+        "  (SELECT coalesce(json_agg(json_build_array(a.question_key, a.value)), '[]'::json)"
+        f"   FROM {answer} a WHERE a.response_id = r.id AND a.kind = %s) AS ratings"
+        f"  FROM {response} r WHERE r.{column} = %s AND r.submitted_at >= %s"
+        "  ORDER BY r.submitted_at DESC LIMIT %s) x ON true"
+    )
 
 
 def _prior(
-    *, submission_key: uuid.UUID, client: str, device: DeskDevice | None, since: dt.datetime
+    *,
+    submission_key: uuid.UUID,
+    client: str,
+    device: DeskDevice | None,
+    since: dt.datetime,
+    posted: Mapping[str, int],
 ) -> _Prior:
-    """In one statement: the response already stored under `submission_key`; how many responses came from
-    the device (else the address) since `since`, counted only up to the burst limit they are compared
-    with (a busy office's address would otherwise be counted whole on every answer); and the latest of
-    them with their sorted ratings (one for a device, five for an address, none without either)."""
+    """In one statement, every table named with the current unit's schema (no `SET search_path`): the
+    response already stored under `submission_key`; how many responses came from the device (else the
+    address) since `since`, counted only up to the burst limit they are compared with (a busy office's
+    address would otherwise be counted whole on every answer); the latest of them with their sorted
+    ratings (one for a device, five for an address, none without either); and the active procedure and
+    field of the ids `posted` (catalog_posted), each None if it is not one."""
     column, value, limit, cap = (
         ("device_id", device.pk, 1, DEVICE_BURST_LIMIT)
         if device is not None
         else ("client_hash", client, 5 if client else 0, BURST_LIMIT if client else 0)
     )
-    response, answer = Response._meta.db_table, Answer._meta.db_table
-    with connection.cursor() as cursor:
+    procedure, field = _catalog_columns()
+    with schema_named_cursor() as cursor:
         cursor.execute(
-            "SELECT e.id, e.total, x.submitted_at, x.ratings"  # noqa: S608 - table and column names are ours
-            f" FROM (SELECT (SELECT id FROM {response} WHERE submission_key = %s) AS id,"
-            f"  (SELECT count(*) FROM (SELECT FROM {response} WHERE {column} = %s AND submitted_at >= %s"
-            "   LIMIT %s) c) AS total) e"
-            " LEFT JOIN LATERAL (SELECT r.submitted_at,"
-            "  (SELECT coalesce(json_agg(json_build_array(a.question_key, a.value)), '[]'::json)"
-            f"   FROM {answer} a WHERE a.response_id = r.id AND a.kind = %s) AS ratings"
-            f"  FROM {response} r WHERE r.{column} = %s AND r.submitted_at >= %s"
-            "  ORDER BY r.submitted_at DESC LIMIT %s) x ON true",
-            [submission_key, value, since, cap, Answer.Kind.RATING, value, since, limit],
-        )
+            _prior_sql(unit_current().schema_name, column),
+            [
+                submission_key, value, since, cap, posted.get("procedure"), posted.get("field"),
+                Answer.Kind.RATING, value, since, limit,
+            ],
+        )  # fmt: skip
         rows = cursor.fetchall()
-    latest = [(at, sorted((key, v) for key, v in ratings)) for _id, _total, at, ratings in rows if at]
-    return _Prior(existing_id=rows[0][0], count=rows[0][1], latest=latest)
+    latest = [(row[2], sorted((key, v) for key, v in row[3])) for row in rows if row[2]]
+    first = rows[0]
+    found: dict[tuple[str, int], Procedure | Field | None] = {}
+    if "procedure" in posted:
+        found["procedure", posted["procedure"]] = cast("Procedure | None", procedure.build(first, 4))
+    if "field" in posted:
+        found["field", posted["field"]] = cast("Field | None", field.build(first, 4 + len(procedure.fields)))
+    return _Prior(existing_id=first[0], count=first[1], latest=latest, found=found)
 
 
 def _flags(
@@ -483,7 +525,15 @@ def response_submit(
     now = timezone.now()
     if device is not None and (not device.is_active or channel not in (Channel.DESK, Channel.STAFF)):
         device = None
-    prior = _prior(submission_key=submission_key, client=client, device=device, since=now - BURST_WINDOW)
+    definition = version_definition(version=campaign.version)
+    known = frozenset({"procedure"}) if dossier is not None and dossier[0].procedure_id else frozenset()
+    prior = _prior(
+        submission_key=submission_key,
+        client=client,
+        device=device,
+        since=now - BURST_WINDOW,
+        posted=catalog_posted(definition=definition, data=data, known=known),
+    )
     if prior.existing_id is not None:
         existing = Response.objects.get(pk=prior.existing_id)
         if existing.campaign_id != campaign.pk:
@@ -495,19 +545,40 @@ def response_submit(
         raise SubmissionError({"__all__": _("This survey is not open.")}, status=410)
     if dossier is not None:
         dossier_token_check(*dossier)  # checked again under a row lock below, against a race
-    definition = version_definition(version=campaign.version)
-    known = frozenset({"procedure"}) if dossier is not None and dossier[0].procedure_id else frozenset()
-    parsed, errors = answers_parse(definition=definition, data=data, known=known)
+    parsed, errors = answers_parse(definition=definition, data=data, known=known, found=prior.found)
     if errors:
         raise SubmissionError(errors)
     flags = _flags(parsed=parsed, prior=prior, device=device, honeypot=honeypot, now=now)
+    answers = (
+        [
+            Answer(
+                question_key=r.question_key,
+                kind=Answer.Kind.RATING,
+                element=r.element,
+                scale=r.scale,
+                value=r.value,
+                bucket=r.bucket,
+            )
+            for r in parsed.ratings
+        ]
+        + [
+            Answer(question_key=q, kind=Answer.Kind.REASON, option_key=o, element=e)
+            for q, o, e in parsed.reasons
+        ]
+        + [Answer(question_key=q, kind=Answer.Kind.CHOICE, option_key=o) for q, o in parsed.choices]
+        + [Answer(question_key=q, kind=Answer.Kind.TEXT, text=t) for q, t in parsed.texts]
+    )
+    # The one INSERT statement is atomic by itself; a transaction only for what must commit with it
+    # (the one-time link's use, contact details), and a savepoint inside a caller's transaction, which a
+    # raced submission key must not break.
+    alone = dossier is None and not parsed.contact and not connection.in_atomic_block
     try:
-        with transaction.atomic():
+        with contextlib.nullcontext() if alone else transaction.atomic():
             token = None
             if dossier is not None:
                 token = DossierToken.objects.select_for_update().get(pk=dossier[0].pk)
                 dossier_token_check(token, dossier[1])
-            response = Response.objects.create(
+            response = Response(
                 submission_key=submission_key,
                 campaign=campaign,
                 version_id=version_id,
@@ -531,43 +602,9 @@ def response_submit(
                 flag_reasons=flags,
                 review=Review.HELD if HELD_FLAGS & set(flags) and "honeypot" not in flags else Review.NONE,
             )
-            Answer.objects.bulk_create(
-                [
-                    Answer(
-                        response=response,
-                        question_key=r.question_key,
-                        kind=Answer.Kind.RATING,
-                        element=r.element,
-                        scale=r.scale,
-                        value=r.value,
-                        bucket=r.bucket,
-                    )
-                    for r in parsed.ratings
-                ]
-                + [
-                    Answer(
-                        response=response, question_key=q, kind=Answer.Kind.REASON, option_key=o, element=e
-                    )
-                    for q, o, e in parsed.reasons
-                ]
-                + [
-                    Answer(response=response, question_key=q, kind=Answer.Kind.CHOICE, option_key=o)
-                    for q, o in parsed.choices
-                ]
-                + [
-                    Answer(
-                        response=response,
-                        question_key=q,
-                        kind=Answer.Kind.TEXT,
-                        text=t,
-                    )
-                    for q, t in parsed.texts
-                ]
-            )
+            _response_insert(response, answers)
             if parsed.contact:
                 ContactDetail.objects.create(response=response, consent_at=now, **parsed.contact)
-            # In the same transaction, so a committed response can never miss its refresh.
-            responses_changed.send(sender=Response, unit=unit_current(), day=response.answered_on)
             if token is not None:
                 token.used_at = now
                 token.save(update_fields=["used_at"])
@@ -581,3 +618,54 @@ def response_submit(
             raise
         return raced, False
     return response, True
+
+
+# What a receiver of response_storing returns: a data-modifying statement and its parameters.
+Statement = tuple[str, list[Any]] | None
+
+
+def _response_insert(response: Response, answers: list[Answer]) -> None:
+    """INSERT a new response, its answers and what the apps above write with it (response_storing, e.g.
+    the facts' dirty day) in one statement, every table named with the current unit's schema: one round
+    trip, atomic by itself, and no `SET search_path`. Sets the response's id."""
+    unit = unit_current()
+    replies = response_storing.send(sender=Response, unit=unit, day=response.answered_on)
+    with_new = [
+        statement for _receiver, statement in cast("list[tuple[Any, Statement]]", replies) if statement
+    ]
+    sql = _response_insert_sql(unit.schema_name, tuple(statement for statement, _params in with_new))
+    columns, answer_columns = _response_columns()
+    params = [*columns.values(response), *answer_columns.arrays(answers)]
+    for _statement, extra in with_new:
+        params += extra
+    with schema_named_cursor() as cursor:
+        cursor.execute(sql, params)
+        response.pk = cursor.fetchone()[0]
+    response._state.adding, response._state.db = False, connection.alias
+
+
+@functools.cache
+def _response_columns() -> tuple[Columns, Columns]:
+    """A response's columns, and an answer's but its response's id, which the INSERT takes from the new
+    response."""
+    written = Columns.written(Answer)
+    return Columns.written(Response), Columns(
+        Answer, tuple(f for f in written.fields if f.attname != "response_id")
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _response_insert_sql(schema_name: str, with_new: tuple[str, ...]) -> str:
+    """_response_insert's statement in one unit's schema, with the statements of response_storing."""
+    q = connection.ops.quote_name
+    schema = q(schema_name)
+    columns, answer_columns = _response_columns()
+    response_table, answer_table = q(Response._meta.db_table), q(Answer._meta.db_table)
+    return (
+        f"WITH r AS (INSERT INTO {schema}.{response_table} ({columns.names()})"  # noqa: S608 - our names
+        f" VALUES ({', '.join(['%s'] * len(columns.fields))}) RETURNING id),"
+        f" a AS (INSERT INTO {schema}.{answer_table} ({q('response_id')}, {answer_columns.names()})"
+        f" SELECT r.id, x.* FROM r, {answer_columns.unnest()} x)"
+        + "".join(f", w{i} AS ({statement})" for i, statement in enumerate(with_new))
+        + " SELECT id FROM r"
+    )

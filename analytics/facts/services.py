@@ -25,6 +25,7 @@ import datetime as dt
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.backends.utils import CursorWrapper
@@ -324,13 +325,19 @@ def rollups_refresh() -> int:
 
 
 def facts_mark_dirty(*, unit: Unit, day: dt.date) -> None:
-    """Called with each stored response: the unit-day will be refolded by the next refresh."""
+    """Called with each changed response: the unit-day will be refolded by the next refresh."""
+    sql, params = facts_mark_dirty_statement(unit=unit, day=day)
     with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO public.analytics_dirtyday (unit_id, day, marked_at) VALUES (%s, %s, %s)"
-            " ON CONFLICT (unit_id, day) DO UPDATE SET marked_at = EXCLUDED.marked_at",
-            [unit.pk, day, timezone.now()],
-        )
+        cursor.execute(sql, params)
+
+
+def facts_mark_dirty_statement(*, unit: Unit, day: dt.date) -> tuple[str, list[Any]]:
+    """The statement of facts_mark_dirty, for a caller that runs it inside its own (a new response's)."""
+    return (
+        "INSERT INTO public.analytics_dirtyday (unit_id, day, marked_at) VALUES (%s, %s, %s)"
+        " ON CONFLICT (unit_id, day) DO UPDATE SET marked_at = EXCLUDED.marked_at",
+        [unit.pk, day, timezone.now()],
+    )
 
 
 def facts_refresh(*, limit: int = 5000) -> int:

@@ -12,6 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import tenant_context
 
+from analytics.models import DirtyDay
 from surveys import citizen_views
 from surveys.models import Campaign, Field, Procedure, Response
 from surveys.services import questionnaire_version_draft, questionnaire_version_publish
@@ -47,6 +48,35 @@ def test_a_visit_reads_the_link_in_one_statement_after_the_routing(world, client
     assert len(statements) == 2, statements
     assert f'"{world.commune.schema_name}"."surveys_qrlink"' in statements[1]
     assert not any(s.startswith("SET") for s in statements)
+
+
+def test_a_sent_form_is_checked_in_one_statement_and_stored_in_one_after_the_routing(world, client):
+    link = make_link(world.commune, "hong_thai_quick", staff=True)
+    url, fields = qr_url(link.code), good_answers("hong_thai_quick", world.commune)
+    for _ in range(2):  # fill the caches (and leave the session's search_path wherever it goes)
+        assert send(client, url, fields, open_form(client, url)[1]).status_code == 303
+    token = open_form(client, url)[1]
+    with CaptureQueriesContext(connection) as queries:
+        assert send(client, url, fields, token).status_code == 303
+    # the test's transaction makes the write take a savepoint (a caller's transaction must outlive a
+    # raced submission key; it needs no search_path either); a request on its own takes none
+    statements = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
+    # the middleware's public tenant, the link, the double tap, burst and catalog checks, then the
+    # response with its answers and its dirty day: every table named with its schema, no SET at all
+    schema = f'"{world.commune.schema_name}"'
+    assert len(statements) == 4, "\n".join(s[:100] for s in statements)
+    assert f'{schema}."surveys_qrlink"' in statements[1]
+    assert (
+        f'{schema}."surveys_response"' in statements[2] and f'{schema}."surveys_procedure"' in statements[2]
+    )
+    assert statements[3].startswith("WITH r AS (INSERT INTO")
+    assert f'{schema}."surveys_answer"' in statements[3] and "public.analytics_dirtyday" in statements[3]
+    assert not any(s.startswith("SET") for s in statements)
+    with tenant_context(world.commune):
+        response = Response.objects.latest("pk")
+        assert response.answers.count() == 4
+        assert response.link_id == link.pk and response.procedure_id == int(fields["q_procedure"])
+    assert DirtyDay.objects.filter(unit=world.commune, day=response.answered_on).exists()
 
 
 def test_a_newly_published_version_is_served_at_once(world, client):

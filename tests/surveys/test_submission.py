@@ -8,7 +8,15 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from surveys.models import Answer, ContactDetail, DossierToken, QuestionnaireVersion, Response
+from surveys.models import (
+    Answer,
+    ContactDetail,
+    DossierToken,
+    Field,
+    Procedure,
+    QuestionnaireVersion,
+    Response,
+)
 from surveys.services import (
     SubmissionError,
     dossier_token_issue,
@@ -108,6 +116,9 @@ def test_a_nam_dong_answer_with_harassment_reported_is_stored(campaigns):
         ({"q_satisfaction": "1", "q_reasons": "no-such-reason"}, "reasons", "not in the list"),
         ({"q_satisfaction": "3", "q_comment": "x" * 5000}, "comment", "under"),
         ({"q_satisfaction": "3", "q_procedure": "999999"}, "procedure", "not in the list"),
+        ({"q_satisfaction": "3", "q_procedure": "9" * 25}, "procedure", "not in the list"),  # > bigint
+        ({"q_satisfaction": "3", "q_procedure": "²"}, "procedure", "not in the list"),  # isdigit(), not int
+        ({"q_satisfaction": "3", "q_field": "9" * 25}, "field", "not in the list"),
         ({"q_satisfaction": "3", "q_procedure": "other"}, "procedure", "which one"),
         ({"q_satisfaction": "3", "q_contact_phone": "0912345678"}, "contact", "consent"),
     ],
@@ -120,6 +131,29 @@ def test_bad_answers_are_refused_with_a_message_on_their_question(
         submit(campaigns["hong_thai_quick"], post(**{**base, **fields}))
     assert message in error.value.errors[question].lower()
     assert Response.objects.count() == 0
+
+
+def test_a_procedure_or_field_no_longer_active_is_not_in_the_list(campaigns, procedure):
+    field = Field.objects.filter(is_active=True).order_by("pk").first()
+    Procedure.objects.filter(pk=procedure.pk).update(is_active=False)
+    Field.objects.filter(pk=field.pk).update(is_active=False)
+    with pytest.raises(SubmissionError) as error:
+        submit(
+            campaigns["hong_thai_quick"], post(q_procedure=procedure.pk, q_field=field.pk, q_satisfaction=3)
+        )
+    assert "not in the list" in error.value.errors["procedure"].lower()
+    assert "not in the list" in error.value.errors["field"].lower()
+    assert Response.objects.count() == 0
+
+
+def test_a_stored_answer_names_its_procedure_and_field_as_read_with_the_checks(campaigns, procedure):
+    field = Field.objects.filter(is_active=True).order_by("pk").first()
+    response, _created = submit(
+        campaigns["hong_thai_quick"], post(q_procedure=procedure.pk, q_field=field.pk, q_satisfaction=3)
+    )
+    assert (response.procedure.name_vi, response.field.name_vi) == (procedure.name_vi, field.name_vi)
+    stored = Response.objects.get(pk=response.pk)
+    assert (stored.procedure_id, stored.field_id) == (procedure.pk, field.pk)
 
 
 def test_the_same_form_posted_twice_stores_one_response(campaigns, procedure, key):

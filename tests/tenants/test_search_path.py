@@ -6,6 +6,8 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
+from tenants.postgresql_backend.base import schema_named_cursor
+
 pytestmark = pytest.mark.django_db
 
 
@@ -67,3 +69,18 @@ def test_a_set_undone_by_a_rolled_back_savepoint_is_set_again_for_public_too(wor
             _switch_in_a_savepoint_rolled_back("public")
         connection.set_schema_to_public()
         assert _search_path() == "public"
+
+
+def test_a_schema_named_cursor_sends_no_set_and_the_next_cursor_still_sets_the_tenants(world):
+    connection.set_schema_to_public()
+    _search_path()
+    schema = world.commune.schema_name
+    with CaptureQueriesContext(connection) as queries:
+        with schema_context(schema):
+            with schema_named_cursor() as cursor:
+                cursor.execute(f'SELECT count(*) FROM "{schema}".surveys_response')  # noqa: S608
+            assert _sets(queries) == []
+            # an ordinary cursor in the same tenant gets the tenant's search_path all the same
+            assert schema in _search_path()
+        assert _search_path() == "public"
+    assert len(_sets(queries)) == 2  # to the unit, then back to public
