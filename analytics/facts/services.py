@@ -168,9 +168,10 @@ CLAIM_WAITING = (
 )
 
 
-def _write_facts(units: Sequence[tuple[Unit, Sequence[dt.date] | None]]) -> int:
+def _write_facts(units: Sequence[tuple[Unit, Sequence[dt.date] | None]], *, emptied: bool = False) -> int:
     """Replace these units' facts of these days (None: all their days) by ones computed from their
-    schemas, the tables named by schema (no search_path switch).
+    schemas, the tables named by schema (no search_path switch); `emptied`: the table was just
+    emptied, nothing to delete.
 
     One INSERT per unit: planning one statement that joins fifty schemas' tables costs several times
     what planning fifty single-schema statements does (the national benchmark's refresh)."""
@@ -189,7 +190,7 @@ def _write_facts(units: Sequence[tuple[Unit, Sequence[dt.date] | None]]) -> int:
             [day for _unit, days in units if days is not None for day in days],
         )
         whole = [unit.pk for unit, days in units if days is None]
-        if whole:
+        if whole and not emptied:
             cursor.execute("DELETE FROM public.analytics_dailyfact WHERE unit_id = ANY(%s)", [whole])
         for unit, days in units:
             facts = FACTS_SQL.format(
@@ -395,7 +396,8 @@ def facts_rebuild(*, units: Iterable[Unit] | None = None) -> int:
             cursor.execute("TRUNCATE public.analytics_dailyfact")  # no dead rows for the writes below
     for i in range(0, len(chosen), UNITS_PER_TRANSACTION):
         with transaction.atomic():
-            written += _write_facts([(unit, None) for unit in chosen[i : i + UNITS_PER_TRANSACTION]])
+            batch = chosen[i : i + UNITS_PER_TRANSACTION]
+            written += _write_facts([(unit, None) for unit in batch], emptied=everything)
     if everything:  # the planner's statistics still describe the table before it was emptied
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE public.analytics_dailyfact")
