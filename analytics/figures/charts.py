@@ -6,8 +6,14 @@ figure lives (screen readers, printouts, copy and paste). Values are fractions o
 
 Charts are drawn in a coordinate system about as wide as a phone, and scale with the page
 (`viewBox`, no fixed width), so the text stays readable at 360 px.
+
+A printed document (WeasyPrint) gets the bar chart from `bar_chart_html`: the same drawing without
+its texts, as an image, and the texts as HTML lines laid over it (`BAR_CHART_HTML_CSS`). WeasyPrint
+lays out and draws SVG text one letter at a time: the five labelled bars of a report cost it some
+250 text layouts, about two thirds of the chart's time; as HTML its texts are 15 lines.
 """
 
+import base64
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,6 +27,9 @@ BAR = "#1f5fa8"
 BAR_FEW = "#b8c2cc"  # too few answers: drawn pale, never like a firm figure
 WHISKER = "#111827"
 CHAR_WIDTH = 7.6  # average width of a 14 px character, to shorten labels that would not fit
+# The bar chart's rows: each ROW units high, the label's baseline LABEL_Y below the row's top, the bar
+# BAR_Y below it and BAR_HEIGHT high, its text's baseline TEXT_Y below the bar's top.
+ROW, TOP, LABEL_Y, BAR_Y, BAR_HEIGHT, TEXT_Y = 44, 4, 14, 20, 14, 12
 
 
 @dataclass(frozen=True)
@@ -89,40 +98,46 @@ def bar_chart(
     empty_text: str = "No data",
     width: float = 360,
     text_width: float = 92,
+    texts: bool = True,
 ) -> str:
-    """One bar per row, label above it, 0–100 % scale, whiskers for the interval, text at the right."""
+    """One bar per row, label above it, 0–100 % scale, whiskers for the interval, text at the right.
+    Without `texts`, the drawing only (`bar_chart_html` lays the texts over it)."""
     if not bars:
         return _empty(title, empty_text, width)
     track = width - text_width
-    row = 44
-    top = 4
     body = []
     # vertical grid every 25 %, labelled under the last row
-    bottom = top + row * len(bars)
+    bottom = TOP + ROW * len(bars)
     for step in range(5):
         x = track * step / 4
         body.append(
-            f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{bottom - 8}" stroke="{GRID}" stroke-width="1"/>'
+            f'<line x1="{x:.1f}" y1="{TOP}" x2="{x:.1f}" y2="{bottom - 8}" stroke="{GRID}" stroke-width="1"/>'
         )
         anchor = "start" if step == 0 else "end" if step == 4 else "middle"
-        body.append(
-            f'<text x="{x:.1f}" y="{bottom + 8}" fill="{MUTED}" font-size="11" '
-            f'text-anchor="{anchor}">{step * 25} %</text>'
-        )
+        if texts:
+            body.append(
+                f'<text x="{x:.1f}" y="{bottom + 8}" fill="{MUTED}" font-size="11" '
+                f'text-anchor="{anchor}">{step * 25} %</text>'
+            )
     for index, bar in enumerate(bars):
-        y = top + index * row
+        y = TOP + index * ROW
         value = _fraction(bar.value)
         low, high = _fraction(bar.low), _fraction(bar.high)
-        group = [f"<g><title>{_e(bar.label)}: {_e(bar.text)}</title>"]
-        group.append(f'<text x="0" y="{y + 14}" fill="{INK}">{_e(_shorten(bar.label, width))}</text>')
-        bar_y = y + 20
+        group = ["<g>"]
+        if texts:
+            group.append(f"<title>{_e(bar.label)}: {_e(bar.text)}</title>")
+            group.append(
+                f'<text x="0" y="{y + LABEL_Y}" fill="{INK}">{_e(_shorten(bar.label, width))}</text>'
+            )
+        bar_y = y + BAR_Y
         group.append(
-            f'<rect x="0" y="{bar_y}" width="{track:.1f}" height="14" fill="#f1f3f5" stroke="{GRID}"/>'
+            f'<rect x="0" y="{bar_y}" width="{track:.1f}" height="{BAR_HEIGHT}" fill="#f1f3f5" '
+            f'stroke="{GRID}"/>'
         )
         if value is not None:
             fill = BAR_FEW if bar.muted else BAR
             group.append(
-                f'<rect x="0" y="{bar_y}" width="{track * value:.1f}" height="14" fill="{fill}"'
+                f'<rect x="0" y="{bar_y}" width="{track * value:.1f}" height="{BAR_HEIGHT}" fill="{fill}"'
                 + (' stroke="#6b7280" stroke-dasharray="3 2"' if bar.muted else "")
                 + "/>"
             )
@@ -137,13 +152,81 @@ def bar_chart(
                 f'<line x1="{x2:.1f}" y1="{mid - 5}" x2="{x2:.1f}" y2="{mid + 5}" stroke="{WHISKER}" '
                 f'stroke-width="1.5"/>'
             )
-        group.append(
-            f'<text x="{track + 6:.1f}" y="{bar_y + 12}" fill="{MUTED if bar.muted else INK}" '
-            f'font-size="12">{_e(_shorten(bar.text, text_width - 6, 6.6))}</text>'
-        )
+        if texts:
+            group.append(
+                f'<text x="{track + 6:.1f}" y="{bar_y + TEXT_Y}" fill="{MUTED if bar.muted else INK}" '
+                f'font-size="12">{_e(_shorten(bar.text, text_width - 6, 6.6))}</text>'
+            )
         group.append("</g>")
         body.append("".join(group))
     return _svg(width, bottom + 12, title, body)
+
+
+# The printed bar chart: PRINT_WIDTH units across PRINT_MM millimetres, its texts' column
+# PRINT_TEXT_WIDTH units wide. Arimo, which fontconfig gives for FONT, has its baseline 0.8465 em
+# below the top of a line whose height is 1 em.
+PRINT_WIDTH, PRINT_TEXT_WIDTH, PRINT_MM, BASELINE = 520, 130, 150, 0.8465
+
+
+def _mm(units: float) -> str:
+    return f"{units * PRINT_MM / PRINT_WIDTH:.2f}mm"
+
+
+def _bar_chart_html_css() -> str:
+    track = (PRINT_WIDTH - PRINT_TEXT_WIDTH) / PRINT_WIDTH
+    label_pad = LABEL_Y - BASELINE * 14
+    text_gap = BAR_Y + TEXT_Y - (label_pad + 14) - BASELINE * 12
+    return f"""
+.hbars {{ width: {PRINT_MM}mm; margin: 0 auto; padding-bottom: 1.8mm; text-align: left; font-family: {FONT};
+  line-height: 1; white-space: nowrap; }}
+.hbars img {{ display: block; width: 100%; height: auto; }}
+.hbar {{ height: {_mm(ROW)}; }}
+.hbar-label {{ padding-top: {_mm(label_pad)}; font-size: {_mm(14)}; color: {INK}; }}
+.hbar-text {{ margin: {_mm(text_gap)} 0 0 {(PRINT_WIDTH - PRINT_TEXT_WIDTH + 6) / PRINT_WIDTH:.2%};
+  font-size: {_mm(12)}; color: {INK}; }}
+.hbar-text.few {{ color: {MUTED}; }}
+.hbars-axis {{ margin-top: {_mm(8 - BASELINE * 11)}; height: {_mm(12 - 8 + BASELINE * 11)};
+  font-size: {_mm(11)}; color: {MUTED}; }}
+.hbars-axis div {{ height: 0; width: {track / 8:.2%}; }}
+.hbars-axis div.middle {{ text-align: center; }}
+.hbars-axis div.end {{ text-align: right; }}
+.hbars-empty {{ box-sizing: border-box; height: {_mm(40)}; padding-top: {_mm(25 - BASELINE * 14)};
+  font-size: {_mm(14)}; color: {MUTED}; }}
+"""
+
+
+BAR_CHART_HTML_CSS = _bar_chart_html_css()
+
+
+def bar_chart_html(bars: Sequence[Bar], *, title: str, empty_text: str = "No data") -> str:
+    """`bar_chart` for print (see the module's note): the drawing at PRINT_WIDTH without its texts, the
+    texts as HTML lines over it, styled by BAR_CHART_HTML_CSS. Labels are shortened as the SVG
+    shortens them; a bar's text is not (its column holds it)."""
+    if not bars:
+        return f'<div class="hbars hbars-empty">{_e(empty_text)}</div>'
+    drawing = bar_chart(bars, title=title, width=PRINT_WIDTH, text_width=PRINT_TEXT_WIDTH, texts=False)
+    height = TOP + ROW * len(bars) + 12
+    rows = "".join(
+        f'<div class="hbar"><div class="hbar-label">{_e(_shorten(bar.label, PRINT_WIDTH))}</div>'
+        f'<div class="hbar-text{" few" if bar.muted else ""}">{_e(bar.text)}</div></div>'
+        for bar in bars
+    )
+    track = (PRINT_WIDTH - PRINT_TEXT_WIDTH) / PRINT_WIDTH
+    axis = []
+    for step in range(5):
+        # each label in a box an eighth of the track wide, at its grid line's start, middle or end
+        x = track * step / 4
+        kind, left = (
+            ("start", x) if step == 0 else ("end", x - track / 8) if step == 4 else ("middle", x - track / 16)
+        )
+        axis.append(f'<div class="{kind}" style="margin-left: {left:.2%}">{step * 25} %</div>')
+    # An image, not inline SVG: inline, every shape would be an HTML element to parse and style.
+    source = "data:image/svg+xml;base64," + base64.b64encode(drawing.encode()).decode()
+    return (
+        f'<div class="hbars" role="img" aria-label="{_e(title)}"><img src="{source}" alt="">'
+        f'<div style="margin-top: -{_mm(height - TOP)}">{rows}'
+        f'<div class="hbars-axis">{"".join(axis)}</div></div></div>'
+    )
 
 
 def trend_chart(

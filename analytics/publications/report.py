@@ -714,25 +714,23 @@ def report_build(
         margin = t["margin_exceeds" if exceeds else "margin_quota"].format(**values)
 
     elements = [Line(e["label"][lang], shown(e["figure"], lang)) for e in s["elements"] if e["in_index"]]
-    chart = charts.bar_chart(
-        [
-            charts.Bar(
-                label=line.label,
-                value=line.figure.rate,
-                low=line.figure.low,
-                high=line.figure.high,
-                text=f"{line.figure.percent}  n={line.figure.n}"
-                if not line.figure.empty
-                else t["no_answers"],
-                muted=line.figure.too_few,
-            )
-            for line in elements
-        ],
-        title=t["chart_title"],
-        empty_text=t["chart_empty"],
-        width=520,
-        text_width=130,
-    )
+    bars = [
+        charts.Bar(
+            label=line.label,
+            value=line.figure.rate,
+            low=line.figure.low,
+            high=line.figure.high,
+            text=f"{line.figure.percent}  n={line.figure.n}" if not line.figure.empty else t["no_answers"],
+            muted=line.figure.too_few,
+        )
+        for line in elements
+    ]
+    if pdf:  # texts in HTML over the drawing: WeasyPrint draws SVG text letter by letter
+        chart = charts.bar_chart_html(bars, title=t["chart_title"], empty_text=t["chart_empty"])
+    else:
+        chart = charts.bar_chart(
+            bars, title=t["chart_title"], empty_text=t["chart_empty"], width=520, text_width=130
+        )
     procedures_all = [Line(p["label"][lang], shown(p["figure"], lang)) for p in s["procedures"]]
     limit = PDF_MAX_ROWS if pdf else len(procedures_all)
     profile = s["profile"]
@@ -883,6 +881,11 @@ def report_build(
     )
 
 
+def _style_context() -> dict[str, SafeString]:
+    """What the report's stylesheet template takes: the serif stack and the printed chart's rules."""
+    return {"serif": mark_safe(SERIF_STACK), "chart_css": mark_safe(charts.BAR_CHART_HTML_CSS)}  # noqa: S308
+
+
 def report_html(publication: Publication, *, language: str = "vi", inline_style: bool = True) -> str:
     """The whole document as WeasyPrint renders it (also served as the draft's print preview)."""
 
@@ -890,7 +893,7 @@ def report_html(publication: Publication, *, language: str = "vi", inline_style:
     with translation.override(report.lang):
         return render_to_string(
             "analytics/publications/report.html",
-            {"r": report, "t": report.t, "serif": mark_safe(SERIF_STACK), "inline_style": inline_style},  # noqa: S308
+            {"r": report, "t": report.t, "inline_style": inline_style, **_style_context()},
         )
 
 
@@ -899,5 +902,5 @@ def report_pdf(publication: Publication) -> bytes:
 
     The stylesheet goes to WeasyPrint apart from the document, the same text for every report, so it
     is parsed once per worker instead of once per report."""
-    style = render_to_string("analytics/publications/report.css", {"serif": mark_safe(SERIF_STACK)})  # noqa: S308
+    style = render_to_string("analytics/publications/report.css", _style_context())
     return html_to_pdf(report_html(publication, language="vi", inline_style=False), stylesheet=style)

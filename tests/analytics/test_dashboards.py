@@ -1,5 +1,6 @@
 """Results dashboards, public results pages and the desk board: who sees what, and what is never shown."""
 
+import base64
 import datetime as dt
 import re
 import uuid
@@ -341,6 +342,35 @@ def test_bar_chart_draws_whiskers_and_survives_odd_values():
     # the whisker of "a" spans 70–90 % of the 268-unit track
     assert 'x1="187.6"' in svg
     assert 'x2="241.2"' in svg
+
+
+def test_the_printed_bar_chart_is_the_drawing_without_its_texts_and_the_texts_in_html():
+    html = charts.bar_chart_html(
+        [
+            charts.Bar('<script>alert("x")</script> & co', 0.8, 0.7, 0.9, text="80,00 %  n=40"),
+            charts.Bar("Thủ tục hành chính", 0.5, 0.2, 0.8, text="chưa đủ ý kiến  n=12", muted=True),
+        ],
+        title='Title "quoted"',
+    )
+    assert "<script>" not in html and "&lt;script&gt;" in html and "&amp; co" in html
+    assert 'aria-label="Title &quot;quoted&quot;"' in html
+    assert "chưa đủ ý kiến  n=12" in html  # whole: the SVG shortens it to fit its column
+    assert '<div class="hbar-text few">' in html
+    assert [f"{step} %" in html for step in (0, 25, 50, 75, 100)] == [True] * 5
+    source = re.search(r'<img src="data:image/svg\+xml;base64,([^"]+)"', html)
+    assert source is not None
+    drawing = base64.b64decode(source.group(1)).decode()
+    assert "<text" not in drawing and "<title>Title &quot;quoted&quot;</title>" in drawing
+    assert drawing.count("<g>") == 2
+    # the whisker of the first bar spans 70–90 % of the 390-unit track, as in the SVG the web page shows
+    assert 'x1="273.0"' in drawing and 'x2="351.0"' in drawing
+    assert 'stroke-dasharray="3 2"' in drawing  # the too-few bar drawn pale and dashed
+
+
+def test_the_printed_bar_chart_with_no_bars_says_so():
+    html = charts.bar_chart_html([], title="t", empty_text="Không có <dữ liệu>")
+    assert "Không có &lt;dữ liệu&gt;" in html
+    assert "<rect" not in html
 
 
 def test_trend_chart_handles_empty_single_and_gapped_series():

@@ -271,31 +271,153 @@ def run(args: argparse.Namespace) -> None:
 
 
 def cpu_of_commune_pdf(publications) -> None:
-    """CPU time of report_pdf (process time: what a loaded machine's wall time hides), and the part
-    of it that the elements' chart costs, measured by rendering the same reports without it."""
+    """CPU time of report_pdf (process time: what a loaded machine's wall time hides), the part of
+    it that the elements' chart costs, measured by rendering the same reports without it, and the
+    stages it goes to."""
     from analytics.figures import charts
     from analytics.publications.report import report_pdf
 
-    chosen = list(publications[:3]) * 3
+    chosen = list(publications[:3]) * 5
+    references: list[float] = []
+    ratios: list[float] = []
 
     def cpu_times() -> list[float]:
         times = []
         for publication in chosen:
+            reference = reference_cpu()
             start = time.process_time()
             report_pdf(publication)
             times.append(time.process_time() - start)
+            references.append(reference)
+            ratios.append(times[-1] / reference)
         return sorted(times)
 
     with_chart = cpu_times()
-    drawn = charts.bar_chart
-    charts.bar_chart = lambda *args, **kwargs: ""  # type: ignore[assignment] - this measurement only
+    published = sorted(references), sorted(ratios)  # of the renders as published only
+    # The chart in whichever form the report draws it (SVG, or HTML boxes since 2026-12-03).
+    drawn = {name: getattr(charts, name) for name in ("bar_chart", "bar_chart_html") if hasattr(charts, name)}
+    for name in drawn:
+        setattr(charts, name, lambda *args, **kwargs: "")  # this measurement only
     try:
         without_chart = cpu_times()
     finally:
-        charts.bar_chart = drawn
+        for name, function in drawn.items():
+            setattr(charts, name, function)
     print(f"CPU time of one commune report's PDF ({len(chosen)} renders, load {os.getloadavg()[0]:.1f}):")
-    print(f"  as published   median {statistics.median(with_chart):.3f} s, min {with_chart[0]:.3f} s")
-    print(f"  without chart  median {statistics.median(without_chart):.3f} s, min {without_chart[0]:.3f} s")
+    print(
+        f"  as published   median {statistics.median(with_chart):.3f} s, "
+        f"range {with_chart[0]:.3f}–{with_chart[-1]:.3f} s"
+    )
+    print(
+        f"  reference      median {statistics.median(published[0]):.3f} s, "
+        f"range {published[0][0]:.3f}–{published[0][-1]:.3f} s (the fixed workload run before each render)"
+    )
+    print(
+        f"  as published / reference: median {statistics.median(published[1]):.2f}, "
+        f"range {published[1][0]:.2f}–{published[1][-1]:.2f} (the same machine speed for before and after)"
+    )
+    print(
+        f"  without chart  median {statistics.median(without_chart):.3f} s, "
+        f"range {without_chart[0]:.3f}–{without_chart[-1]:.3f} s"
+    )
+    cpu_by_stage(chosen)
+
+
+def reference_cpu() -> float:
+    """CPU time of a fixed pure-Python workload (sorting 200,000 integers and a dictionary of their
+    texts), the same in every run and every version of the code: how fast the shared machine lets this
+    process compute at the moment. A render's CPU time over it compares runs made under different loads."""
+    start = time.process_time()
+    numbers = sorted((i * 7919) % 100_003 for i in range(200_000))
+    texts = {number: str(number) for number in numbers}
+    "".join(texts.values())
+    return time.process_time() - start
+
+
+# The stages of one report's PDF, as (label, module or class, attribute): report_pdf's own Django
+# templates, then WeasyPrint's steps. Drawing includes the chart's SVG and writing includes drawing;
+# each stage is counted without the stages inside it.
+STAGES = (
+    ("HTML templating (Django)", "analytics.publications.report", "report_html"),
+    ("HTML parsing", "weasyprint.HTML", "__init__"),
+    ("CSS cascade (computed styles)", "weasyprint.document", "get_all_computed_styles"),
+    ("boxes (formatting structure)", "weasyprint.document", "build_formatting_structure"),
+    ("layout", "weasyprint.document", "layout_document"),
+    ("chart (SVG drawing)", "weasyprint.svg.SVG", "draw"),
+    ("drawing (text, tables, rules)", "weasyprint.document", "draw_page"),
+    ("PDF writing (fonts, objects)", "weasyprint.document.Document", "write_pdf"),
+)
+
+
+def cpu_by_stage(publications) -> None:
+    """Where one report's CPU time goes, stage by stage (median per render of each stage's own time),
+    and how much of it Python's cyclic garbage collector takes wherever it happens to run."""
+    import gc
+    import importlib
+
+    from analytics.publications.report import report_pdf
+
+    def target(path: str):
+        module, _, name = path.rpartition(".")
+        try:
+            return importlib.import_module(path)
+        except ImportError:
+            return getattr(importlib.import_module(module), name)
+
+    own: dict[str, float] = {}
+    inner: list[float] = []  # time of the stages running inside the current one
+
+    def timed(label, function, *, generator=False):
+        def wrapper(*args, **kwargs):
+            inner.append(0.0)
+            start = time.process_time()
+            try:
+                result = function(*args, **kwargs)
+                return list(result) if generator else result
+            finally:
+                elapsed = time.process_time() - start
+                nested = inner.pop()
+                own[label] = own.get(label, 0.0) + elapsed - nested
+                if inner:
+                    inner[-1] += elapsed
+
+        return wrapper
+
+    collecting = [0.0, 0.0]  # start of the running collection, total
+
+    def on_gc(phase: str, _info: dict) -> None:
+        if phase == "start":
+            collecting[0] = time.process_time()
+        else:
+            collecting[1] += time.process_time() - collecting[0]
+
+    originals = []
+    for label, path, name in STAGES:
+        holder = target(path)
+        original = getattr(holder, name)
+        originals.append((holder, name, original))
+        setattr(holder, name, timed(label, original, generator=name == "layout_document"))
+    gc.callbacks.append(on_gc)
+    samples: dict[str, list[float]] = {label: [] for label, _, _ in (*STAGES, ("other", "", ""))}
+    samples["of which cyclic garbage collection"] = []
+    try:
+        for publication in publications:
+            own.clear()
+            collecting[1] = 0.0
+            start = time.process_time()
+            report_pdf(publication)
+            total = time.process_time() - start
+            for label, _, _ in STAGES:
+                samples[label].append(own.get(label, 0.0))
+            samples["other"].append(total - sum(own.values()))
+            samples["of which cyclic garbage collection"].append(collecting[1])
+    finally:
+        gc.callbacks.remove(on_gc)
+        for holder, name, original in originals:
+            setattr(holder, name, original)
+    print(f"  by stage (median of {len(publications)} renders, CPU s):")
+    for label, values in samples.items():
+        print(f"    {label:<36} {statistics.median(values):.3f}  ({min(values):.3f}–{max(values):.3f})")
 
 
 if __name__ == "__main__":
