@@ -182,6 +182,7 @@ def _bar_chart_html_css() -> str:
 .hbars img {{ display: block; width: 100%; height: auto; }}
 .hbar {{ height: {_mm(ROW)}; }}
 .hbar-label {{ padding-top: {_mm(label_pad)}; font-size: {_mm(14)}; color: {INK}; }}
+.hbar-label span {{ position: relative; background: #fff; padding-right: {_mm(4)}; }}  /* over the grid */
 .hbar-text {{ margin: {_mm(text_gap)} 0 0 {(PRINT_WIDTH - PRINT_TEXT_WIDTH + 6) / PRINT_WIDTH:.2%};
   font-size: {_mm(12)}; color: {INK}; }}
 .hbar-text.few {{ color: {MUTED}; }}
@@ -207,7 +208,7 @@ def bar_chart_html(bars: Sequence[Bar], *, title: str, empty_text: str = "No dat
     drawing = bar_chart(bars, title=title, width=PRINT_WIDTH, text_width=PRINT_TEXT_WIDTH, texts=False)
     height = TOP + ROW * len(bars) + 12
     rows = "".join(
-        f'<div class="hbar"><div class="hbar-label">{_e(_shorten(bar.label, PRINT_WIDTH))}</div>'
+        f'<div class="hbar"><div class="hbar-label"><span>{_e(_shorten(bar.label, PRINT_WIDTH))}</span></div>'
         f'<div class="hbar-text{" few" if bar.muted else ""}">{_e(bar.text)}</div></div>'
         for bar in bars
     )
