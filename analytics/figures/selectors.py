@@ -175,6 +175,13 @@ def rollup_counts(
         return [dict(zip(COLUMNS, row, strict=True)) for row in cursor.fetchall()]
 
 
+# One edge of the period in one day table: the two edges apart, so that each bounds its index scan by
+# its days; the roll-up days hold the other units' facts, the daily facts each node's own.
+OVERALL_EDGE = """
+    SELECT {node}, scale, value, bucket, count
+    FROM public.{table}
+    WHERE {node} = ANY(%(nodes)s) AND dim = '' AND kind = 'rating' AND element = 'OVERALL'
+      AND day BETWEEN %({edge}_start)s AND %({edge}_end)s"""
 # Many nodes' overall-question tallies, summed in the database over months, questionnaires and
 # questions: the covering partial indexes (rollup_*_overall, daily_fact_overall) answer it by
 # index-only scans, and it returns a few rows per node whatever the period's length.
@@ -184,30 +191,16 @@ FROM (
     SELECT node_id, scale, value, bucket, count
     FROM public.analytics_rollupmonth
     WHERE node_id = ANY(%(nodes)s) AND dim = '' AND kind = 'rating' AND element = 'OVERALL'
-      AND month BETWEEN %(first_month)s AND %(last_month)s
-    UNION ALL  -- the two edges apart, so that each bounds the index scan by its days
-    SELECT node_id, scale, value, bucket, count
-    FROM public.analytics_rollupday
-    WHERE node_id = ANY(%(nodes)s) AND dim = '' AND kind = 'rating' AND element = 'OVERALL'
-      AND day BETWEEN %(head_start)s AND %(head_end)s
-    UNION ALL
-    SELECT node_id, scale, value, bucket, count
-    FROM public.analytics_rollupday
-    WHERE node_id = ANY(%(nodes)s) AND dim = '' AND kind = 'rating' AND element = 'OVERALL'
-      AND day BETWEEN %(tail_start)s AND %(tail_end)s
-    UNION ALL  -- the nodes' own answers of the edge days
-    SELECT unit_id, scale, value, bucket, count
-    FROM public.analytics_dailyfact
-    WHERE unit_id = ANY(%(nodes)s) AND dim = '' AND kind = 'rating' AND element = 'OVERALL'
-      AND day BETWEEN %(head_start)s AND %(head_end)s
-    UNION ALL
-    SELECT unit_id, scale, value, bucket, count
-    FROM public.analytics_dailyfact
-    WHERE unit_id = ANY(%(nodes)s) AND dim = '' AND kind = 'rating' AND element = 'OVERALL'
-      AND day BETWEEN %(tail_start)s AND %(tail_end)s
+      AND month BETWEEN %(first_month)s AND %(last_month)s{edges}
 ) counts
 GROUP BY node_id, scale, value, bucket
-"""
+""".format(  # noqa: S608 - built from constants only
+    edges="".join(
+        "\n    UNION ALL" + OVERALL_EDGE.format(node=node, table=table, edge=edge)
+        for node, table in (("node_id", "analytics_rollupday"), ("unit_id", "analytics_dailyfact"))
+        for edge in ("head", "tail")
+    )
+)
 
 
 def overall_tallies(*, nodes: Iterable[int], period: Period) -> dict[int, f.Tally]:
