@@ -893,7 +893,12 @@ def demo_processes(port: int) -> list[tuple[str, list[str]]]:
                 "--noreload", "--insecure",
             ],
         ),
-        ("worker", [celery, "-A", "config", "worker", "-l", "info", "--concurrency", "2"]),
+        # One worker for both queues on a developer machine (production runs a PDF worker apart):
+        # without the "pdf" queue a publication would wait for its PDF forever.
+        (
+            "worker",
+            [celery, "-A", "config", "worker", "-l", "info", "--concurrency", "2", "--queues", "celery,pdf"],
+        ),
         (
             "beat",
             [

@@ -222,6 +222,16 @@ def test_demo_runs_web_worker_and_beat_with_the_database_scheduler():
     assert "django_celery_beat.schedulers:DatabaseScheduler" in processes["beat"]
 
 
+def test_the_demo_worker_takes_the_pdf_queue_too():
+    # a publication's PDF is rendered by a task routed to its own queue: a demo worker without it
+    # would leave every publication waiting for its PDF
+    from django.conf import settings
+
+    worker = dev.demo_processes(8123)[1][1]
+    queues = worker[worker.index("--queues") + 1].split(",")
+    assert {settings.CELERY_TASK_DEFAULT_QUEUE, settings.PDF_QUEUE} <= set(queues)
+
+
 def test_demo_accounts_follow_the_port(tmp_path):
     accounts = tmp_path / "demo-accounts.txt"
 
